@@ -18,8 +18,11 @@ fb_status fb_time_jd_from_utc(int year, int month, int day, int hour, int minute
 /* Seconds since J2000 (2000-01-01 12:00:00 UTC) of a calendar date and time of day. */
 fb_status fb_time_j2000_s_from_utc(int year, int month, int day, int hour, int minute, double second,
                                    double *t_s);
-/* Greenwich mean sidereal time (IAU 1982 expression), in [0, 2 pi), at t_s seconds since J2000. */
+/* Greenwich mean sidereal time (IAU 1982 expression), in [0, 2 pi), at t_s seconds since J2000 (UT1 taken
+   as UTC). FB_E_RANGE for |t_s| > 1e10 s. */
 fb_status fb_time_gmst_rad(double t_s, double *gmst_rad);
+/* Batch: gmst_rad[i] for t_s[i], i < n. The first failing point's status is returned. */
+fb_status fb_time_gmst_rad_n(int n, const double *t_s, double *gmst_rad);
 /* FB_CDEF_END */
 
 #endif
