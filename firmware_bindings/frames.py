@@ -1,0 +1,270 @@
+"""Time scales, reference frames and geodesy of the C core: the thin checked binding and its numpy API.
+
+Time is ``t_s``, seconds of UTC since J2000 (2000-01-01 12:00:00 UTC), UT1 taken equal to UTC. ECI is
+the equator and equinox of date treated as inertial; ``ECEF = R3(gmst) ECI`` with GMST from the IAU 1982
+expression, no precession, nutation or polar motion. Geodetic coordinates are WGS-84
+``[lat_rad, lon_rad, h_m]`` along the last axis, longitude in (-pi, pi]. LVLH has z toward the Earth's
+centre, y against the orbit normal, x = y x z. See ``csrc/fb_frames.h`` for every approximation.
+
+Every array function takes any leading shape (``(..., 3)`` for vectors) and calls one batch entry point of
+the core: no Python loop over points. Times broadcast against the leading shape of the vectors.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from firmware_bindings._arrays import F64Array, as_f64, dptr, dptr_out
+from firmware_bindings._core import ffi, lib
+from firmware_bindings._status import ensure
+
+__all__ = [
+    "MEAN_RADIUS_M",
+    "WGS84_A_M",
+    "WGS84_F",
+    "WGS84_OMEGA_RAD_S",
+    "dcm_lvlh_from_eci",
+    "ecef_from_eci",
+    "ecef_from_geodetic",
+    "ecef_state_from_eci",
+    "eci_from_ecef",
+    "eci_state_from_ecef",
+    "geodetic_altitude_m",
+    "geodetic_from_ecef",
+    "gmst_rad",
+    "great_circle",
+    "j2000_s_from_utc",
+    "jd_from_utc",
+]
+
+WGS84_A_M = 6378137.0
+WGS84_F = 1.0 / 298.257223563
+WGS84_OMEGA_RAD_S = 7.292115e-5
+MEAN_RADIUS_M = 6371008.8
+
+_INT_MAX = 2**31 - 1
+
+
+# ---- thin layer: sizes checked, one C call, status through ensure() ----
+
+def _count(a: F64Array, per_point: int) -> int:
+    n = a.size // per_point
+    if n > _INT_MAX:
+        raise ValueError(f"too many points for one call ({n})")
+    return n
+
+
+def _f64(x: Any, name: str) -> F64Array:
+    """``x`` as a C-contiguous float64 array of its own shape (0-d kept, unlike ``as_f64``)."""
+    try:
+        return np.array(x, dtype=np.float64, order="C")
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} must be numeric: {exc}") from None
+
+
+def _times_for(t_s: Any, lead: tuple[int, ...], name: str = "t_s") -> F64Array:
+    """``t_s`` broadcast to the leading shape ``lead`` of a vector array, as contiguous float64."""
+    t = _f64(t_s, name)
+    try:
+        return np.array(np.broadcast_to(t, lead), dtype=np.float64, order="C")
+    except ValueError:
+        raise ValueError(f"{name} of shape {t.shape} does not broadcast to shape {lead}") from None
+
+
+def _calendar(year: int, month: int, day: int, hour: int, minute: int, second: float) -> tuple[int, ...]:
+    fields = (year, month, day, hour, minute)
+    for name, v in zip(("year", "month", "day", "hour", "minute"), fields, strict=True):
+        if isinstance(v, bool) or not isinstance(v, int | np.integer):
+            raise TypeError(f"{name} must be an integer, got {v!r}")
+    if any(abs(int(v)) > _INT_MAX for v in fields):
+        raise ValueError("calendar field out of range")
+    return tuple(int(v) for v in fields)
+
+
+def _split_when(
+    when: datetime | int, month: int | None, day: int | None, hour: int, minute: int, second: float
+) -> tuple[int, int, int, int, int, float]:
+    if isinstance(when, datetime):
+        if month is not None or day is not None:
+            raise TypeError("give either a datetime or calendar fields, not both")
+        if when.tzinfo is not None:
+            when = when.astimezone(UTC)
+        sec = when.second + when.microsecond * 1e-6
+        return when.year, when.month, when.day, when.hour, when.minute, sec
+    if month is None or day is None:
+        raise TypeError("calendar fields need year, month and day")
+    y, mo, d, h, mi = _calendar(when, month, day, hour, minute, second)
+    return y, mo, d, h, mi, float(second)
+
+
+# ---- numpy API ----
+
+def jd_from_utc(
+    when: datetime | int,
+    month: int | None = None,
+    day: int | None = None,
+    hour: int = 0,
+    minute: int = 0,
+    second: float = 0.0,
+) -> float:
+    """Julian date (UTC) of a datetime (naive means UTC) or of calendar fields; years 1900 to 2199."""
+    y, mo, d, h, mi, s = _split_when(when, month, day, hour, minute, second)
+    out = ffi.new("double *")
+    ensure(lib.fb_time_jd_from_utc(y, mo, d, h, mi, s, out), "jd_from_utc")
+    return float(out[0])
+
+
+def j2000_s_from_utc(
+    when: datetime | int,
+    month: int | None = None,
+    day: int | None = None,
+    hour: int = 0,
+    minute: int = 0,
+    second: float = 0.0,
+) -> float:
+    """Seconds since J2000 (2000-01-01 12:00:00 UTC) of a datetime (naive means UTC) or calendar fields.
+
+    ``j2000_s_from_utc(datetime(2031, 1, 5, 3, tzinfo=timezone.utc))`` or
+    ``j2000_s_from_utc(2031, 1, 5, 3, 0, 0.0)``. Leap seconds are not counted (one time scale per run).
+    """
+    y, mo, d, h, mi, s = _split_when(when, month, day, hour, minute, second)
+    out = ffi.new("double *")
+    ensure(lib.fb_time_j2000_s_from_utc(y, mo, d, h, mi, s, out), "j2000_s_from_utc")
+    return float(out[0])
+
+
+def gmst_rad(t_s: npt.ArrayLike) -> Any:
+    """Greenwich mean sidereal time (IAU 1982) in [0, 2 pi) at ``t_s``; a float for a scalar input."""
+    t = _f64(t_s, "t_s")
+    out = np.empty_like(t)
+    ensure(lib.fb_time_gmst_rad_n(_count(t, 1), dptr(t), dptr_out(out)), "gmst_rad")
+    return float(out) if out.ndim == 0 else out
+
+
+def ecef_from_eci(t_s: npt.ArrayLike, r_eci_m: npt.ArrayLike) -> F64Array:
+    """ECEF components of ECI positions ``(..., 3)`` at times ``t_s`` (broadcast to the leading shape)."""
+    r = as_f64(r_eci_m, (3,), "r_eci_m")
+    t = _times_for(t_s, r.shape[:-1])
+    out = np.empty_like(r)
+    ensure(lib.fb_frame_ecef_from_eci_n(_count(t, 1), dptr(t), dptr(r), dptr_out(out)), "ecef_from_eci")
+    return out
+
+
+def eci_from_ecef(t_s: npt.ArrayLike, r_ecef_m: npt.ArrayLike) -> F64Array:
+    """ECI components of ECEF positions ``(..., 3)`` at times ``t_s``."""
+    r = as_f64(r_ecef_m, (3,), "r_ecef_m")
+    t = _times_for(t_s, r.shape[:-1])
+    out = np.empty_like(r)
+    ensure(lib.fb_frame_eci_from_ecef_n(_count(t, 1), dptr(t), dptr(r), dptr_out(out)), "eci_from_ecef")
+    return out
+
+
+def _state_args(
+    t_s: npt.ArrayLike, r_m: npt.ArrayLike, v_mps: npt.ArrayLike, names: tuple[str, str]
+) -> tuple[F64Array, F64Array, F64Array]:
+    r = as_f64(r_m, (3,), names[0])
+    v = as_f64(v_mps, (3,), names[1])
+    if r.shape != v.shape:
+        raise ValueError(f"{names[0]} {r.shape} and {names[1]} {v.shape} must have the same shape")
+    return _times_for(t_s, r.shape[:-1]), r, v
+
+
+def ecef_state_from_eci(
+    t_s: npt.ArrayLike, r_eci_m: npt.ArrayLike, v_eci_mps: npt.ArrayLike
+) -> tuple[F64Array, F64Array]:
+    """ECEF position and velocity (Earth-fixed, including -omega x r) of ECI states."""
+    t, r, v = _state_args(t_s, r_eci_m, v_eci_mps, ("r_eci_m", "v_eci_mps"))
+    r_out, v_out = np.empty_like(r), np.empty_like(v)
+    ensure(
+        lib.fb_frame_ecef_state_from_eci_n(
+            _count(t, 1), dptr(t), dptr(r), dptr(v), dptr_out(r_out), dptr_out(v_out)
+        ),
+        "ecef_state_from_eci",
+    )
+    return r_out, v_out
+
+
+def eci_state_from_ecef(
+    t_s: npt.ArrayLike, r_ecef_m: npt.ArrayLike, v_ecef_mps: npt.ArrayLike
+) -> tuple[F64Array, F64Array]:
+    """ECI position and velocity of Earth-fixed states (adds omega x r)."""
+    t, r, v = _state_args(t_s, r_ecef_m, v_ecef_mps, ("r_ecef_m", "v_ecef_mps"))
+    r_out, v_out = np.empty_like(r), np.empty_like(v)
+    ensure(
+        lib.fb_frame_eci_state_from_ecef_n(
+            _count(t, 1), dptr(t), dptr(r), dptr(v), dptr_out(r_out), dptr_out(v_out)
+        ),
+        "eci_state_from_ecef",
+    )
+    return r_out, v_out
+
+
+def geodetic_from_ecef(r_ecef_m: npt.ArrayLike) -> F64Array:
+    """WGS-84 ``[lat_rad, lon_rad, h_m]`` along the last axis of ECEF positions ``(..., 3)``.
+
+    Sub-millimetre from -1 km to 2,000 km altitude, poles included; a point within 50 km of the Earth's
+    centre raises ``InvalidInputError``.
+    """
+    r = as_f64(r_ecef_m, (3,), "r_ecef_m")
+    out = np.empty_like(r)
+    ensure(lib.fb_frame_geodetic_from_ecef_n(_count(r, 3), dptr(r), dptr_out(out)), "geodetic_from_ecef")
+    return out
+
+
+def ecef_from_geodetic(lla: npt.ArrayLike) -> F64Array:
+    """ECEF positions of WGS-84 ``[lat_rad, lon_rad, h_m]`` (last axis); |lat| <= pi/2, h_m >= -1,000 km."""
+    g = as_f64(lla, (3,), "lla")
+    out = np.empty_like(g)
+    ensure(lib.fb_frame_ecef_from_geodetic_n(_count(g, 3), dptr(g), dptr_out(out)), "ecef_from_geodetic")
+    return out
+
+
+def geodetic_altitude_m(t_s: npt.ArrayLike, r_eci_m: npt.ArrayLike) -> Any:
+    """WGS-84 geodetic altitude of ECI positions ``(..., 3)``; a float for a single position."""
+    r = as_f64(r_eci_m, (3,), "r_eci_m")
+    t = _times_for(t_s, r.shape[:-1])
+    out = np.empty_like(t)
+    ensure(lib.fb_frame_altitude_m_n(_count(t, 1), dptr(t), dptr(r), dptr_out(out)), "geodetic_altitude_m")
+    return float(out) if out.ndim == 0 else out
+
+
+def dcm_lvlh_from_eci(r_eci_m: npt.ArrayLike, v_eci_mps: npt.ArrayLike) -> F64Array:
+    """Direction cosine matrices ``(..., 3, 3)`` taking ECI components to LVLH components."""
+    r = as_f64(r_eci_m, (3,), "r_eci_m")
+    v = as_f64(v_eci_mps, (3,), "v_eci_mps")
+    if r.shape != v.shape:
+        raise ValueError(f"r_eci_m {r.shape} and v_eci_mps {v.shape} must have the same shape")
+    out = np.empty((*r.shape, 3), dtype=np.float64)
+    ensure(
+        lib.fb_frame_dcm_lvlh_from_eci_n(_count(r, 3), dptr(r), dptr(v), dptr_out(out)), "dcm_lvlh_from_eci"
+    )
+    return out
+
+
+def great_circle(
+    lat1_rad: npt.ArrayLike, lon1_rad: npt.ArrayLike, lat2_rad: npt.ArrayLike, lon2_rad: npt.ArrayLike
+) -> tuple[Any, Any]:
+    """Great-circle distance (m, on the sphere of the mean radius 6,371,008.8 m) and initial bearing
+    (rad clockwise from north, in [0, 2 pi)) from point 1 to point 2; arguments broadcast together."""
+    args = [_f64(x, n) for x, n in
+            zip((lat1_rad, lon1_rad, lat2_rad, lon2_rad), ("lat1_rad", "lon1_rad", "lat2_rad", "lon2_rad"),
+                strict=True)]
+    try:
+        shaped = np.broadcast_arrays(*args)
+    except ValueError:
+        raise ValueError("great_circle arguments do not broadcast together") from None
+    a1, o1, a2, o2 = (np.array(x, dtype=np.float64, order="C") for x in shaped)
+    dist, bear = np.empty_like(a1), np.empty_like(a1)
+    ensure(
+        lib.fb_frame_great_circle_n(
+            _count(a1, 1), dptr(a1), dptr(o1), dptr(a2), dptr(o2), dptr_out(dist), dptr_out(bear)
+        ),
+        "great_circle",
+    )
+    if dist.ndim == 0:
+        return float(dist), float(bear)
+    return dist, bear
