@@ -260,7 +260,7 @@ fb_status fb_ctl_allocate(const fb_ctl_thruster_layout *layout, const fb_ctl_all
 {
     ctl_problem p;
     double lo[64], hi[64], u[64], lipschitz, umin;
-    int k, n, it1, it2 = 0, conv1, conv2 = 1;
+    int k, n, it1, it2 = 0, conv1, conv = 1, conv_all;
     fb_status st;
     if (layout == NULL || cfg == NULL || torque_cmd_body_nm == NULL || force_cmd_body_n == NULL
         || result == NULL) {
@@ -305,22 +305,37 @@ fb_status fb_ctl_allocate(const fb_ctl_thruster_layout *layout, const fb_ctl_all
         lipschitz = 1.0; /* every column is zero: any step is exact */
     }
     it1 = ctl_solve(&p, lo, hi, lipschitz, cfg->tol, cfg->max_iter, u, &conv1);
+    conv_all = conv1;
 
+    /* Minimum on-time: settle the short pulses one at a time, re-solving after each decision. Every pass
+     * fixes at least one free thruster, so there are at most n passes after the first solve. */
     umin = cfg->min_on_s / cfg->cycle_s;
     if (umin > 0.0) {
-        for (k = 0; k < n; ++k) {
-            if (u[k] >= umin) {
-                lo[k] = umin;
-                hi[k] = 1.0;
-            } else if (u[k] >= 0.5 * umin && u[k] > 0.0) {
-                lo[k] = umin;
-                hi[k] = umin;
-            } else {
-                lo[k] = 0.0;
-                hi[k] = 0.0;
+        int pass;
+        for (pass = 0; pass < n; ++pass) {
+            int longest = -1;
+            for (k = 0; k < n; ++k) {
+                if (hi[k] > lo[k] && u[k] > 0.0 && u[k] < umin && (longest < 0 || u[k] > u[longest])) {
+                    longest = k;
+                }
             }
+            if (longest < 0) {
+                break;
+            }
+            if (u[longest] >= 0.5 * umin) {
+                lo[longest] = umin;
+                hi[longest] = umin;
+            } else {
+                for (k = 0; k < n; ++k) {
+                    if (hi[k] > lo[k] && u[k] > 0.0 && u[k] < umin) {
+                        lo[k] = 0.0;
+                        hi[k] = 0.0;
+                    }
+                }
+            }
+            it2 += ctl_solve(&p, lo, hi, lipschitz, cfg->tol, cfg->max_iter, u, &conv);
+            conv_all = conv_all && conv;
         }
-        it2 = ctl_solve(&p, lo, hi, lipschitz, cfg->tol, cfg->max_iter, u, &conv2);
     }
 
     for (k = 0; k < n; ++k) {
@@ -351,6 +366,6 @@ fb_status fb_ctl_allocate(const fb_ctl_thruster_layout *layout, const fb_ctl_all
     fb_sub3(result->torque_body_nm, torque_cmd_body_nm, result->torque_residual_nm);
     fb_sub3(result->force_body_n, force_cmd_body_n, result->force_residual_n);
     result->iterations = it1 + it2;
-    result->converged = conv1 && conv2;
+    result->converged = conv_all;
     return FB_OK;
 }

@@ -20,12 +20,13 @@
  *     |tau(u) - tau_cmd|^2 + force_weight_m^2 |F(u) - F_cmd|^2 + reg_nm2 |u|^2,   0 <= u_k <= 1
  * by accelerated projected gradient (FISTA with adaptive restart) with a step from the largest eigenvalue
  * of the 6x6 normal matrix, stopped when the projected step is below tol (relative) or after max_iter
- * iterations. reg_nm2 (a small positive number, N^2 m^2) makes the solution unique and prefers less
- * propellant among equally good solutions. Minimum on-time: after the first solve, every pulse shorter
- * than min_on_s is ROUNDED to the nearer of 0 and min_on_s (ties go up); then the problem is solved once
- * more with those thrusters fixed and the thrusters already firing kept within [min_on_s, T], the others
- * off. So every returned on-time is 0 or within [min_on_s, cycle_s]. The achieved torque and force are
- * computed from the returned on-times.
+ * iterations. reg_nm2 (a small positive number, N^2 m^2) makes the solution unique (the smallest
+ * on-times in the least-squares sense among equally good ones). Minimum on-time: pulses shorter than min_on_s are ROUNDED,
+ * one decision at a time: the longest short pulse is rounded up to min_on_s and fixed there when it is at
+ * least min_on_s / 2; otherwise every short pulse is dropped to 0 and fixed; the problem is re-solved
+ * over the thrusters not yet fixed after each decision (at most n + 1 solves in all). So every returned
+ * on-time is 0 or within [min_on_s, cycle_s], and the thrusters left free compensate the rounding as far
+ * as they can. The achieved torque and force are computed from the returned on-times.
  */
 #ifndef FB_CONTROL_H
 #define FB_CONTROL_H
