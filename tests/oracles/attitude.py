@@ -107,7 +107,8 @@ def quat_error(q_body_from_eci: npt.ArrayLike, q_target_from_eci: npt.ArrayLike)
 
 
 def quat_propagate(q_body_from_eci: npt.ArrayLike, dtheta_body_rad: npt.ArrayLike) -> F64:
-    return quat_normalize(quat_multiply(quat_from_rotvec(-_q(dtheta_body_rad)), quat_normalize(q_body_from_eci)))
+    step = quat_from_rotvec(-_q(dtheta_body_rad))
+    return quat_normalize(quat_multiply(step, quat_normalize(q_body_from_eci)))
 
 
 def quat_slerp(q0: npt.ArrayLike, q1: npt.ArrayLike, t: npt.ArrayLike) -> F64:
