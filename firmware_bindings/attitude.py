@@ -1,0 +1,426 @@
+"""Attitude: quaternions and kinematics, the attitude control law and thruster allocation (C core).
+
+Convention (the project's only one; the same words head ``csrc/fb_quat.h``):
+
+- A quaternion is ``[w, x, y, z]``, scalar first, multiplied as Hamilton quaternions (``i j = k``).
+- ``q_a_from_b`` takes components in frame b to components in frame a:
+  ``[0, v_a] = q_a_from_b (x) [0, v_b] (x) conj(q_a_from_b)``; frames chain as
+  ``q_a_from_c = q_a_from_b (x) q_b_from_c``.
+- ``dcm_a_from_b`` is the row-major 3x3 matrix with ``v_a = dcm_a_from_b @ v_b``. It equals
+  ``scipy.spatial.transform.Rotation.from_quat([x, y, z, w]).as_matrix()`` (scipy is scalar-last).
+- A rotation vector ``rv`` (rad) gives ``[cos(|rv|/2), sin(|rv|/2) rv/|rv|]``: frame b is frame a turned
+  right-handedly by ``|rv|`` about ``rv``.
+- ``omega_body_rps`` is the rate of the body relative to inertial (ECI), in body components. A body
+  delta-angle ``dtheta_body_rad`` (``omega_body_rps * dt_s`` for a constant rate) advances the attitude as
+  ``q_body_from_eci(t + dt) = quat_from_rotvec(-dtheta_body_rad) (x) q_body_from_eci(t)``
+  (exact for a constant rate; :func:`quat_propagate`).
+- The attitude error is ``q_target_from_body = q_target_from_eci (x) conj(q_body_from_eci)`` with
+  ``w >= 0``; its rotation vector ``e`` says the body is the target frame turned by ``e``.
+
+Body axes of the deorbit stack (:func:`default_stack_layout`): +x body is the deorbit thrust axis (the 30
+deorbit Dracos sit at the aft, -x, end and push along +x), +y along the truss towards its starboard tip,
++z completing the right-handed triad. The attitude control law and the allocator are described in
+``csrc/fb_control.h``; in short, the PD torque is rate-limited (corrective rate norm at most
+``rate_limit_rps``) and torque-limited per axis by scaling the whole vector, and the allocator rounds
+pulses shorter than ``min_on_s`` to the nearer of 0 and ``min_on_s`` and re-solves once.
+
+Every function accepts any leading shape where that is natural (broadcasting like numpy), works in SI
+units, and raises a :class:`firmware_bindings.CoreError` subclass when the core rejects its input (NaN or
+infinity: ``InvalidInputError`` with FB_E_NONFINITE).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from firmware_bindings._arrays import as_f64, dptr, dptr_out
+from firmware_bindings._core import ffi, lib
+from firmware_bindings._status import ensure
+
+F64Array = npt.NDArray[np.float64]
+
+MAX_THRUSTERS: int = int(lib.FB_CTL_MAX_THRUSTERS)
+_INT_MAX = 2**31 - 1
+
+__all__ = [
+    "MAX_THRUSTERS",
+    "AllocationResult",
+    "AllocatorConfig",
+    "PdGains",
+    "ThrusterLayout",
+    "allocate_thrusters",
+    "dcm_from_quat",
+    "default_stack_inertia_kg_m2",
+    "default_stack_layout",
+    "pd_torque",
+    "quat_conjugate",
+    "quat_error",
+    "quat_from_axis_angle",
+    "quat_from_dcm",
+    "quat_from_rotvec",
+    "quat_multiply",
+    "quat_normalize",
+    "quat_propagate",
+    "quat_rotate",
+    "quat_slerp",
+    "rotvec_from_quat",
+]
+
+
+# ---- thin binding: broadcast, check shapes, call the core once over all elements ----
+
+def _broadcast(args: list[tuple[Any, tuple[int, ...], str]]) -> tuple[tuple[int, ...], list[F64Array]]:
+    """Arrays with their element shapes, broadcast over a common leading shape, made contiguous."""
+    arrays = [as_f64(x, tail, name) for x, tail, name in args]
+    leads = [a.shape[: a.ndim - len(tail)] for a, (_, tail, _) in zip(arrays, args, strict=True)]
+    try:
+        lead = np.broadcast_shapes(*leads)
+    except ValueError:
+        names = ", ".join(f"{name} {a.shape}" for a, (_, _, name) in zip(arrays, args, strict=True))
+        raise ValueError(f"leading shapes do not broadcast: {names}") from None
+    out = [
+        np.ascontiguousarray(np.broadcast_to(a, lead + tail))
+        for a, (_, tail, _) in zip(arrays, args, strict=True)
+    ]
+    return lead, out
+
+
+def _count(lead: tuple[int, ...]) -> int:
+    n = int(np.prod(lead, dtype=np.int64)) if lead else 1
+    if n > _INT_MAX:
+        raise ValueError(f"too many elements for one call: {n}")
+    return n
+
+
+def _elementwise(fname: str, args: list[tuple[Any, tuple[int, ...], str]],
+                 out_tail: tuple[int, ...]) -> F64Array:
+    lead, arrays = _broadcast(args)
+    n = _count(lead)
+    out = np.empty(lead + out_tail, dtype=np.float64)
+    fn = getattr(lib, fname)
+    ensure(fn(n, *(dptr(a) for a in arrays), dptr_out(out)), fname)
+    return out
+
+
+# ---- quaternions and kinematics ----
+
+def quat_multiply(a: Any, b: Any) -> F64Array:
+    """Hamilton product ``a (x) b`` of ``[..., 4]`` arrays; ``q_a_from_c = q_a_from_b (x) q_b_from_c``."""
+    return _elementwise("fb_quat_multiply", [(a, (4,), "a"), (b, (4,), "b")], (4,))
+
+
+def quat_conjugate(q: Any) -> F64Array:
+    """``conj(q) = [w, -x, -y, -z]``: for a unit ``q_a_from_b`` this is ``q_b_from_a``."""
+    return _elementwise("fb_quat_conjugate", [(q, (4,), "q")], (4,))
+
+
+def quat_normalize(q: Any) -> F64Array:
+    """``q / |q|``; a zero quaternion raises ``InvalidInputError`` (FB_E_DEGENERATE)."""
+    return _elementwise("fb_quat_normalize", [(q, (4,), "q")], (4,))
+
+
+def quat_rotate(q_a_from_b: Any, v_b: Any) -> F64Array:
+    """Components in frame a of a vector given in frame b (``q`` normalised first)."""
+    return _elementwise("fb_quat_rotate", [(q_a_from_b, (4,), "q_a_from_b"), (v_b, (3,), "v_b")], (3,))
+
+
+def dcm_from_quat(q_a_from_b: Any) -> F64Array:
+    """``dcm_a_from_b`` ``[..., 3, 3]`` (``v_a = dcm @ v_b``) of ``q_a_from_b`` (normalised first)."""
+    return _elementwise("fb_quat_to_dcm", [(q_a_from_b, (4,), "q_a_from_b")], (3, 3))
+
+
+def quat_from_dcm(dcm_a_from_b: Any) -> F64Array:
+    """``q_a_from_b`` (``w >= 0``) of a rotation matrix by Shepperd's method.
+
+    A matrix that is not a rotation within 1e-6 raises ``InvalidInputError`` (FB_E_RANGE).
+    """
+    return _elementwise("fb_quat_from_dcm", [(dcm_a_from_b, (3, 3), "dcm_a_from_b")], (4,))
+
+
+def quat_from_axis_angle(axis: Any, angle_rad: Any) -> F64Array:
+    """Quaternion of a right-handed rotation by ``angle_rad`` about ``axis`` (any non-zero length)."""
+    return _elementwise("fb_quat_from_axis_angle", [(axis, (3,), "axis"), (angle_rad, (), "angle_rad")], (4,))
+
+
+def quat_from_rotvec(rotvec_rad: Any) -> F64Array:
+    """Quaternion of a rotation vector (rad), smooth through zero (series below 1e-4 rad)."""
+    return _elementwise("fb_quat_from_rotvec", [(rotvec_rad, (3,), "rotvec_rad")], (4,))
+
+
+def rotvec_from_quat(q: Any) -> F64Array:
+    """Rotation vector (rad, angle in ``[0, pi]``) of ``q`` (normalised, ``w >= 0`` representative)."""
+    return _elementwise("fb_quat_to_rotvec", [(q, (4,), "q")], (3,))
+
+
+def quat_error(q_body_from_eci: Any, q_target_from_eci: Any) -> F64Array:
+    """``q_target_from_body = q_target_from_eci (x) conj(q_body_from_eci)`` with ``w >= 0``.
+
+    Its rotation vector is the attitude error: the body is the target frame turned by it.
+    """
+    return _elementwise(
+        "fb_quat_error",
+        [(q_body_from_eci, (4,), "q_body_from_eci"), (q_target_from_eci, (4,), "q_target_from_eci")],
+        (4,),
+    )
+
+
+def quat_propagate(q_body_from_eci: Any, dtheta_body_rad: Any) -> F64Array:
+    """``q_body_from_eci`` after the body turns by the delta-angle ``dtheta_body_rad`` (body axes, rad).
+
+    ``quat_from_rotvec(-dtheta_body_rad) (x) q_body_from_eci``: exact for a constant body rate, where
+    ``dtheta_body_rad = omega_body_rps * dt_s``.
+    """
+    return _elementwise(
+        "fb_quat_propagate",
+        [(q_body_from_eci, (4,), "q_body_from_eci"), (dtheta_body_rad, (3,), "dtheta_body_rad")],
+        (4,),
+    )
+
+
+def quat_slerp(q0: Any, q1: Any, t: Any) -> F64Array:
+    """Interpolation from ``q0`` (t = 0) to ``q1`` (t = 1) on the shorter arc at a constant angular rate."""
+    return _elementwise("fb_quat_slerp", [(q0, (4,), "q0"), (q1, (4,), "q1"), (t, (), "t")], (4,))
+
+
+# ---- attitude control law ----
+
+def _vec3(x: Any, name: str) -> F64Array:
+    a = np.broadcast_to(as_f64(x, name=name), (3,)).copy()
+    a.setflags(write=False)
+    return a
+
+
+@dataclass(frozen=True, eq=False)
+class PdGains:
+    """Gains and limits of the rate-limited PD law (see ``csrc/fb_control.h``); scalars apply to all axes.
+
+    Below the limits, ``torque = -kp * e - kd * (omega - omega_ref)``; the corrective rate ``-kp/kd * e``
+    is capped in norm at ``rate_limit_rps``, and the torque is scaled as a whole so that no axis exceeds
+    its ``torque_limit_nm``.
+    """
+
+    kp_nm_per_rad: Any
+    kd_nms_per_rad: Any
+    rate_limit_rps: float
+    torque_limit_nm: Any
+    _c: Any = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        for name in ("kp_nm_per_rad", "kd_nms_per_rad", "torque_limit_nm"):
+            object.__setattr__(self, name, _vec3(getattr(self, name), name))
+        object.__setattr__(self, "rate_limit_rps", float(self.rate_limit_rps))
+        c = ffi.new("fb_ctl_pd_config *")
+        c.kp_nm_per_rad = list(self.kp_nm_per_rad)
+        c.kd_nms_per_rad = list(self.kd_nms_per_rad)
+        c.rate_limit_rps = self.rate_limit_rps
+        c.torque_limit_nm = list(self.torque_limit_nm)
+        object.__setattr__(self, "_c", c)
+
+
+def pd_torque(gains: PdGains, q_body_from_eci: Any, q_target_from_eci: Any, omega_body_rps: Any,
+              omega_ref_body_rps: Any = (0.0, 0.0, 0.0)) -> F64Array:
+    """Commanded body torque (N m, shape (3,)) of the rate- and torque-limited PD law.
+
+    ``omega_ref_body_rps`` is the target frame's rate in body axes (zero for an inertial hold).
+    """
+    qb = as_f64(q_body_from_eci, (4,), "q_body_from_eci")
+    qt = as_f64(q_target_from_eci, (4,), "q_target_from_eci")
+    w = as_f64(omega_body_rps, (3,), "omega_body_rps")
+    wr = as_f64(omega_ref_body_rps, (3,), "omega_ref_body_rps")
+    for a, name in ((qb, "q_body_from_eci"), (qt, "q_target_from_eci"), (w, "omega_body_rps"),
+                    (wr, "omega_ref_body_rps")):
+        if a.ndim != 1:
+            raise ValueError(f"{name} must be a single vector, got shape {a.shape}")
+    out = np.empty(3, dtype=np.float64)
+    ensure(lib.fb_ctl_pd_torque(gains._c, dptr(qb), dptr(qt), dptr(w), dptr(wr), dptr_out(out)),
+           "fb_ctl_pd_torque")
+    return out
+
+
+# ---- thruster allocation ----
+
+@dataclass(frozen=True, eq=False)
+class ThrusterLayout:
+    """Thrusters about the centre of mass: positions (m) and unit thrust directions in body axes, thrust (N).
+
+    ``dir_body`` is the direction of the force on the vehicle (opposite to the exhaust).
+    """
+
+    r_body_m: Any
+    dir_body: Any
+    thrust_n: Any
+    names: tuple[str, ...] = ()
+    _c: Any = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        r = as_f64(self.r_body_m, (3,), "r_body_m").copy()
+        d = as_f64(self.dir_body, (3,), "dir_body").copy()
+        f = as_f64(self.thrust_n, name="thrust_n").copy()
+        if r.ndim != 2 or d.shape != r.shape or f.shape != (r.shape[0],):
+            raise ValueError(
+                f"need r_body_m (n, 3), dir_body (n, 3), thrust_n (n,); got {r.shape}, {d.shape}, {f.shape}")
+        n = r.shape[0]
+        if not 1 <= n <= MAX_THRUSTERS:
+            raise ValueError(f"a layout holds 1 to {MAX_THRUSTERS} thrusters, got {n}")
+        names = tuple(self.names) if self.names else tuple(f"T{k:02d}" for k in range(n))
+        if len(names) != n:
+            raise ValueError(f"{len(names)} names for {n} thrusters")
+        for a in (r, d, f):
+            a.setflags(write=False)
+        object.__setattr__(self, "r_body_m", r)
+        object.__setattr__(self, "dir_body", d)
+        object.__setattr__(self, "thrust_n", f)
+        object.__setattr__(self, "names", names)
+        c = ffi.new("fb_ctl_thruster_layout *")
+        c.n = n
+        pad_r = np.zeros((MAX_THRUSTERS, 3))
+        pad_d = np.zeros((MAX_THRUSTERS, 3))
+        pad_f = np.zeros(MAX_THRUSTERS)
+        pad_r[:n], pad_d[:n], pad_f[:n] = r, d, f
+        ffi.buffer(c.r_body_m)[:] = pad_r.tobytes()
+        ffi.buffer(c.dir_body)[:] = pad_d.tobytes()
+        ffi.buffer(c.thrust_n)[:] = pad_f.tobytes()
+        object.__setattr__(self, "_c", c)
+
+    @property
+    def n(self) -> int:
+        return int(self.thrust_n.shape[0])
+
+    def effectiveness(self) -> F64Array:
+        """The 6 x n matrix mapping on-fractions (t/T) to cycle-average ``[torque_nm; force_n]``."""
+        f = self.dir_body * self.thrust_n[:, None]
+        return np.vstack([np.cross(self.r_body_m, f).T, f.T])
+
+    def indices(self, prefix: str) -> list[int]:
+        """Indices of the thrusters whose name starts with ``prefix``."""
+        return [k for k, name in enumerate(self.names) if name.startswith(prefix)]
+
+
+@dataclass(frozen=True, eq=False)
+class AllocatorConfig:
+    """Settings of the allocator (see ``csrc/fb_control.h``).
+
+    ``force_weight_m`` weighs force errors against torque errors (a force error of 1 N counts as a torque
+    error of ``force_weight_m`` N m); ``reg_nm2`` is a small Tikhonov weight that makes the solution unique.
+    """
+
+    cycle_s: float
+    min_on_s: float = 0.0
+    force_weight_m: float = 10.0
+    reg_nm2: float = 1.0
+    tol: float = 1e-10
+    max_iter: int = 3000
+    _c: Any = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        c = ffi.new("fb_ctl_alloc_config *")
+        c.cycle_s = float(self.cycle_s)
+        c.min_on_s = float(self.min_on_s)
+        c.force_weight_m = float(self.force_weight_m)
+        c.reg_nm2 = float(self.reg_nm2)
+        c.tol = float(self.tol)
+        if not -_INT_MAX <= int(self.max_iter) <= _INT_MAX:
+            raise ValueError(f"max_iter out of range: {self.max_iter}")
+        c.max_iter = int(self.max_iter)
+        object.__setattr__(self, "_c", c)
+
+
+@dataclass(frozen=True)
+class AllocationResult:
+    """On-times for one control cycle and what they achieve (cycle-average, body axes)."""
+
+    on_time_s: F64Array
+    torque_body_nm: F64Array
+    force_body_n: F64Array
+    torque_residual_nm: F64Array
+    force_residual_n: F64Array
+    iterations: int
+    converged: bool
+
+
+def allocate_thrusters(layout: ThrusterLayout, config: AllocatorConfig, torque_cmd_body_nm: Any,
+                       force_cmd_body_n: Any = (0.0, 0.0, 0.0)) -> AllocationResult:
+    """On-times (s) in ``[0, cycle_s]``, each 0 or at least ``min_on_s``, for a commanded cycle-average
+    body torque (N m) and force (N), by bounded least squares."""
+    tau = as_f64(torque_cmd_body_nm, (3,), "torque_cmd_body_nm")
+    force = as_f64(force_cmd_body_n, (3,), "force_cmd_body_n")
+    if tau.ndim != 1 or force.ndim != 1:
+        raise ValueError("allocate_thrusters takes one torque (3,) and one force (3,)")
+    res = ffi.new("fb_ctl_alloc_result *")
+    ensure(lib.fb_ctl_allocate(layout._c, config._c, dptr(tau), dptr(force), res), "fb_ctl_allocate")
+    n = layout.n
+    return AllocationResult(
+        on_time_s=np.frombuffer(ffi.buffer(res.on_time_s), dtype=np.float64)[:n].copy(),
+        torque_body_nm=np.array(list(res.torque_body_nm)),
+        force_body_n=np.array(list(res.force_body_n)),
+        torque_residual_nm=np.array(list(res.torque_residual_nm)),
+        force_residual_n=np.array(list(res.force_residual_n)),
+        iterations=int(res.iterations),
+        converged=bool(res.converged),
+    )
+
+
+# ---- the deorbit stack (ISS with the US Deorbit Vehicle) ----
+
+# Assumed geometry about the stack's centre of mass, body axes as in the module docstring. The ISS spans
+# about 109 m (truss, y) by 73 m (x) (NASA ISS facts and figures); the USDV is docked at the aft (-x) end.
+_TRUSS_TIP_Y_M = 54.0
+_FORWARD_X_M = 33.0
+_AFT_X_M = -45.0
+_DEORBIT_RING_X_M = -48.0
+_DEORBIT_RING_RADIUS_M = 1.6
+_DRACO_THRUST_N = 400.0
+
+
+def default_stack_layout() -> ThrusterLayout:
+    """The 46 Dracos of the deorbit stack (400 N each; reference/hardware.md), positions assumed.
+
+    - ``ATT-*``, 16 attitude thrusters at the extremities: four at each truss tip (y = +-54 m) firing
+      +-z (roll couples) and +-x (yaw couples), four at the forward end (x = +33 m) and four at the aft
+      end (x = -45 m) firing +-y (yaw couples) and +-z (pitch couples). Each pair of opposite tips or ends
+      gives a pure couple, so the set makes torque about all three axes with no net force.
+    - ``DEO-*``, 30 deorbit thrusters on a ring of radius 1.6 m at x = -48 m (the aft end, -x), all
+      pushing along +x body, the deorbit thrust axis.
+    """
+    r: list[tuple[float, float, float]] = []
+    d: list[tuple[float, float, float]] = []
+    names: list[str] = []
+
+    def add(name: str, pos: tuple[float, float, float], direction: tuple[float, float, float]) -> None:
+        names.append(name)
+        r.append(pos)
+        d.append(direction)
+
+    for side, y in (("STBD", _TRUSS_TIP_Y_M), ("PORT", -_TRUSS_TIP_Y_M)):
+        add(f"ATT-{side}-PZ", (0.0, y, 0.0), (0.0, 0.0, 1.0))
+        add(f"ATT-{side}-MZ", (0.0, y, 0.0), (0.0, 0.0, -1.0))
+        add(f"ATT-{side}-PX", (0.0, y, 0.0), (1.0, 0.0, 0.0))
+        add(f"ATT-{side}-MX", (0.0, y, 0.0), (-1.0, 0.0, 0.0))
+    for end, x in (("FWD", _FORWARD_X_M), ("AFT", _AFT_X_M)):
+        add(f"ATT-{end}-PY", (x, 0.0, 0.0), (0.0, 1.0, 0.0))
+        add(f"ATT-{end}-MY", (x, 0.0, 0.0), (0.0, -1.0, 0.0))
+        add(f"ATT-{end}-PZ", (x, 0.0, 0.0), (0.0, 0.0, 1.0))
+        add(f"ATT-{end}-MZ", (x, 0.0, 0.0), (0.0, 0.0, -1.0))
+    for k in range(30):
+        phi = 2.0 * np.pi * k / 30.0
+        add(f"DEO-{k:02d}", (_DEORBIT_RING_X_M, _DEORBIT_RING_RADIUS_M * float(np.cos(phi)),
+                             _DEORBIT_RING_RADIUS_M * float(np.sin(phi))), (1.0, 0.0, 0.0))
+    return ThrusterLayout(r_body_m=np.array(r), dir_body=np.array(d),
+                          thrust_n=np.full(len(names), _DRACO_THRUST_N), names=tuple(names))
+
+
+def default_stack_inertia_kg_m2() -> F64Array:
+    """Assumed inertia tensor of the stack about its centre of mass, body axes (kg m^2).
+
+    Of order 1e8 kg m^2 per axis (reference/hardware.md); the products of inertia are chosen so that the
+    principal axes sit a few degrees off the body axes, as on the real station. Symmetric positive definite.
+    """
+    return np.array([
+        [1.27e8, -3.1e6, 7.2e6],
+        [-3.1e6, 1.07e8, 1.4e6],
+        [7.2e6, 1.4e6, 2.01e8],
+    ])

@@ -1,0 +1,371 @@
+/*
+ * fb_control.c - rate-limited quaternion PD law and bounded least-squares thruster allocation. The laws
+ * are stated in fb_control.h.
+ */
+#include "fb_control.h"
+
+#include <math.h>
+#include <stddef.h>
+
+#include "fb_math.h"
+
+#define CTL_DIR_TOL 1e-6
+#define CTL_MAX_ITER_CAP 100000
+/* Backtracking may double the step constant at most this often per iteration. */
+#define CTL_MAX_DOUBLINGS 60
+#define CTL_POWER_ITERS 50
+
+static int ctl_positive3(const double v[3])
+{
+    return v[0] > 0.0 && v[1] > 0.0 && v[2] > 0.0;
+}
+
+fb_status fb_ctl_pd_torque(const fb_ctl_pd_config *cfg, const double q_body_from_eci[4],
+                           const double q_target_from_eci[4], const double omega_body_rps[3],
+                           const double omega_ref_body_rps[3], double torque_body_nm[3])
+{
+    double qe[4], e[3], w_corr[3], tau[3], wn, s = 1.0;
+    fb_status st;
+    int i;
+    if (cfg == NULL || q_body_from_eci == NULL || q_target_from_eci == NULL || omega_body_rps == NULL
+        || omega_ref_body_rps == NULL || torque_body_nm == NULL) {
+        return FB_E_NULL;
+    }
+    if (!fb_isfinite3(cfg->kp_nm_per_rad) || !fb_isfinite3(cfg->kd_nms_per_rad)
+        || !isfinite(cfg->rate_limit_rps) || !fb_isfinite3(cfg->torque_limit_nm)
+        || !fb_isfinite3(omega_body_rps) || !fb_isfinite3(omega_ref_body_rps)) {
+        return FB_E_NONFINITE;
+    }
+    if (!ctl_positive3(cfg->kp_nm_per_rad) || !ctl_positive3(cfg->kd_nms_per_rad)
+        || !(cfg->rate_limit_rps > 0.0) || !ctl_positive3(cfg->torque_limit_nm)) {
+        return FB_E_RANGE;
+    }
+    st = fb_quat_error(1, q_body_from_eci, q_target_from_eci, qe);
+    if (st == FB_OK) {
+        st = fb_quat_to_rotvec(1, qe, e);
+    }
+    if (st != FB_OK) {
+        return st;
+    }
+    for (i = 0; i < 3; ++i) {
+        w_corr[i] = -(cfg->kp_nm_per_rad[i] / cfg->kd_nms_per_rad[i]) * e[i];
+    }
+    wn = fb_norm3(w_corr);
+    if (!isfinite(wn)) {
+        return FB_E_RANGE;
+    }
+    if (wn > cfg->rate_limit_rps) {
+        fb_scale3(cfg->rate_limit_rps / wn, w_corr, w_corr);
+    }
+    for (i = 0; i < 3; ++i) {
+        tau[i] = cfg->kd_nms_per_rad[i] * (omega_ref_body_rps[i] + w_corr[i] - omega_body_rps[i]);
+        if (!isfinite(tau[i])) {
+            return FB_E_RANGE;
+        }
+    }
+    for (i = 0; i < 3; ++i) {
+        double a = fabs(tau[i]);
+        if (a > cfg->torque_limit_nm[i] && cfg->torque_limit_nm[i] / a < s) {
+            s = cfg->torque_limit_nm[i] / a;
+        }
+    }
+    for (i = 0; i < 3; ++i) {
+        double t = s * tau[i];
+        /* rounding in s * tau may land one ulp above the limit */
+        torque_body_nm[i] = fb_clamp(t, -cfg->torque_limit_nm[i], cfg->torque_limit_nm[i]);
+    }
+    return FB_OK;
+}
+
+/* ---- allocation ---- */
+
+/* The weighted 6 x n effectiveness matrix (column k at a[6k..6k+5]) and the weighted target. */
+typedef struct {
+    int n;
+    double a[6 * 64];
+    double b[6];
+    double reg;
+} ctl_problem;
+
+/* out6 = A u */
+static void ctl_apply(const ctl_problem *p, const double *u, double out6[6])
+{
+    int j, k;
+    for (j = 0; j < 6; ++j) {
+        out6[j] = 0.0;
+    }
+    for (k = 0; k < p->n; ++k) {
+        for (j = 0; j < 6; ++j) {
+            out6[j] += p->a[6 * k + j] * u[k];
+        }
+    }
+}
+
+/* Largest eigenvalue of A A^T by power iteration (an estimate; the solver backtracks if it is low). */
+static double ctl_lambda_max(const ctl_problem *p)
+{
+    double m[36], v[6], w[6], lam = 0.0;
+    int i, j, k, it;
+    for (i = 0; i < 6; ++i) {
+        for (j = 0; j < 6; ++j) {
+            double s = 0.0;
+            for (k = 0; k < p->n; ++k) {
+                s += p->a[6 * k + i] * p->a[6 * k + j];
+            }
+            m[6 * i + j] = s;
+        }
+        v[i] = 1.0 + 0.1 * i;
+    }
+    for (it = 0; it < CTL_POWER_ITERS; ++it) {
+        double nrm = 0.0;
+        for (i = 0; i < 6; ++i) {
+            w[i] = 0.0;
+            for (j = 0; j < 6; ++j) {
+                w[i] += m[6 * i + j] * v[j];
+            }
+            nrm += w[i] * w[i];
+        }
+        nrm = sqrt(nrm);
+        if (!(nrm > 0.0)) {
+            return 0.0;
+        }
+        lam = nrm;
+        for (i = 0; i < 6; ++i) {
+            v[i] = w[i] / nrm;
+        }
+    }
+    return lam;
+}
+
+/*
+ * Minimise |A u - b|^2 + reg |u|^2 over lo <= u <= hi by FISTA with adaptive restart and backtracking.
+ * u holds the start (clipped into the box) on entry and the solution on exit. Returns the iterations used;
+ * *converged is set when the projected step fell below tol.
+ */
+static int ctl_solve(const ctl_problem *p, const double *lo, const double *hi, double lipschitz,
+                     double tol, int max_iter, double *u, int *converged)
+{
+    double x[64], y[64], g[64], pnew[64], r[6], ad[6];
+    double t = 1.0, big_l = lipschitz;
+    int k, it, n = p->n;
+    *converged = 0;
+    for (k = 0; k < n; ++k) {
+        x[k] = fb_clamp(u[k], lo[k], hi[k]);
+        y[k] = x[k];
+    }
+    for (it = 0; it < max_iter; ++it) {
+        double dmax = 0.0, restart = 0.0, t_next, beta;
+        int dbl;
+        ctl_apply(p, y, r);
+        for (k = 0; k < 6; ++k) {
+            r[k] -= p->b[k];
+        }
+        for (k = 0; k < n; ++k) {
+            const double *col = p->a + 6 * k;
+            g[k] = 2.0 * (col[0] * r[0] + col[1] * r[1] + col[2] * r[2] + col[3] * r[3] + col[4] * r[4]
+                          + col[5] * r[5] + p->reg * y[k]);
+        }
+        for (dbl = 0; dbl <= CTL_MAX_DOUBLINGS; ++dbl) {
+            double d2 = 0.0, quad;
+            for (k = 0; k < n; ++k) {
+                double d;
+                pnew[k] = fb_clamp(y[k] - g[k] / big_l, lo[k], hi[k]);
+                d = pnew[k] - y[k];
+                d2 += d * d;
+            }
+            /* the quadratic's curvature along d, compared with the model's L/2 |d|^2 */
+            {
+                double dv[64];
+                for (k = 0; k < n; ++k) {
+                    dv[k] = pnew[k] - y[k];
+                }
+                ctl_apply(p, dv, ad);
+            }
+            quad = fb_dot3(ad, ad) + fb_dot3(ad + 3, ad + 3) + p->reg * d2;
+            if (quad <= 0.5 * big_l * d2 * (1.0 + 1e-12)) {
+                break;
+            }
+            big_l *= 2.0;
+        }
+        for (k = 0; k < n; ++k) {
+            double d = fabs(pnew[k] - y[k]);
+            if (d > dmax) {
+                dmax = d;
+            }
+            restart += (y[k] - pnew[k]) * (pnew[k] - x[k]);
+        }
+        if (dmax <= tol) {
+            for (k = 0; k < n; ++k) {
+                x[k] = pnew[k];
+            }
+            *converged = 1;
+            ++it;
+            break;
+        }
+        if (restart > 0.0) {
+            t = 1.0;
+        }
+        t_next = 0.5 * (1.0 + sqrt(1.0 + 4.0 * t * t));
+        beta = restart > 0.0 ? 0.0 : (t - 1.0) / t_next;
+        for (k = 0; k < n; ++k) {
+            y[k] = fb_clamp(pnew[k] + beta * (pnew[k] - x[k]), lo[k], hi[k]);
+            x[k] = pnew[k];
+        }
+        t = t_next;
+    }
+    for (k = 0; k < n; ++k) {
+        u[k] = x[k];
+    }
+    return it;
+}
+
+static fb_status ctl_check_layout(const fb_ctl_thruster_layout *layout)
+{
+    int k;
+    if (layout->n < 1 || layout->n > FB_CTL_MAX_THRUSTERS) {
+        return FB_E_RANGE;
+    }
+    for (k = 0; k < layout->n; ++k) {
+        if (!fb_isfinite3(layout->r_body_m[k]) || !fb_isfinite3(layout->dir_body[k])
+            || !isfinite(layout->thrust_n[k])) {
+            return FB_E_NONFINITE;
+        }
+        if (!(layout->thrust_n[k] > 0.0)) {
+            return FB_E_RANGE;
+        }
+        if (fabs(fb_norm3(layout->dir_body[k]) - 1.0) > CTL_DIR_TOL) {
+            return FB_E_DEGENERATE;
+        }
+    }
+    return FB_OK;
+}
+
+static fb_status ctl_check_config(const fb_ctl_alloc_config *cfg)
+{
+    if (!isfinite(cfg->cycle_s) || !isfinite(cfg->min_on_s) || !isfinite(cfg->force_weight_m)
+        || !isfinite(cfg->reg_nm2) || !isfinite(cfg->tol)) {
+        return FB_E_NONFINITE;
+    }
+    if (!(cfg->cycle_s > 0.0) || !(cfg->min_on_s >= 0.0) || !(cfg->min_on_s <= cfg->cycle_s)
+        || !(cfg->force_weight_m >= 0.0) || !(cfg->reg_nm2 >= 0.0) || !(cfg->tol > 0.0)
+        || !(cfg->tol < 1.0) || cfg->max_iter < 1 || cfg->max_iter > CTL_MAX_ITER_CAP) {
+        return FB_E_RANGE;
+    }
+    return FB_OK;
+}
+
+fb_status fb_ctl_allocate(const fb_ctl_thruster_layout *layout, const fb_ctl_alloc_config *cfg,
+                          const double torque_cmd_body_nm[3], const double force_cmd_body_n[3],
+                          fb_ctl_alloc_result *result)
+{
+    ctl_problem p;
+    double lo[64], hi[64], u[64], lipschitz, umin;
+    int k, n, it1, it2 = 0, conv1, conv = 1, conv_all;
+    fb_status st;
+    if (layout == NULL || cfg == NULL || torque_cmd_body_nm == NULL || force_cmd_body_n == NULL
+        || result == NULL) {
+        return FB_E_NULL;
+    }
+    st = ctl_check_layout(layout);
+    if (st == FB_OK) {
+        st = ctl_check_config(cfg);
+    }
+    if (st != FB_OK) {
+        return st;
+    }
+    if (!fb_isfinite3(torque_cmd_body_nm) || !fb_isfinite3(force_cmd_body_n)) {
+        return FB_E_NONFINITE;
+    }
+    n = layout->n;
+    p.n = n;
+    p.reg = cfg->reg_nm2;
+    for (k = 0; k < n; ++k) {
+        double f[3], tq[3];
+        fb_scale3(layout->thrust_n[k], layout->dir_body[k], f);
+        fb_cross3(layout->r_body_m[k], f, tq);
+        p.a[6 * k] = tq[0];
+        p.a[6 * k + 1] = tq[1];
+        p.a[6 * k + 2] = tq[2];
+        p.a[6 * k + 3] = cfg->force_weight_m * f[0];
+        p.a[6 * k + 4] = cfg->force_weight_m * f[1];
+        p.a[6 * k + 5] = cfg->force_weight_m * f[2];
+        lo[k] = 0.0;
+        hi[k] = 1.0;
+        u[k] = 0.0;
+    }
+    for (k = 0; k < 3; ++k) {
+        p.b[k] = torque_cmd_body_nm[k];
+        p.b[3 + k] = cfg->force_weight_m * force_cmd_body_n[k];
+    }
+    lipschitz = 2.0 * (ctl_lambda_max(&p) + p.reg);
+    if (!isfinite(lipschitz)) {
+        return FB_E_RANGE;
+    }
+    if (!(lipschitz > 0.0)) {
+        lipschitz = 1.0; /* every column is zero: any step is exact */
+    }
+    it1 = ctl_solve(&p, lo, hi, lipschitz, cfg->tol, cfg->max_iter, u, &conv1);
+    conv_all = conv1;
+
+    /* Minimum on-time: settle the short pulses one at a time, re-solving after each decision. Every pass
+     * fixes at least one free thruster, so there are at most n passes after the first solve. */
+    umin = cfg->min_on_s / cfg->cycle_s;
+    if (umin > 0.0) {
+        int pass;
+        for (pass = 0; pass < n; ++pass) {
+            int longest = -1;
+            for (k = 0; k < n; ++k) {
+                if (hi[k] > lo[k] && u[k] > 0.0 && u[k] < umin && (longest < 0 || u[k] > u[longest])) {
+                    longest = k;
+                }
+            }
+            if (longest < 0) {
+                break;
+            }
+            if (u[longest] >= 0.5 * umin) {
+                lo[longest] = umin;
+                hi[longest] = umin;
+            } else {
+                for (k = 0; k < n; ++k) {
+                    if (hi[k] > lo[k] && u[k] > 0.0 && u[k] < umin) {
+                        lo[k] = 0.0;
+                        hi[k] = 0.0;
+                    }
+                }
+            }
+            it2 += ctl_solve(&p, lo, hi, lipschitz, cfg->tol, cfg->max_iter, u, &conv);
+            conv_all = conv_all && conv;
+        }
+    }
+
+    for (k = 0; k < n; ++k) {
+        double t = u[k] * cfg->cycle_s;
+        if (u[k] <= 0.0) {
+            t = 0.0;
+        } else if (umin > 0.0) {
+            t = fb_clamp(t, cfg->min_on_s, cfg->cycle_s);
+        } else {
+            t = fb_clamp(t, 0.0, cfg->cycle_s);
+        }
+        result->on_time_s[k] = t;
+    }
+    for (k = n; k < FB_CTL_MAX_THRUSTERS; ++k) {
+        result->on_time_s[k] = 0.0;
+    }
+    for (k = 0; k < 3; ++k) {
+        result->torque_body_nm[k] = 0.0;
+        result->force_body_n[k] = 0.0;
+    }
+    for (k = 0; k < n; ++k) {
+        double f[3], tq[3], frac = result->on_time_s[k] / cfg->cycle_s;
+        fb_scale3(layout->thrust_n[k] * frac, layout->dir_body[k], f);
+        fb_cross3(layout->r_body_m[k], f, tq);
+        fb_add3(result->torque_body_nm, tq, result->torque_body_nm);
+        fb_add3(result->force_body_n, f, result->force_body_n);
+    }
+    fb_sub3(result->torque_body_nm, torque_cmd_body_nm, result->torque_residual_nm);
+    fb_sub3(result->force_body_n, force_cmd_body_n, result->force_residual_n);
+    result->iterations = it1 + it2;
+    result->converged = conv_all;
+    return FB_OK;
+}

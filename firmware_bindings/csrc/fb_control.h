@@ -1,0 +1,86 @@
+/*
+ * fb_control.h - attitude control law and thruster allocation (symbol prefix fb_ctl_).
+ *
+ * Quaternion and frame conventions are those of fb_quat.h. All torques and forces are in body axes about
+ * (through) the centre of mass; thruster geometry is given relative to the centre of mass.
+ *
+ * PD law (fb_ctl_pd_torque), a rate-limited quaternion-feedback PD:
+ *     e      = rotvec(q_target_from_body)                          attitude error, rad (fb_quat_error)
+ *     w_corr = -(kp_i / kd_i) e_i per axis, then scaled as a whole so |w_corr| <= rate_limit_rps
+ *     w_cmd  = omega_ref_body_rps + w_corr                         commanded body rate
+ *     tau_i  = kd_i (w_cmd_i - omega_body_rps_i)
+ *     tau    = s tau, s = min(1, min_i torque_limit_nm_i / |tau_i|)
+ * Below the rate limit this is tau = -kp e - kd (omega - omega_ref). A large error therefore slews at no
+ * more than rate_limit_rps (plus the reference rate). The torque limit is per axis, applied by scaling the
+ * whole vector (its direction is kept), so every |tau_i| <= torque_limit_nm_i.
+ *
+ * Allocation (fb_ctl_allocate): thruster k, fired for t_k seconds within a control cycle of cycle_s,
+ * gives the cycle-average force f_k (t_k / T) d_k and torque (r_k x f_k d_k)(t_k / T). With u = t / T the
+ * solver minimises
+ *     |tau(u) - tau_cmd|^2 + force_weight_m^2 |F(u) - F_cmd|^2 + reg_nm2 |u|^2,   0 <= u_k <= 1
+ * by accelerated projected gradient (FISTA with adaptive restart) with a step from the largest eigenvalue
+ * of the 6x6 normal matrix, stopped when the projected step is below tol (relative) or after max_iter
+ * iterations. reg_nm2 (a small positive number, N^2 m^2) makes the solution unique (the smallest
+ * on-times in the least-squares sense among equally good ones). Minimum on-time: pulses shorter than min_on_s are ROUNDED,
+ * one decision at a time: the longest short pulse is rounded up to min_on_s and fixed there when it is at
+ * least min_on_s / 2; otherwise every short pulse is dropped to 0 and fixed; the problem is re-solved
+ * over the thrusters not yet fixed after each decision (at most n + 1 solves in all). So every returned
+ * on-time is 0 or within [min_on_s, cycle_s], and the thrusters left free compensate the rounding as far
+ * as they can. The achieved torque and force are computed from the returned on-times.
+ */
+#ifndef FB_CONTROL_H
+#define FB_CONTROL_H
+
+#include "fb_quat.h"
+#include "fb_status.h"
+
+/* FB_CDEF_BEGIN */
+enum { FB_CTL_MAX_THRUSTERS = 64 };
+
+typedef struct {
+    double kp_nm_per_rad[3];   /* proportional gain per body axis, > 0 */
+    double kd_nms_per_rad[3];  /* derivative gain per body axis, > 0 */
+    double rate_limit_rps;     /* largest corrective body rate commanded, > 0 */
+    double torque_limit_nm[3]; /* largest |torque| per body axis, > 0 */
+} fb_ctl_pd_config;
+
+typedef struct {
+    int n;                          /* thrusters in use, 1..FB_CTL_MAX_THRUSTERS */
+    double r_body_m[64][3];         /* position from the centre of mass, body axes, m */
+    double dir_body[64][3];         /* unit thrust direction (force on the vehicle), body axes */
+    double thrust_n[64];            /* thrust when on, N, > 0 */
+} fb_ctl_thruster_layout;
+
+typedef struct {
+    double cycle_s;        /* control cycle T, s, > 0 */
+    double min_on_s;       /* shortest pulse, s, in [0, T] */
+    double force_weight_m; /* length that weighs force errors against torque errors, m, >= 0 */
+    double reg_nm2;        /* Tikhonov weight on (t/T)^2, N^2 m^2, >= 0 */
+    double tol;            /* relative stopping tolerance of each solve, in (0, 1) */
+    int max_iter;          /* iteration cap of each solve, 1..100000 */
+} fb_ctl_alloc_config;
+
+typedef struct {
+    double on_time_s[64];          /* per thruster, 0 or in [min_on_s, cycle_s] */
+    double torque_body_nm[3];      /* cycle-average torque achieved by on_time_s */
+    double force_body_n[3];        /* cycle-average force achieved by on_time_s */
+    double torque_residual_nm[3];  /* achieved minus commanded torque */
+    double force_residual_n[3];    /* achieved minus commanded force */
+    int iterations;                /* iterations used by both solves together */
+    int converged;                 /* 1 when both solves met tol before max_iter */
+} fb_ctl_alloc_result;
+
+/* Commanded body torque (N m) of the PD law above; FB_E_RANGE for a gain or limit that is not > 0. */
+fb_status fb_ctl_pd_torque(const fb_ctl_pd_config *cfg, const double q_body_from_eci[4],
+                           const double q_target_from_eci[4], const double omega_body_rps[3],
+                           const double omega_ref_body_rps[3], double torque_body_nm[3]);
+
+/* Thruster on-times for a commanded cycle-average body torque (N m) and force (N); see above.
+ * FB_E_RANGE for a bad count, thrust, cycle, minimum on-time, weight, tolerance or cap;
+ * FB_E_DEGENERATE for a thrust direction that is not a unit vector within 1e-6. */
+fb_status fb_ctl_allocate(const fb_ctl_thruster_layout *layout, const fb_ctl_alloc_config *cfg,
+                          const double torque_cmd_body_nm[3], const double force_cmd_body_n[3],
+                          fb_ctl_alloc_result *result);
+/* FB_CDEF_END */
+
+#endif

@@ -1,0 +1,214 @@
+"""Pure numpy reference of the attitude area of the C core (csrc/fb_quat.c, csrc/fb_control.c).
+
+Same conventions as firmware_bindings.attitude (scalar-first Hamilton quaternions, q_a_from_b takes frame b
+components to frame a). Where a routine has a second textbook method, the oracle uses it so that it is not a
+transliteration of the C: quaternion from DCM by Bar-Itzhack's eigenvector method rather than Shepperd's
+branches, slerp by the sine-weighted formula rather than the exponential map. The allocator mirrors the C
+algorithm (its result is checked against scipy's bounded least squares in the tests).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+F64 = npt.NDArray[np.float64]
+
+
+def _q(q: npt.ArrayLike) -> F64:
+    return np.asarray(q, dtype=np.float64)
+
+
+def quat_multiply(a: npt.ArrayLike, b: npt.ArrayLike) -> F64:
+    a, b = _q(a), _q(b)
+    aw, ax, ay, az = np.moveaxis(a, -1, 0)
+    bw, bx, by, bz = np.moveaxis(b, -1, 0)
+    return np.stack([
+        aw * bw - ax * bx - ay * by - az * bz,
+        aw * bx + ax * bw + ay * bz - az * by,
+        aw * by - ax * bz + ay * bw + az * bx,
+        aw * bz + ax * by - ay * bx + az * bw,
+    ], axis=-1)
+
+
+def quat_conjugate(q: npt.ArrayLike) -> F64:
+    return _q(q) * np.array([1.0, -1.0, -1.0, -1.0])
+
+
+def quat_normalize(q: npt.ArrayLike) -> F64:
+    q = _q(q)
+    return q / np.linalg.norm(q, axis=-1, keepdims=True)
+
+
+def canonical(q: npt.ArrayLike) -> F64:
+    """The representative with w >= 0."""
+    q = _q(q)
+    return np.where(q[..., :1] < 0.0, -q, q)
+
+
+def dcm_from_quat(q: npt.ArrayLike) -> F64:
+    w, x, y, z = np.moveaxis(quat_normalize(q), -1, 0)
+    return np.stack([
+        np.stack([1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y)], axis=-1),
+        np.stack([2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x)], axis=-1),
+        np.stack([2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)], axis=-1),
+    ], axis=-2)
+
+
+def quat_rotate(q_a_from_b: npt.ArrayLike, v_b: npt.ArrayLike) -> F64:
+    return np.einsum("...ij,...j->...i", dcm_from_quat(q_a_from_b), _q(v_b))
+
+
+def quat_from_dcm(dcm: npt.ArrayLike) -> F64:
+    """Bar-Itzhack (2000): the eigenvector of the largest eigenvalue of a symmetric 4x4 matrix of M."""
+    m = _q(dcm)
+    m00, m01, m02 = m[..., 0, 0], m[..., 0, 1], m[..., 0, 2]
+    m10, m11, m12 = m[..., 1, 0], m[..., 1, 1], m[..., 1, 2]
+    m20, m21, m22 = m[..., 2, 0], m[..., 2, 1], m[..., 2, 2]
+    k = np.stack([
+        np.stack([m00 + m11 + m22, m21 - m12, m02 - m20, m10 - m01], axis=-1),
+        np.stack([m21 - m12, m00 - m11 - m22, m01 + m10, m02 + m20], axis=-1),
+        np.stack([m02 - m20, m01 + m10, m11 - m00 - m22, m12 + m21], axis=-1),
+        np.stack([m10 - m01, m02 + m20, m12 + m21, m22 - m00 - m11], axis=-1),
+    ], axis=-2) / 3.0
+    _, vecs = np.linalg.eigh(k)
+    return canonical(vecs[..., :, -1])
+
+
+def quat_from_axis_angle(axis: npt.ArrayLike, angle_rad: npt.ArrayLike) -> F64:
+    axis = _q(axis)
+    u = axis / np.linalg.norm(axis, axis=-1, keepdims=True)
+    h = 0.5 * np.asarray(angle_rad, dtype=np.float64)[..., None]
+    return np.concatenate([np.cos(h), np.sin(h) * u], axis=-1)
+
+
+def quat_from_rotvec(rv: npt.ArrayLike) -> F64:
+    rv = _q(rv)
+    angle = np.linalg.norm(rv, axis=-1, keepdims=True)
+    k = 0.5 * np.sinc(angle / (2.0 * np.pi))  # sin(angle/2)/angle, exact at 0
+    return np.concatenate([np.cos(0.5 * angle), k * rv], axis=-1)
+
+
+def rotvec_from_quat(q: npt.ArrayLike) -> F64:
+    q = canonical(quat_normalize(q))
+    s = np.linalg.norm(q[..., 1:], axis=-1, keepdims=True)
+    angle = 2.0 * np.arctan2(s, q[..., :1])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        k = np.where(s > 1e-300, angle / np.where(s > 1e-300, s, 1.0), 2.0)
+    return k * q[..., 1:]
+
+
+def quat_error(q_body_from_eci: npt.ArrayLike, q_target_from_eci: npt.ArrayLike) -> F64:
+    """q_target_from_body, w >= 0."""
+    e = quat_multiply(quat_normalize(q_target_from_eci), quat_conjugate(quat_normalize(q_body_from_eci)))
+    return canonical(quat_normalize(e))
+
+
+def quat_propagate(q_body_from_eci: npt.ArrayLike, dtheta_body_rad: npt.ArrayLike) -> F64:
+    step = quat_from_rotvec(-_q(dtheta_body_rad))
+    return quat_normalize(quat_multiply(step, quat_normalize(q_body_from_eci)))
+
+
+def quat_slerp(q0: npt.ArrayLike, q1: npt.ArrayLike, t: npt.ArrayLike) -> F64:
+    """Sine-weighted slerp on the shorter arc (Shoemake 1985), linear blend when the arc is tiny."""
+    a, b = quat_normalize(q0), quat_normalize(q1)
+    t = np.asarray(t, dtype=np.float64)[..., None]
+    dot = np.sum(a * b, axis=-1, keepdims=True)
+    b = np.where(dot < 0.0, -b, b)
+    dot = np.abs(dot)
+    omega = np.arccos(np.clip(dot, -1.0, 1.0))
+    so = np.sin(omega)
+    small = so < 1e-9
+    safe = np.where(small, 1.0, so)
+    wa = np.where(small, 1.0 - t, np.sin((1.0 - t) * omega) / safe)
+    wb = np.where(small, t, np.sin(t * omega) / safe)
+    return quat_normalize(wa * a + wb * b)
+
+
+def angle_between(q0: npt.ArrayLike, q1: npt.ArrayLike) -> F64:
+    """Rotation angle (rad, in [0, pi]) from q0 to q1."""
+    d = np.abs(np.sum(quat_normalize(q0) * quat_normalize(q1), axis=-1))
+    return 2.0 * np.arccos(np.clip(d, 0.0, 1.0))
+
+
+# ---- control ----
+
+def pd_torque(kp: npt.ArrayLike, kd: npt.ArrayLike, rate_limit_rps: float, torque_limit_nm: npt.ArrayLike,
+              q_body_from_eci: npt.ArrayLike, q_target_from_eci: npt.ArrayLike, omega_body_rps: npt.ArrayLike,
+              omega_ref_body_rps: npt.ArrayLike = (0.0, 0.0, 0.0)) -> F64:
+    kp_a, kd_a, lim = (np.broadcast_to(_q(x), (3,)) for x in (kp, kd, torque_limit_nm))
+    e = rotvec_from_quat(quat_error(q_body_from_eci, q_target_from_eci))
+    w_corr = -(kp_a / kd_a) * e
+    wn = np.linalg.norm(w_corr)
+    if wn > rate_limit_rps:
+        w_corr = w_corr * (rate_limit_rps / wn)
+    tau = kd_a * (_q(omega_ref_body_rps) + w_corr - _q(omega_body_rps))
+    over = np.abs(tau) / lim
+    s = 1.0 / over.max() if over.max() > 1.0 else 1.0
+    return np.clip(s * tau, -lim, lim)
+
+
+@dataclass(frozen=True)
+class Allocation:
+    on_time_s: F64
+    torque_body_nm: F64
+    force_body_n: F64
+
+
+def effectiveness(r_body_m: npt.ArrayLike, dir_body: npt.ArrayLike, thrust_n: npt.ArrayLike) -> F64:
+    """6 x n: on-fraction to cycle-average [torque_nm; force_n]."""
+    f = _q(dir_body) * _q(thrust_n)[:, None]
+    return np.vstack([np.cross(_q(r_body_m), f).T, f.T])
+
+
+def _fista(a: F64, b: F64, reg: float, lo: F64, hi: F64, u0: F64, tol: float, max_iter: int) -> F64:
+    lip = 2.0 * (np.linalg.eigvalsh(a @ a.T).max() + reg)
+    lip = lip if lip > 0 else 1.0
+    x = np.clip(u0, lo, hi)
+    y = x.copy()
+    t = 1.0
+    for _ in range(max_iter):
+        g = 2.0 * (a.T @ (a @ y - b) + reg * y)
+        p = np.clip(y - g / lip, lo, hi)
+        if np.max(np.abs(p - y), initial=0.0) <= tol:
+            return p
+        restart = float((y - p) @ (p - x)) > 0.0
+        t_next = 0.5 * (1.0 + np.sqrt(1.0 + 4.0 * t * t))
+        beta = 0.0 if restart else (t - 1.0) / t_next
+        if restart:
+            t_next = 0.5 * (1.0 + np.sqrt(5.0))
+        y = np.clip(p + beta * (p - x), lo, hi)
+        x = p
+        t = t_next
+    return x
+
+
+def allocate(r_body_m: npt.ArrayLike, dir_body: npt.ArrayLike, thrust_n: npt.ArrayLike, cycle_s: float,
+             min_on_s: float, force_weight_m: float, reg_nm2: float, torque_cmd_body_nm: npt.ArrayLike,
+             force_cmd_body_n: npt.ArrayLike, tol: float = 1e-10, max_iter: int = 3000) -> Allocation:
+    """The allocator of fb_control.h: bounded least squares, then minimum on-time rounding, one at a time."""
+    e = effectiveness(r_body_m, dir_body, thrust_n)
+    w = np.array([1.0, 1.0, 1.0, force_weight_m, force_weight_m, force_weight_m])
+    a = e * w[:, None]
+    b = np.concatenate([_q(torque_cmd_body_nm), _q(force_cmd_body_n)]) * w
+    n = a.shape[1]
+    lo, hi = np.zeros(n), np.ones(n)
+    u = _fista(a, b, reg_nm2, lo, hi, np.zeros(n), tol, max_iter)
+    umin = min_on_s / cycle_s
+    if umin > 0.0:
+        for _ in range(n):
+            free = hi > lo
+            short = free & (u > 0.0) & (u < umin)
+            if not short.any():
+                break
+            k = int(np.argmax(np.where(short, u, -1.0)))
+            if u[k] >= 0.5 * umin:
+                lo[k] = hi[k] = umin
+            else:
+                lo[short] = hi[short] = 0.0
+            u = _fista(a, b, reg_nm2, lo, hi, u, tol, max_iter)
+    t = np.where(u <= 0.0, 0.0, np.clip(u * cycle_s, min_on_s, cycle_s))
+    achieved = e @ (t / cycle_s)
+    return Allocation(on_time_s=t, torque_body_nm=achieved[:3], force_body_n=achieved[3:])
