@@ -75,7 +75,12 @@ __all__ = [
 
 def _broadcast(args: list[tuple[Any, tuple[int, ...], str]]) -> tuple[tuple[int, ...], list[F64Array]]:
     """Arrays with their element shapes, broadcast over a common leading shape, made contiguous."""
-    arrays = [as_f64(x, tail, name) for x, tail, name in args]
+    arrays = []
+    for x, tail, name in args:
+        a = as_f64(x, tail, name)
+        if a.ndim != np.ndim(x):  # ascontiguousarray turns a scalar into shape (1,)
+            a = a.reshape(np.shape(x))
+        arrays.append(a)
     leads = [a.shape[: a.ndim - len(tail)] for a, (_, tail, _) in zip(arrays, args, strict=True)]
     try:
         lead = np.broadcast_shapes(*leads)
@@ -294,6 +299,12 @@ class ThrusterLayout:
         """The 6 x n matrix mapping on-fractions (t/T) to cycle-average ``[torque_nm; force_n]``."""
         f = self.dir_body * self.thrust_n[:, None]
         return np.vstack([np.cross(self.r_body_m, f).T, f.T])
+
+    def subset(self, indices: Any) -> ThrusterLayout:
+        """The layout of the thrusters at ``indices`` (for example without a failed thruster)."""
+        idx = np.asarray(indices, dtype=np.intp)
+        return ThrusterLayout(r_body_m=self.r_body_m[idx], dir_body=self.dir_body[idx],
+                              thrust_n=self.thrust_n[idx], names=tuple(self.names[k] for k in idx))
 
     def indices(self, prefix: str) -> list[int]:
         """Indices of the thrusters whose name starts with ``prefix``."""

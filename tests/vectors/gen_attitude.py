@@ -261,8 +261,8 @@ def control_lines(rng: np.random.Generator) -> list[str]:
     # a 0.15 s pulse is rounded up to 0.2 s, a 0.05 s pulse dropped, a 1.5 s request saturates at 1 s
     one = layout_in(np.array([[0.0, 1.0, 0.0]]), np.array([[0.0, 0.0, 1.0]]), np.array([10.0]))
     for want, got in ((0.15, 0.2), (0.05, 0.0), (0.4, 0.4), (1.5, 1.0)):
-        cmd = [10.0 * want, 0.0, 0.0, 0.0, 0.0, 10.0 * want]
-        add("ctl_allocate", 0, 1e-9, [*one, 1.0, 0.2, 1.0, 0.0, 1e-14, 1000, *cmd],
+        cmd1 = [10.0 * want, 0.0, 0.0, 0.0, 0.0, 10.0 * want]
+        add("ctl_allocate", 0, 1e-9, [*one, 1.0, 0.2, 1.0, 0.0, 1e-14, 1000, *cmd1],
             [10.0 * got, 0, 0, 0, 0, 10.0 * got, 0.0, got])
     # with force_weight_m = 0 only the torque counts: a force request along y is ignored, 0.3 s
     add("ctl_allocate", 0, 1e-9, [*one, 1.0, 0.0, 0.0, 0.0, 1e-14, 1000, 3.0, 0, 0, 0, 50.0, 0],

@@ -1,0 +1,194 @@
+"""The attitude API (firmware_bindings.attitude) on the shared vector files, and its argument handling."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import pytest
+
+from firmware_bindings import CoreError, InvalidInputError
+from firmware_bindings import attitude as at
+from tests.vectorfile import VECTOR_DIR, Vector, read_vectors
+
+Adapter = Callable[[Sequence[float]], np.ndarray]
+
+
+def _a(x: Sequence[float]) -> np.ndarray:
+    return np.asarray(x, dtype=np.float64)
+
+
+def _pd(v: Sequence[float]) -> np.ndarray:
+    x = _a(v)
+    gains = at.PdGains(kp_nm_per_rad=x[0:3], kd_nms_per_rad=x[3:6], rate_limit_rps=float(x[6]),
+                       torque_limit_nm=x[7:10])
+    return at.pd_torque(gains, x[10:14], x[14:18], x[18:21], x[21:24])
+
+
+def _allocate(v: Sequence[float], n_out: int) -> np.ndarray:
+    x = _a(v)
+    n = int(x[0])
+    n_read = n if 1 <= n <= at.MAX_THRUSTERS else 0  # as the C case: no thruster data for a bad count
+    body = x[1:1 + 7 * n_read].reshape(n_read, 7)
+    if n_read == 0:
+        body = np.tile([0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 1.0], (n, 1))
+    c = x[1 + 7 * n_read:]
+    layout = at.ThrusterLayout(r_body_m=body[:, 0:3], dir_body=body[:, 3:6], thrust_n=body[:, 6])
+    cfg = at.AllocatorConfig(cycle_s=c[0], min_on_s=c[1], force_weight_m=c[2], reg_nm2=c[3], tol=c[4],
+                             max_iter=int(c[5]))
+    res = at.allocate_thrusters(layout, cfg, c[6:9], c[9:12])
+    t = res.on_time_s
+    bad = np.count_nonzero(~((t == 0.0) | ((t >= cfg.min_on_s) & (t <= cfg.cycle_s))))
+    out = np.concatenate([res.torque_body_nm, res.force_body_n, [bad]])
+    return np.concatenate([out, t]) if n_out > 7 else out
+
+
+ADAPTERS: dict[str, Adapter] = {
+    "quat_multiply": lambda v: at.quat_multiply(v[0:4], v[4:8]),
+    "quat_conjugate": lambda v: at.quat_conjugate(v),
+    "quat_normalize": lambda v: at.quat_normalize(v),
+    "quat_rotate": lambda v: at.quat_rotate(v[0:4], v[4:7]),
+    "quat_rotate_batch": lambda v: at.quat_rotate(_a(v[0:8]).reshape(2, 4), _a(v[8:14]).reshape(2, 3)),
+    "quat_to_dcm": lambda v: at.dcm_from_quat(v).ravel(),
+    "quat_from_dcm": lambda v: at.quat_from_dcm(_a(v).reshape(3, 3)),
+    "quat_from_axis_angle": lambda v: at.quat_from_axis_angle(v[0:3], v[3]),
+    "quat_from_rotvec": lambda v: at.quat_from_rotvec(v),
+    "quat_to_rotvec": lambda v: at.rotvec_from_quat(v),
+    "quat_error": lambda v: at.quat_error(v[0:4], v[4:8]),
+    "quat_propagate": lambda v: at.quat_propagate(v[0:4], v[4:7]),
+    "quat_slerp": lambda v: at.quat_slerp(v[0:4], v[4:8], v[8]),
+    "ctl_pd_torque": _pd,
+}
+# Cases about NULL pointers and raw counts, which the Python API cannot express: C runner only.
+C_ONLY = {"quat_bad_arguments", "ctl_null_arguments"}
+
+VECTORS = [v for name in ("quat.vec", "control.vec") for v in read_vectors(VECTOR_DIR / name)]
+
+
+def test_every_attitude_case_has_a_python_adapter() -> None:
+    """Each case in quat.vec and control.vec is run from Python too, except the C-only ones."""
+    cases = {v.case for v in VECTORS}
+    assert cases - C_ONLY <= set(ADAPTERS) | {"ctl_allocate"}
+    assert len(VECTORS) > 100
+
+
+@pytest.mark.parametrize("vec", VECTORS, ids=lambda v: v.where)
+def test_python_api_reproduces_vector(vec: Vector) -> None:
+    """The numpy API returns the vector's outputs within its tolerance, or raises for its status code."""
+    if vec.case in C_ONLY:
+        pytest.skip("C-only case (NULL pointers, raw counts)")
+
+    def call() -> np.ndarray:
+        if vec.case == "ctl_allocate":
+            return _allocate(vec.inputs, len(vec.outputs))
+        return np.asarray(ADAPTERS[vec.case](vec.inputs)).ravel()
+
+    if vec.status != 0:
+        if vec.case == "ctl_allocate" and int(vec.inputs[0]) not in range(1, at.MAX_THRUSTERS + 1):
+            with pytest.raises(ValueError, match="1 to 64 thrusters"):
+                call()
+            return
+        with pytest.raises(CoreError) as info:
+            call()
+        assert info.value.code == vec.status
+        return
+    got = call()
+    want = np.asarray(vec.outputs)
+    assert got.shape == want.shape
+    np.testing.assert_allclose(got, want, rtol=0.0, atol=vec.tol)
+
+
+def test_nan_is_rejected_with_nonfinite() -> None:
+    """NaN and infinity raise InvalidInputError carrying FB_E_NONFINITE (2) and naming the C call."""
+    with pytest.raises(InvalidInputError, match=r"fb_quat_rotate.*FB_E_NONFINITE") as info:
+        at.quat_rotate([1.0, 0.0, 0.0, 0.0], [0.0, np.nan, 0.0])
+    assert info.value.code == 2
+    with pytest.raises(InvalidInputError, match="FB_E_NONFINITE"):
+        at.quat_multiply([[1.0, 0.0, 0.0, 0.0], [np.inf, 0.0, 0.0, 0.0]], [1.0, 0.0, 0.0, 0.0])
+
+
+def test_shapes_broadcast_over_leading_axes() -> None:
+    """One quaternion against a (2, 3) stack of vectors gives a (2, 3, 3) result, as numpy broadcasting."""
+    q = at.quat_from_axis_angle([0.0, 0.0, 1.0], np.pi / 2)
+    v = np.arange(18.0).reshape(2, 3, 3)
+    out = at.quat_rotate(q, v)
+    assert out.shape == (2, 3, 3)
+    np.testing.assert_allclose(out[1, 2], at.quat_rotate(q, v[1, 2]), rtol=0, atol=0)
+    assert at.dcm_from_quat(np.ones((4, 5, 4))).shape == (4, 5, 3, 3)
+    assert at.quat_slerp([1.0, 0, 0, 0], [0.0, 1, 0, 0], np.linspace(0, 1, 7)).shape == (7, 4)
+    assert at.quat_multiply(np.ones((0, 4)), np.ones((0, 4))).shape == (0, 4)
+
+
+def test_bad_shapes_raise_value_error() -> None:
+    """A wrong trailing dimension or leading shapes that do not broadcast give a ValueError naming it."""
+    with pytest.raises(ValueError, match="q_a_from_b"):
+        at.quat_rotate([1.0, 0.0, 0.0], [1.0, 0.0, 0.0])
+    with pytest.raises(ValueError, match="do not broadcast"):
+        at.quat_multiply(np.ones((2, 4)), np.ones((3, 4)))
+    with pytest.raises(ValueError, match="numeric"):
+        at.quat_conjugate(["a", "b", "c", "d"])
+
+
+def test_pd_gains_and_layout_validate() -> None:
+    """Gains that are not positive raise InvalidInputError (FB_E_RANGE); a malformed layout a ValueError."""
+    gains = at.PdGains(kp_nm_per_rad=1.0, kd_nms_per_rad=0.0, rate_limit_rps=0.01, torque_limit_nm=1.0)
+    with pytest.raises(InvalidInputError, match="FB_E_RANGE"):
+        at.pd_torque(gains, [1.0, 0, 0, 0], [1.0, 0, 0, 0], [0.0, 0, 0])
+    with pytest.raises(ValueError, match="thrust_n"):
+        at.ThrusterLayout(r_body_m=np.zeros((2, 3)), dir_body=np.eye(3)[:2], thrust_n=[1.0])
+    with pytest.raises(ValueError, match="names"):
+        at.ThrusterLayout(r_body_m=np.zeros((1, 3)), dir_body=np.eye(3)[:1], thrust_n=[1.0], names=("a", "b"))
+    with pytest.raises(ValueError, match="single vector"):
+        at.pd_torque(gains, np.ones((2, 4)), [1.0, 0, 0, 0], [0.0, 0, 0])
+
+
+def test_default_stack_layout_matches_the_hardware_reference() -> None:
+    """46 Dracos of 400 N (reference/hardware.md): 16 attitude, 30 deorbit pushing along +x body from -x."""
+    lay = at.default_stack_layout()
+    att, deo = lay.indices("ATT-"), lay.indices("DEO-")
+    assert (lay.n, len(att), len(deo)) == (46, 16, 30)
+    np.testing.assert_array_equal(lay.thrust_n, 400.0)
+    np.testing.assert_array_equal(lay.dir_body[deo], np.tile([1.0, 0.0, 0.0], (30, 1)))
+    assert np.all(lay.r_body_m[deo, 0] < -40.0)
+    np.testing.assert_allclose(np.linalg.norm(lay.dir_body, axis=1), 1.0, rtol=0, atol=1e-15)
+    # all deorbit thrusters on: 12 kN along +x and no torque about the centre of mass
+    e = lay.effectiveness()
+    u = np.zeros(46)
+    u[deo] = 1.0
+    np.testing.assert_allclose(e @ u, [0, 0, 0, 12000.0, 0, 0], rtol=0, atol=1e-9)
+
+
+def test_attitude_thrusters_make_pure_couples_about_every_axis() -> None:
+    """For each body axis, some non-negative firing of the attitude thrusters gives torque about that axis
+    alone with zero net force (a couple): checked by the allocator reaching it within 1e-6 N m and N."""
+    lay = at.default_stack_layout()
+    att = lay.indices("ATT-")
+    sub = lay.subset(att)
+    assert sub.names == tuple(lay.names[k] for k in att)
+    cfg = at.AllocatorConfig(cycle_s=1.0, reg_nm2=0.0, tol=1e-14, max_iter=20000)
+    for axis in range(3):
+        for sign in (1.0, -1.0):
+            tau = np.zeros(3)
+            tau[axis] = sign * 5000.0
+            res = at.allocate_thrusters(sub, cfg, tau, np.zeros(3))
+            np.testing.assert_allclose(res.torque_residual_nm, 0.0, rtol=0, atol=1e-6)
+            np.testing.assert_allclose(res.force_body_n, 0.0, rtol=0, atol=1e-6)
+
+
+def test_stack_inertia_is_symmetric_positive_definite_of_order_1e8() -> None:
+    """The assumed inertia is symmetric, positive definite, meets the triangle inequality, ~1e8 kg m^2."""
+    j = at.default_stack_inertia_kg_m2()
+    np.testing.assert_array_equal(j, j.T)
+    p = np.linalg.eigvalsh(j)
+    assert np.all(p > 5e7) and np.all(p < 5e8)
+    assert p[0] + p[1] >= p[2]
+
+
+def test_allocation_result_reports_convergence_and_iterations() -> None:
+    """A one-iteration cap is reported as not converged, with the on-times still valid."""
+    lay = at.default_stack_layout()
+    res = at.allocate_thrusters(lay, at.AllocatorConfig(cycle_s=0.1, max_iter=1), [1e4, 0, 0])
+    assert not res.converged and res.iterations == 1
+    assert np.all((res.on_time_s >= 0.0) & (res.on_time_s <= 0.1))
+    res = at.allocate_thrusters(lay, at.AllocatorConfig(cycle_s=0.1), [1e4, 0, 0])
+    assert res.converged and res.iterations > 1
