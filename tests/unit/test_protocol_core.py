@@ -80,10 +80,12 @@ def test_primary_header_bit_layout_per_ccsds_133_0_b_2() -> None:
     [{"apid": 0x800}, {"apid": -1}, {"seq_count": 1 << 14}, {"data_length": 1 << 16}, {"version": 8}],
 )
 def test_primary_header_rejects_out_of_range_fields(kwargs: dict[str, int]) -> None:
-    base: dict[str, int] = {"apid": 1, "seq_count": 0, "data_length": 0}
+    base: dict[str, int] = {"apid": 1, "seq_count": 0, "data_length": 0, "version": 0}
     base.update(kwargs)
+    header = PrimaryHeader(PacketType.TM, base["apid"], base["seq_count"], base["data_length"],
+                           version=base["version"])
     with pytest.raises(spacepacket.PacketError):
-        PrimaryHeader(PacketType.TM, **base).pack()
+        header.pack()
 
 
 def test_packet_pack_unpack_and_length_field() -> None:
