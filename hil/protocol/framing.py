@@ -1,0 +1,110 @@
+"""Serial framing: each packet is COBS-encoded and followed by one 0x00 delimiter.
+
+``StreamDecoder`` turns arbitrary chunks of a byte stream (partial reads, many frames per read,
+garbage) into the CRC-valid packets it holds. It never raises on input bytes, buffers at most one
+maximum-size frame, resynchronises on the next delimiter after anything bad, and counts what it saw.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from hil.protocol import cobs
+from hil.protocol.spacepacket import MAX_PACKET_OCTETS, Check, check
+
+DELIMITER = b"\x00"
+MAX_FRAME_OCTETS = cobs.max_encoded_length(MAX_PACKET_OCTETS)  # encoded, without the delimiter
+
+
+def frame(packet: bytes | bytearray | memoryview) -> bytes:
+    """The serial frame of one packet: its COBS encoding followed by 0x00."""
+    return cobs.encode(packet) + DELIMITER
+
+
+@dataclass(slots=True)
+class DecoderStats:
+    """What a StreamDecoder has seen. Every non-empty delimited frame ends in exactly one of
+    ``packets``, ``crc_errors``, ``framing_errors`` or ``oversize``."""
+
+    bytes: int = 0  # octets fed, delimiters and garbage included
+    frames: int = 0  # non-empty frames closed by a delimiter or dropped as oversize
+    packets: int = 0  # valid packets returned
+    crc_errors: int = 0  # frames that decoded to a packet of the right length with a wrong CRC
+    framing_errors: int = 0  # bad COBS, or a decoded frame that is not exactly one packet
+    oversize: int = 0  # frames longer than the maximum, dropped up to the next delimiter
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+class StreamDecoder:
+    """Incremental COBS frame decoder. ``feed`` returns the valid packets completed by the new data;
+    the counters are in ``stats``."""
+
+    def __init__(self, max_packet_octets: int = MAX_PACKET_OCTETS) -> None:
+        if not 1 <= max_packet_octets <= MAX_PACKET_OCTETS:
+            raise ValueError(f"max_packet_octets must be in 1..{MAX_PACKET_OCTETS}")
+        self.max_frame_octets = cobs.max_encoded_length(max_packet_octets)
+        self.stats = DecoderStats()
+        self._pending = bytearray()
+        self._discarding = False
+
+    @property
+    def pending_octets(self) -> int:
+        """Octets held for a frame whose delimiter has not arrived yet (at most one frame)."""
+        return len(self._pending)
+
+    def reset(self) -> None:
+        """Forget a partial frame (for example after the port was reopened); counters are kept."""
+        self._pending.clear()
+        self._discarding = False
+
+    def feed(self, data: bytes | bytearray | memoryview) -> list[bytes]:
+        stats = self.stats
+        stats.bytes += len(data)
+        pieces = bytes(data).split(DELIMITER)
+        out: list[bytes] = []
+        limit = self.max_frame_octets
+        for piece in pieces[:-1]:
+            if self._discarding:
+                self._discarding = False  # the oversize frame ends here; it was counted already
+                continue
+            if self._pending:
+                self._pending += piece
+                piece = bytes(self._pending)
+                self._pending.clear()
+            if not piece:
+                continue  # idle fill or a repeated delimiter
+            stats.frames += 1
+            if len(piece) > limit:
+                stats.oversize += 1
+                continue
+            packet = self._decode(piece)
+            if packet is not None:
+                out.append(packet)
+        tail = pieces[-1]
+        if tail and not self._discarding:
+            self._pending += tail
+            if len(self._pending) > limit:
+                stats.frames += 1
+                stats.oversize += 1
+                self._pending.clear()
+                self._discarding = True
+        return out
+
+    def _decode(self, encoded: bytes) -> bytes | None:
+        stats = self.stats
+        try:
+            packet = cobs.decode(encoded)
+        except cobs.CobsDecodeError:
+            stats.framing_errors += 1
+            return None
+        result = check(packet)
+        if result is Check.OK:
+            stats.packets += 1
+            return packet
+        if result is Check.CRC:
+            stats.crc_errors += 1
+        else:
+            stats.framing_errors += 1
+        return None
