@@ -212,7 +212,8 @@ class Link(abc.ABC):
         if status is SeqStatus.GAP or status is SeqStatus.LATE:
             totals = self._sequence.totals()
             self.stats.gaps, self.stats.missing, self.stats.late = totals.gaps, totals.missing, totals.late
-        elif status is SeqStatus.RESET:
+        elif status is SeqStatus.RESET or status is SeqStatus.DUPLICATE:
+            # A repeated count with new bytes (true repeats were dropped before) means the sender restarted.
             self.stats.resets += 1
 
     async def recv(self, timeout_s: float | None = None) -> bytes:

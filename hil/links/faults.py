@@ -232,6 +232,22 @@ class FaultyLink(Link):
             _, _, out = heapq.heappop(self._heap)
             await self.inner.send(out)
 
+    def scheduled(self) -> int:
+        """Packets waiting in the wrapper for their release time (delayed or held for reordering)."""
+        return len(self._heap) + (self.injector.next_held_s() is not None)
+
+    async def drain(self, timeout_s: float | None = None) -> None:
+        """Wait (bounded) until every delayed or held packet has been passed to the inner link."""
+        async with asyncio.timeout(timeout_s):
+            while self.scheduled():
+                self._wake.set()
+                nxt = min(
+                    t
+                    for t in (self._heap[0][0] if self._heap else None, self.injector.next_held_s())
+                    if t is not None
+                )
+                await asyncio.sleep(max(0.0, nxt - self._clock()) + 0.001)
+
     async def recv(self, timeout_s: float | None = None) -> bytes:
         async with asyncio.timeout(timeout_s):
             while True:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import socket
 import ssl
 import uuid
@@ -35,12 +36,17 @@ def topics(prefix: str, board: str) -> dict[str, str]:
 
 def tls_context(spec: MqttSpec) -> ssl.SSLContext:
     """The client TLS context from the URL's ca, cert, key and insecure parameters."""
+    for what, path in (
+        ("CA file", spec.ca_file),
+        ("client certificate", spec.cert_file),
+        ("client key", spec.key_file),
+    ):
+        if path is not None and not os.path.isfile(path):
+            raise LinkError(f"cannot read TLS {what} {path}: no such file")
     try:
         ctx = ssl.create_default_context(cafile=spec.ca_file)
         if spec.cert_file is not None:
             ctx.load_cert_chain(spec.cert_file, spec.key_file)
-    except FileNotFoundError as exc:
-        raise LinkError(f"cannot read TLS file {exc.filename}: no such file") from None
     except (ssl.SSLError, OSError) as exc:
         raise LinkError(f"cannot load TLS files for broker {spec.host}:{spec.port}: {exc}") from None
     if spec.insecure:
