@@ -1,0 +1,219 @@
+"""MQTT links (``mqtt://user:pass@host:1883/prefix``, ``mqtts://...?ca=&cert=&key=&insecure=``).
+
+Topics (docs/icd.md): ``{prefix}/{board}/cmd`` to the board, ``{prefix}/{board}/tm`` from the board and
+``{prefix}/{board}/state`` (retained ``online``/``offline``; the board's last will is ``offline``). One
+packet per message, the same bytes as on serial without COBS, QoS 1 everywhere.
+
+Delivery is at least once: a packet leaves the outbox only after the broker's PUBACK, so a packet in
+flight when the broker goes away is published again after reconnect; the receiver drops the resulting
+duplicates (same APID, sequence count and bytes). The session is persistent (clean session off, one
+client id per link), so the broker keeps subscriptions and queued QoS-1 messages across a reconnect.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+import ssl
+import uuid
+
+import aiomqtt
+
+from hil.links.base import Backoff, Link, LinkError, LinkState
+from hil.links.url import MqttSpec
+
+QOS = 1
+ONLINE = b"online"
+OFFLINE = b"offline"
+
+
+def topics(prefix: str, board: str) -> dict[str, str]:
+    """The three topics of one board."""
+    return {kind: f"{prefix}/{board}/{kind}" for kind in ("cmd", "tm", "state")}
+
+
+def tls_context(spec: MqttSpec) -> ssl.SSLContext:
+    """The client TLS context from the URL's ca, cert, key and insecure parameters."""
+    for what, path in (
+        ("CA file", spec.ca_file),
+        ("client certificate", spec.cert_file),
+        ("client key", spec.key_file),
+    ):
+        if path is not None and not os.path.isfile(path):
+            raise LinkError(f"cannot read TLS {what} {path}: no such file")
+    try:
+        ctx = ssl.create_default_context(cafile=spec.ca_file)
+        if spec.cert_file is not None:
+            ctx.load_cert_chain(spec.cert_file, spec.key_file)
+    except (ssl.SSLError, OSError) as exc:
+        raise LinkError(f"cannot load TLS files for broker {spec.host}:{spec.port}: {exc}") from None
+    if spec.insecure:
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip()
+    if isinstance(exc, aiomqtt.MqttCodeError) and exc.rc is not None:
+        text = str(exc.rc)
+    return text.rstrip(".") or type(exc).__name__
+
+
+class MqttLink(Link):
+    scheme = "mqtt"
+
+    def __init__(
+        self,
+        spec: MqttSpec,
+        channel: str,
+        role: str,
+        *,
+        backoff: Backoff | None = None,
+        connect_timeout_s: float = 5.0,
+        publish_timeout_s: float = 5.0,
+        outbox_size: int = 1024,
+    ) -> None:
+        scheme = "mqtts" if spec.tls else "mqtt"
+        super().__init__(
+            f"{scheme}://{spec.host}:{spec.port}/{spec.prefix}/{channel}/{role}",
+            outbox_size=outbox_size,
+        )
+        self.spec = spec
+        self.channel = channel
+        self.role = role
+        self.topics = topics(spec.prefix, channel)
+        self.tx_topic = self.topics["tm" if role == "board" else "cmd"]
+        self.rx_topic = self.topics["cmd" if role == "board" else "tm"]
+        self.client_id = spec.client_id or f"{spec.prefix}-{channel}-{role}-{uuid.uuid4().hex[:12]}"
+        self._backoff = backoff if backoff is not None else Backoff()
+        self._connect_timeout_s = connect_timeout_s
+        self._publish_timeout_s = publish_timeout_s
+        self._tls = tls_context(spec) if spec.tls else None
+        self._client: aiomqtt.Client | None = None
+        self.peer_online: bool | None = None
+        self.last_error = ""
+
+    def _new_client(self) -> aiomqtt.Client:
+        will = None
+        if self.role == "board":
+            will = aiomqtt.Will(self.topics["state"], OFFLINE, qos=QOS, retain=True)
+        return aiomqtt.Client(
+            self.spec.host,
+            self.spec.port,
+            username=self.spec.username,
+            password=self.spec.password,
+            identifier=self.client_id,
+            clean_session=False,
+            will=will,
+            keepalive=self.spec.keepalive_s,
+            timeout=self._connect_timeout_s,
+            tls_context=self._tls,
+            # Packets are small and latency matters more than segment count: no Nagle delay.
+            socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)],
+        )
+
+    async def _open(self) -> aiomqtt.Client:
+        """Connect, subscribe and announce; a failure is a LinkError with one sentence."""
+        client = self._new_client()
+        where = f"{self.spec.host}:{self.spec.port}"
+        try:
+            async with asyncio.timeout(self._connect_timeout_s + 1.0):
+                await client.__aenter__()
+        except TimeoutError:
+            raise LinkError(
+                f"cannot connect to MQTT broker {where}: no answer within {self._connect_timeout_s} s"
+            ) from None
+        except aiomqtt.MqttError as exc:
+            raise LinkError(f"cannot connect to MQTT broker {where}: {_reason(exc)}") from None
+        try:
+            async with asyncio.timeout(self._connect_timeout_s):
+                subs = [(self.rx_topic, QOS)]
+                if self.role == "host":
+                    subs.append((self.topics["state"], QOS))
+                granted = await client.subscribe(subs)
+                if any((g.value if hasattr(g, "value") else int(g)) >= 0x80 for g in granted):
+                    raise LinkError(f"MQTT broker {where} refused a subscription to {self.rx_topic}")
+                if self.role == "board":
+                    await client.publish(self.topics["state"], ONLINE, qos=QOS, retain=True)
+        except BaseException as exc:
+            await self._drop_client(client)
+            if isinstance(exc, TimeoutError | aiomqtt.MqttError):
+                raise LinkError(f"cannot set up MQTT session on broker {where}: {_reason(exc)}") from None
+            raise
+        return client
+
+    async def _drop_client(self, client: aiomqtt.Client) -> None:
+        with contextlib.suppress(Exception):
+            async with asyncio.timeout(1.0):
+                await client.__aexit__(None, None, None)
+
+    async def _connect_first(self) -> None:
+        self._client = await self._open()
+        self._set_state(LinkState.UP)
+
+    async def _run(self) -> None:
+        while True:
+            client = self._client
+            if client is not None:
+                try:
+                    async with asyncio.TaskGroup() as tg:
+                        tg.create_task(self._receive(client), name=f"link-{self.name}-rx")
+                        tg.create_task(self._transmit(client), name=f"link-{self.name}-tx")
+                except* (aiomqtt.MqttError, TimeoutError, OSError) as group:
+                    self.last_error = _reason(group.exceptions[0])
+                self._client = None
+                self._set_state(LinkState.DOWN)
+                await self._drop_client(client)
+            self._client = await self._reconnect()
+            self.stats.reconnects += 1
+            self._set_state(LinkState.UP)
+
+    async def _reconnect(self) -> aiomqtt.Client:
+        self._backoff.reset()
+        while True:
+            await asyncio.sleep(self._backoff.next_delay_s())
+            try:
+                return await self._open()
+            except LinkError as exc:
+                self.last_error = str(exc)
+
+    async def _receive(self, client: aiomqtt.Client) -> None:
+        async for message in client.messages:
+            payload = message.payload
+            if not isinstance(payload, bytes | bytearray):
+                payload = b"" if payload is None else str(payload).encode()
+            topic = message.topic.value
+            if topic == self.rx_topic:
+                if len(payload) < 6:
+                    self.stats.framing_errors += 1
+                    continue
+                self._deliver(bytes(payload))
+            elif topic == self.topics["state"]:
+                self.peer_online = bytes(payload) == ONLINE
+        raise aiomqtt.MqttError("message stream ended")
+
+    async def _transmit(self, client: aiomqtt.Client) -> None:
+        while True:
+            if not self._outbox:
+                self._outbox_ready.clear()
+                await self._outbox_ready.wait()
+                continue
+            packet = self._outbox[0]
+            await client.publish(self.tx_topic, packet, qos=QOS, timeout=self._publish_timeout_s)
+            # Sent and acknowledged: only now does it leave the outbox (it may have been resent).
+            if self._outbox and self._outbox[0] is packet:
+                self._outbox.popleft()
+            self._count_tx(packet)
+
+    async def _shutdown(self) -> None:
+        client, self._client = self._client, None
+        if client is None:
+            return
+        if self.role == "board":
+            with contextlib.suppress(Exception):
+                async with asyncio.timeout(1.0):
+                    await client.publish(self.topics["state"], OFFLINE, qos=QOS, retain=True)
+        await self._drop_client(client)
