@@ -17,6 +17,7 @@
 #define FB_FRAMES_E2 (FB_WGS84_F * (2.0 - FB_WGS84_F))   /* first eccentricity squared */
 #define FB_FRAMES_R_MIN_M 50000.0                        /* geodetic: closest point to the centre */
 #define FB_FRAMES_H_MIN_M (-1.0e6)                       /* ecef_from_geodetic: lowest altitude */
+#define FB_FRAMES_R_MAX_M 1.0e10                         /* geodesy: farthest point (26 lunar distances) */
 
 /* out = R3(theta) a (theta > 0 turns the x axis toward y); out must not alias a. */
 static void fb_frames_r3(double theta, const double a[3], double out[3])
@@ -152,7 +153,7 @@ fb_status fb_frame_geodetic_from_ecef(const double r_ecef_m[3], double lla[3])
     if (!fb_isfinite3(r_ecef_m)) {
         return FB_E_NONFINITE;
     }
-    if (!(fb_norm3(r_ecef_m) >= FB_FRAMES_R_MIN_M)) {
+    if (!(fb_norm3(r_ecef_m) >= FB_FRAMES_R_MIN_M) || !(fb_norm3(r_ecef_m) <= FB_FRAMES_R_MAX_M)) {
         return FB_E_RANGE;
     }
     p = hypot(r_ecef_m[0], r_ecef_m[1]);
@@ -176,7 +177,7 @@ fb_status fb_frame_ecef_from_geodetic(const double lla[3], double r_ecef_m[3])
     if (!fb_isfinite3(lla)) {
         return FB_E_NONFINITE;
     }
-    if (fabs(lla[0]) > 0.5 * FB_PI || lla[2] < FB_FRAMES_H_MIN_M) {
+    if (fabs(lla[0]) > 0.5 * FB_PI || lla[2] < FB_FRAMES_H_MIN_M || lla[2] > FB_FRAMES_R_MAX_M) {
         return FB_E_RANGE;
     }
     sl = sin(lla[0]);
@@ -200,7 +201,7 @@ fb_status fb_frame_altitude_m(double t_s, const double r_eci_m[3], double *h_m)
     if (!isfinite(t_s) || !fb_isfinite3(r_eci_m)) {
         return FB_E_NONFINITE;
     }
-    if (!(fb_norm3(r_eci_m) >= FB_FRAMES_R_MIN_M)) {
+    if (!(fb_norm3(r_eci_m) >= FB_FRAMES_R_MIN_M) || !(fb_norm3(r_eci_m) <= FB_FRAMES_R_MAX_M)) {
         return FB_E_RANGE;
     }
     /* the rotation about z keeps the distance to the axis and z, so the ECEF position is not needed */

@@ -10,7 +10,8 @@
  * differs by 8.6e-12 rad/s). Geodetic from ECEF is the closed form of Vermeille (2004), rounding errors of
  * order 1e-9 m. Great circles are on a sphere (up to about 0.5 % from ellipsoidal distances).
  * Inputs: any finite t_s with |t_s| <= 1e10 s; latitudes in [-pi/2, pi/2] (FB_E_RANGE otherwise);
- * ecef_from_geodetic accepts h_m >= -1,000 km.
+ * ecef_from_geodetic accepts -1,000 km <= h_m <= 1e10 m; geodetic_from_ecef and altitude_m accept points
+ * 50 km to 1e10 m from the centre.
  * Batch functions (_n) take n points as row-major n x 3 (n x 9 for DCMs) or length-n arrays and return
  * the first failing point's status (outputs then unspecified); n = 0 does nothing, n < 0 is FB_E_RANGE.
  */
@@ -34,7 +35,7 @@ fb_status fb_frame_ecef_state_from_eci(double t_s, const double r_eci_m[3], cons
 fb_status fb_frame_eci_state_from_ecef(double t_s, const double r_ecef_m[3], const double v_ecef_mps[3],
                                        double r_eci_m[3], double v_eci_mps[3]);
 /* WGS-84 geodetic from ECEF: lla = {lat_rad, lon_rad, h_m}; sub-millimetre from -1 km to 2,000 km,
-   poles included. FB_E_RANGE for a point within 50 km of the Earth's centre. */
+   poles included. FB_E_RANGE for a point within 50 km of the Earth's centre or beyond 1e10 m. */
 fb_status fb_frame_geodetic_from_ecef(const double r_ecef_m[3], double lla[3]);
 fb_status fb_frame_ecef_from_geodetic(const double lla[3], double r_ecef_m[3]);
 /* Geodetic altitude of an ECI position at time t_s (convenience for force models and events). */

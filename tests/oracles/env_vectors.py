@@ -123,9 +123,11 @@ def frames_lines() -> list[str]:
         lines.append(format_line("frame_geodetic_from_ecef_m", OK, 1e-6, r, arcs))
         lines.append(format_line("frame_ecef_from_geodetic", OK, 1e-6, lla, r))
     lines += [
-        "# documented limits: within 50 km of the centre, |lat| > pi/2, h < -1000 km, NaN",
+        "# documented limits: closer than 50 km or beyond 1e10 m, |lat| > pi/2, h outside -1000 km..1e10 m",
         fail("frame_geodetic_from_ecef", E_RANGE, [0.0, 0.0, 0.0]),
         fail("frame_geodetic_from_ecef", E_RANGE, [2.8e4, 2.8e4, 2.8e4]),
+        fail("frame_geodetic_from_ecef", E_RANGE, [1e200, 0.0, 0.0]),
+        fail("frame_ecef_from_geodetic", E_RANGE, [0.0, 0.0, 2e10]),
         fail("frame_geodetic_from_ecef_m", E_NONFINITE, [NAN, 0.0, 7e6]),
         fail("frame_ecef_from_geodetic", E_RANGE, [2.0, 0.0, 0.0]),
         fail("frame_ecef_from_geodetic", E_RANGE, [0.0, 0.0, -2e6]),
@@ -140,6 +142,7 @@ def frames_lines() -> list[str]:
                                  [F.geodetic_from_ecef(F.ecef_from_eci(t, r))[2]]))
     lines += [
         fail("frame_altitude_m", E_RANGE, [0.0, 1.0, 2.0, 3.0]),
+        fail("frame_altitude_m", E_RANGE, [0.0, 0.0, -1e300, 0.0]),
         "# LVLH by its definition in fb_frames.h: r along x, v along y gives x_lvlh = +y, y_lvlh = -z, "
         "z_lvlh = -x (exact)",
         format_line("frame_dcm_lvlh_from_eci", OK, 0.0, [7e6, 0, 0, 0, 7.5e3, 0],
@@ -233,9 +236,11 @@ def atmos_lines(t: float, apex: np.ndarray, sun: np.ndarray) -> list[str]:
             lines.append(format_line("atm_density", OK, 1e-12 * rho, [1, 0.8, n, t, *pos, h_km * 1000.0],
                                      [0.8 * rho]))
     lines += [
-        "# documented limits: unknown kind, scale <= 0, hp_n outside 2..6, zero position (HP), NaN",
+        "# limits: unknown kind, scale <= 0, h < -100 km, hp_n outside 2..6, zero position (HP), NaN",
         fail("atm_density", E_RANGE, [2, 1.0, 3, 0.0, *r, 4e5]),
         fail("atm_density", E_RANGE, [0, 0.0, 3, 0.0, *r, 4e5]),
+        fail("atm_density", E_RANGE, [0, 1.0, 3, 0.0, *r, -1.5e5]),
+        fail("atm_density", E_RANGE, [1, 1.0, 3, 0.0, *r, -1e300]),
         fail("atm_density", E_RANGE, [1, 1.0, 7, 0.0, *r, 4e5]),
         fail("atm_density", E_RANGE, [1, 1.0, 1, 0.0, *r, 4e5]),
         fail("atm_density", E_DEGENERATE, [1, 1.0, 3, 0.0, 0, 0, 0, 4e5]),

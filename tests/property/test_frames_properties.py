@@ -122,11 +122,12 @@ def test_great_circle_matches_oracle_and_is_symmetric(a1: float, o1: float, a2: 
 
 @given(t_s)
 def test_gmst_matches_the_oracle(t: float) -> None:
-    """GMST equals the oracle's degree form of the IAU 1982 expression to 1e-11 rad, within [0, 2 pi)."""
+    """GMST equals the oracle's degree form of the IAU 1982 expression to 3e-11 rad (the oracle's day count
+    t / 86400 carries a rounding of 2e-12 day, 1.2e-11 rad, at 1.5e9 s), within [0, 2 pi)."""
     g = fr.gmst_rad(t)
     assert 0.0 <= g < 2 * math.pi
     diff = abs(g - F.gmst_rad(t))
-    assert min(diff, 2 * math.pi - diff) < 1e-11
+    assert min(diff, 2 * math.pi - diff) < 3e-11
 
 
 @given(st.integers(1900, 2199), st.integers(1, 12), st.integers(1, 28), st.integers(0, 23),
