@@ -156,6 +156,27 @@ class Field:
             lo, hi = _to_f32(lo), _to_f32(hi)
         return lo, hi
 
+    def example_value(self) -> Any:
+        """A valid value of one element: zero clamped into range, the first enumeration member."""
+        if self.enum is not None:
+            return next(iter(self.enum))
+        if self.kind == "text":
+            return ""
+        if self.kind == "bytes":
+            return bytes(self.length)
+        if self.kind == "bool":
+            return False
+        if self.flags is not None:
+            return 0
+        rng = self.value_range
+        assert rng is not None
+        x = min(max(0.0, rng[0]), rng[1])
+        if self.wire.integer and self.scale is None:
+            return math.ceil(x)
+        if self.scale is not None:
+            return self.from_raw(self.to_raw(x))
+        return x
+
     # --- one element, engineering value <-> raw wire value -------------------------------------------
 
     def to_raw(self, value: Any) -> Any:
@@ -310,6 +331,16 @@ class PacketSpec:
     @property
     def packet_octets(self) -> int:
         return self._struct.size + spacepacket.OVERHEAD_OCTETS
+
+    def example_values(self, *, with_security: bool = False) -> dict[str, Any]:
+        """Valid values for every field (zero or the nearest value in range; first enumeration member),
+        for examples in documentation, benchmarks and tests. Security fields only when asked."""
+        out: dict[str, Any] = {}
+        for f in self.all_fields:
+            if self.authenticated and not with_security and f.name in ("key_id", "arsn", "mac"):
+                continue
+            out[f.name] = f.example_value() if f.count == 1 or f.length else (f.example_value(),) * f.count
+        return out
 
     def field_named(self, name: str) -> Field:
         for f in self.all_fields:

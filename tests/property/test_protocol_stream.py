@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hil.protocol import cobs, crc, spacepacket
-from hil.protocol.framing import MAX_FRAME_OCTETS, StreamDecoder, frame
+from hil.protocol.framing import MAX_FRAME_OCTETS, RawStreamDecoder, StreamDecoder, frame
 
 packets = st.builds(
     spacepacket.pack,
@@ -84,3 +84,25 @@ def test_corrupted_frames_are_dropped_and_the_rest_survive(pkts: list[bytes], da
     assert len(got) - len(intact) <= len(corrupted)
     bad = dec.stats.crc_errors + dec.stats.framing_errors
     assert bad + (len(got) - len(intact)) == len(corrupted)
+
+
+@given(st.lists(st.one_of(packets, st.binary(max_size=80)), max_size=10), st.data())
+def test_raw_decoder_finds_packets_among_garbage_and_never_raises(
+    items: list[bytes], data: st.DataObject
+) -> None:
+    """Packets back to back, possibly with garbage between them, cut anywhere: the raw decoder never
+    raises, returns only valid packets, holds less than one maximum packet between reads, and returns
+    exactly the packets sent when there is no garbage."""
+    stream = b"".join(items)
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(stream)), max_size=8)))
+    dec = RawStreamDecoder()
+    got: list[bytes] = []
+    start = 0
+    for cut in [*cuts, len(stream)]:
+        got += dec.feed(stream[start:cut])
+        start = cut
+        assert dec.pending_octets < spacepacket.MAX_PACKET_OCTETS
+    dec.flush()
+    assert all(spacepacket.packet_is_valid(p) for p in got)
+    if all(spacepacket.packet_is_valid(i) for i in items):
+        assert got == items
