@@ -153,6 +153,8 @@ class Link(abc.ABC):
         self._outbox: collections.deque[bytes] = collections.deque()
         self._outbox_size = outbox_size
         self._outbox_ready = asyncio.Event()
+        self._outbox_empty = asyncio.Event()
+        self._outbox_empty.set()
         self._dedup = Deduplicator()
         self._sequence = SequenceTracker()
         self._tg: asyncio.TaskGroup | None = None
@@ -248,7 +250,29 @@ class Link(abc.ABC):
             self._outbox.popleft()
             self.stats.tx_dropped += 1
         self._outbox.append(data)
+        self._outbox_empty.clear()
         self._outbox_ready.set()
+
+    def unsent(self) -> int:
+        """Packets waiting in the outbox (link down, or not yet acknowledged by the broker)."""
+        return len(self._outbox)
+
+    def _outbox_pop(self) -> None:
+        """Remove the oldest outbox packet once it is on the wire (or acknowledged)."""
+        self._outbox.popleft()
+        if not self._outbox:
+            self._outbox_empty.set()
+
+    async def flush(self, timeout_s: float | None = None) -> None:
+        """Wait (bounded) until every packet sent so far has left the outbox: written to the port, or
+        acknowledged by the MQTT broker."""
+        async with asyncio.timeout(timeout_s):
+            while self._outbox:
+                if self._state is LinkState.CLOSED:
+                    raise LinkClosedError(
+                        f"link {self.name} closed with {len(self._outbox)} packet(s) unsent"
+                    )
+                await self._outbox_empty.wait()
 
     def _try_transmit_now(self, data: bytes) -> bool:
         """Put ``data`` on the wire without waiting, if the transport can; True when done."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import socket
 import ssl
 import uuid
@@ -56,10 +57,15 @@ def tls_context(spec: MqttSpec) -> ssl.SSLContext:
 
 
 def _reason(exc: BaseException) -> str:
+    """A short lower-case reason, without errno numbers or source locations."""
     text = str(exc).strip()
     if isinstance(exc, aiomqtt.MqttCodeError) and exc.rc is not None:
         text = str(exc.rc)
-    return text.rstrip(".") or type(exc).__name__
+    text = re.sub(r"^\[Errno -?\d+\] ", "", text)
+    text = re.sub(r"^\[SSL: [A-Z_]+\] ", "", text)
+    text = re.sub(r" \(_ssl\.c:\d+\)$", "", text)
+    text = text.rstrip(".")
+    return (text[:1].lower() + text[1:]) if text else type(exc).__name__
 
 
 class MqttLink(Link):
@@ -94,6 +100,7 @@ class MqttLink(Link):
         self._tls = tls_context(spec) if spec.tls else None
         self._client: aiomqtt.Client | None = None
         self.peer_online: bool | None = None
+        self._peer_event = asyncio.Event()
         self.last_error = ""
 
     def _new_client(self) -> aiomqtt.Client:
@@ -193,7 +200,15 @@ class MqttLink(Link):
                 self._deliver(bytes(payload))
             elif topic == self.topics["state"]:
                 self.peer_online = bytes(payload) == ONLINE
+                event, self._peer_event = self._peer_event, asyncio.Event()
+                event.set()
         raise aiomqtt.MqttError("message stream ended")
+
+    async def wait_peer(self, online: bool, timeout_s: float | None = None) -> None:
+        """Host side: wait (bounded) until the board's retained state says online (True) or offline."""
+        async with asyncio.timeout(timeout_s):
+            while self.peer_online is not online:
+                await self._peer_event.wait()
 
     async def _transmit(self, client: aiomqtt.Client) -> None:
         while True:
@@ -205,7 +220,7 @@ class MqttLink(Link):
             await client.publish(self.tx_topic, packet, qos=QOS, timeout=self._publish_timeout_s)
             # Sent and acknowledged: only now does it leave the outbox (it may have been resent).
             if self._outbox and self._outbox[0] is packet:
-                self._outbox.popleft()
+                self._outbox_pop()
             self._count_tx(packet)
 
     async def _shutdown(self) -> None:

@@ -118,7 +118,7 @@ class SerialLink(Link):
 
     def _flush_outbox(self) -> None:
         while self._outbox and self._try_transmit_now(self._outbox[0]):
-            self._outbox.popleft()
+            self._outbox_pop()
 
     async def _run(self) -> None:
         while True:
