@@ -60,7 +60,10 @@ def make_builder() -> FFI:
     includes = "\n".join(f'#include "{h.name}"' for h in ordered_headers())
     # The core itself is the static library "fbcore" (see core_library), compiled with the strict flags;
     # cffi's generated wrapper is not ISO-pedantic, so it gets the compiler's default flags only.
-    ffi.set_source("firmware_bindings._core", includes, include_dirs=[str(CSRC)], libraries=["m"])
+    # depends: relink the module whenever any core source or header changes (the wrapper itself may not).
+    depends = sorted(str(p) for p in CSRC.glob("*.[ch]"))
+    ffi.set_source("firmware_bindings._core", includes, include_dirs=[str(CSRC)], libraries=["m"],
+                   depends=depends)
     return ffi
 
 
