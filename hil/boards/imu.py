@@ -5,9 +5,9 @@ The board drives the simulation. For each output interval it waits on the clock 
 flight software's command for the previous sample), advances the plant there, differences the plant's
 cumulative perfect-IMU integrals over the interval (so a slow output rate loses nothing), applies the
 grade's error model (:mod:`hil.boards.imu_model`) and the injected faults, emits IMU_DATA tagged with the
-interval's end ``t_k`` and opens the lockstep cycle ``t_k`` (unless ``lockstep_gate`` is off: a board with
-no thruster board beside it, or while its time tags are stepped by an injected fault). Sample times lie on the time-tag grid
-(2^-16 s) so that a command's time tag names its sample exactly.
+interval's end ``t_k`` and opens the lockstep cycle ``t_k`` (unless ``lockstep_gate`` is off: a board
+with no thruster board beside it, or while its time tags are stepped by an injected fault). Sample times
+lie on the time-tag grid (2^-16 s) so that a command's time tag names its sample exactly.
 
 Commands: IMU_CONFIG (output rate, from the next interval; answered by IMU_STATUS), IMU_TIME_SYNC, and the
 test-only IMU_FAULT_INJECT: DROPOUT (no IMU_DATA for duration_s), STUCK (repeat the last output for
@@ -221,7 +221,9 @@ class ImuBoard:
         else:
             self.rx_unexpected += 1
 
-    def inject(self, kind: ImuFaultKind, axis: ImuAxis, magnitude: float, duration_s: float, t_s: float) -> None:
+    def inject(
+        self, kind: ImuFaultKind, axis: ImuAxis, magnitude: float, duration_s: float, t_s: float
+    ) -> None:
         """Apply one injected fault at board time ``t_s`` (duration 0: until cleared)."""
         until = t_s + duration_s if duration_s > 0.0 else math.inf
         axes = range(6) if axis is ImuAxis.ALL else (int(axis),)

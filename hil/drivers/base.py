@@ -224,8 +224,8 @@ class Driver:
             if silent > self.stale_after_s and not self._stale:
                 self._stale = True
                 self.stats.stale_events += 1
-                self.emit(Severity.WARNING, "stale", f"no packet from the {self.board} board for {silent:.1f} s",
-                          silent_s=silent)
+                self.emit(Severity.WARNING, "stale",
+                          f"no packet from the {self.board} board for {silent:.1f} s", silent_s=silent)
 
     async def _send(self, packet: bytes) -> None:
         try:
