@@ -47,8 +47,9 @@ class BoardSet:
         plant = plant if plant is not None else Plant.from_scenario(scenario, seed)
         clock = clock if clock is not None else SimClock("lockstep", plant.t_s)
         g = imu_grade if imu_grade is not None else grade(scenario.imu.grade)
-        imu = ImuBoard(imu_link, plant, clock, g, seed=seed, sample_hz=scenario.imu.sample_hz, output_rate_hz=output_rate_hz)
         thruster = ThrusterBoard(thruster_link, plant, clock, ThrusterBoardConfig.from_scenario(scenario))
+        imu = ImuBoard(imu_link, plant, clock, g, seed=seed, sample_hz=scenario.imu.sample_hz,
+                       output_rate_hz=output_rate_hz, on_advance=thruster.tick)
         return cls(plant, clock, imu, thruster)
 
     async def __aenter__(self) -> Self:

@@ -54,6 +54,9 @@ class ThrusterBoard:
         self.housekeeping = Housekeeping()
         self.commands_held = 0
         self.standalone = standalone
+        self._ticked = False
+        self._next_status_s = plant.t_s + status_period_s
+        self._next_hk_s = plant.t_s
 
     def now_s(self) -> float:
         if self.clock.mode.lockstep:
@@ -101,6 +104,24 @@ class ThrusterBoard:
             await self.send_status()
         return reaction
 
+    async def tick(self, t_s: float) -> None:
+        """Simulated time has reached ``t_s`` (the IMU board beside this one advanced the plant): run the
+        watchdog, the arming timeout and the periodic reports now, so that in lockstep they happen at
+        deterministic simulated times."""
+        self._ticked = True
+        await self._periodic(max(t_s, self.core.t_s))
+
+    async def _periodic(self, t: float) -> None:
+        if self.core.advance(t):
+            self._apply(self.core.t_s)
+            await self.send_status()
+        if t >= self._next_status_s:
+            self._next_status_s = t + self.status_period_s
+            await self.send_status()
+        if t >= self._next_hk_s:
+            self._next_hk_s = t + self.housekeeping_period_s
+            await self.send_housekeeping()
+
     async def _receive_loop(self) -> None:
         while True:
             try:
@@ -110,23 +131,14 @@ class ThrusterBoard:
             await self.handle_packet(raw)
 
     async def _periodic_loop(self) -> None:
-        next_status = self.now_s() + self.status_period_s
-        next_hk = self.now_s()
         while True:
             if self.clock.mode.lockstep:
                 await asyncio.sleep(LOCKSTEP_POLL_S)
+                if self._ticked:
+                    continue  # the IMU board beside this one drives the reports at simulated times
             else:
-                target = min(next_status, next_hk)
+                target = min(self._next_status_s, self._next_hk_s)
                 if self.core.armed_state is ArmedState.ARMED and not self.core.watchdog_expired:
                     target = min(target, self.core.last_valid_s + self.core.watchdog_period_s)
                 await self.clock.wait_until(max(target, self.now_s() + MIN_WAIT_S))
-            t = self.now_s()
-            if self.core.advance(t):
-                self._apply(self.core.t_s)
-                await self.send_status()
-            if t >= next_status:
-                next_status = t + self.status_period_s
-                await self.send_status()
-            if t >= next_hk:
-                next_hk = t + self.housekeeping_period_s
-                await self.send_housekeeping()
+            await self._periodic(self.now_s())
