@@ -65,8 +65,11 @@ def static_run(grade_name: str, dt_s: float, n: int, seed: int) -> F64:
     return np.cumsum(out, axis=0)
 
 
-@pytest.mark.parametrize(("grade_name", "dt_s", "n"), [("tactical", 1.0, 100_000), ("navigation", 10.0, 100_000)])
-def test_allan_deviation_recovers_random_walk_and_bias_instability(grade_name: str, dt_s: float, n: int) -> None:
+@pytest.mark.parametrize(("grade_name", "dt_s", "n"),
+                         [("tactical", 1.0, 100_000), ("navigation", 10.0, 100_000)])
+def test_allan_deviation_recovers_random_walk_and_bias_instability(
+    grade_name: str, dt_s: float, n: int
+) -> None:
     """Fitted N and B of gyro and accelerometer triads are within 20 % of the grade's configured values."""
     g = GRADES[grade_name]
     cumulative = static_run(grade_name, dt_s, n, seed=2024)

@@ -39,8 +39,8 @@ async def burn_and_measure(seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarra
     plant = Plant.from_scenario(scenario, seed)
     clock = SimClock("lockstep", plant.t_s, stall_timeout_s=10.0)
     hub = LoopbackHub()
-    imu_host, imu_board = LoopbackLink("imu", "host", hub=hub), LoopbackLink("imu", "board", hub=hub)
-    thr_host, thr_board = LoopbackLink("thruster", "host", hub=hub), LoopbackLink("thruster", "board", hub=hub)
+    imu_host, imu_board = (LoopbackLink("imu", role, hub=hub) for role in ("host", "board"))
+    thr_host, thr_board = (LoopbackLink("thruster", role, hub=hub) for role in ("host", "board"))
     theta0, vel0 = plant.imu_accumulators()
     t0 = plant.t_s
     dtheta = np.zeros(3)
