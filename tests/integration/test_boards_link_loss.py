@@ -4,6 +4,8 @@ watchdog closes every valve within one watchdog period once valid commands stop 
 from __future__ import annotations
 
 import asyncio
+import itertools
+from collections.abc import Callable
 
 import numpy as np
 
@@ -23,13 +25,23 @@ from tests.support.aio import run
 from tests.support.broker import Broker
 
 
+async def eventually(condition: Callable[[], bool], timeout_s: float, poll_s: float = 0.02) -> None:
+    """Return once ``condition()`` holds, polling; TimeoutError after ``timeout_s``."""
+    async with asyncio.timeout(timeout_s):
+        for _ in itertools.count():
+            if condition():
+                return
+            await asyncio.sleep(poll_s)
+
+
 async def imu_through_broker_restart(broker: Broker, prefix: str) -> ImuDriver:
     scenario = load("iss-deorbit")
     plant = Plant.from_scenario(scenario, 2)
     clock = SimClock("realtime", plant.t_s)
     url = broker.url(prefix)
     async with open_link(url, "imu", "board") as board_link, open_link(url, "imu", "host") as host_link:
-        board = ImuBoard(board_link, plant, clock, GRADES["navigation"], output_rate_hz=20.0, lockstep_gate=False)
+        board = ImuBoard(board_link, plant, clock, GRADES["navigation"], output_rate_hz=20.0,
+                         lockstep_gate=False)
         async with asyncio.TaskGroup() as tg:
             task = tg.create_task(board.run(), name="imu-board")
             async with ImuDriver(host_link, stale_after_s=0.3) as imu:
@@ -37,15 +49,11 @@ async def imu_through_broker_restart(broker: Broker, prefix: str) -> ImuDriver:
                 async with asyncio.timeout(10.0):
                     before = await anext(stream)
                 broker.stop()
-                async with asyncio.timeout(10.0):
-                    while not any(e.name == "imu.link_lost" for e in imu.events):
-                        await asyncio.sleep(0.05)
-                    while not imu.health().stale:
-                        await asyncio.sleep(0.05)
+                await eventually(lambda: any(e.name == "imu.link_lost" for e in imu.events), 10.0)
+                await eventually(lambda: imu.health().stale, 10.0)
                 broker.start()
+                await eventually(lambda: any(e.name == "imu.link_up" for e in imu.events), 30.0)
                 async with asyncio.timeout(30.0):
-                    while not any(e.name == "imu.link_up" for e in imu.events):
-                        await asyncio.sleep(0.05)
                     while len(stream):
                         await anext(stream)
                     fresh = await anext(stream)
@@ -79,14 +87,10 @@ async def burn_then_lose_link(broker: Broker, prefix: str) -> tuple[ThrusterBoar
                 for n in range(1, 11):
                     await thr.command(ThrusterCommand(n, (0.0,) * THRUSTER_COUNT, True, n, period_s=0.1))
                     await asyncio.sleep(0.1)
-                async with asyncio.timeout(5.0):
-                    while board.core.counters.commands_executed < 10:
-                        await asyncio.sleep(0.02)
+                await eventually(lambda: board.core.counters.commands_executed >= 10, 5.0)
                 broker.stop()
                 last_valid_s = board.core.last_valid_s
-                async with asyncio.timeout(10.0):
-                    while not board.core.watchdog_expired:
-                        await asyncio.sleep(0.05)
+                await eventually(lambda: board.core.watchdog_expired, 10.0)
             task.cancel()
     return board, last_valid_s
 
