@@ -4,6 +4,7 @@ in-process loopback links: the gate, the burn's delivered impulse, the watchdog 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import math
 from dataclasses import dataclass, field
@@ -23,10 +24,11 @@ from hil.boards.boardset import BoardSet
 from hil.clock import SimClock
 from hil.drivers.imu import ImuDriver
 from hil.drivers.thruster import ThrusterDriver
-from hil.links import LoopbackHub, LoopbackLink
+from hil.links import Link, LinkState, LoopbackHub, LoopbackLink, PtyLink, open_link
 from hil.plant import Plant
 from hil.scenario import load
 from tests.support.aio import run
+from tests.support.broker import Broker
 
 ARM_CODE = 0x5AFE
 
@@ -40,18 +42,41 @@ class Flight:
     total_cycles: int
     answer: bool = True
     samples: list[bytes] = field(default_factory=list)
+    final_state: np.ndarray = field(default_factory=lambda: np.zeros(0))  # truth while the gate holds the last
     dv_body_mps: list[np.ndarray] = field(default_factory=list)
     commanded_on_s: float = 0.0
 
 
-async def fly(seed: int, flight: Flight, *, stall_timeout_s: float = 5.0) -> tuple[BoardSet, ThrusterDriver]:
+async def open_links(
+    stack: contextlib.AsyncExitStack, transport: str, mqtt_url: str
+) -> tuple[Link, Link, Link, Link]:
+    """(imu host, imu board, thruster host, thruster board), opened on ``stack``."""
+    links: list[Link]
+    if transport == "loop":
+        hub = LoopbackHub()
+        links = [LoopbackLink(ch, role, hub=hub) for ch in ("imu", "thruster") for role in ("host", "board")]
+    elif transport == "pty":
+        imu_pty, thr_pty = PtyLink("imu", "board"), PtyLink("thruster", "board")
+        await stack.enter_async_context(imu_pty)
+        await stack.enter_async_context(thr_pty)
+        links = [open_link(f"serial://{imu_pty.path}", "imu", "host"), imu_pty,
+                 open_link(f"serial://{thr_pty.path}", "thruster", "host"), thr_pty]
+    else:
+        links = [open_link(mqtt_url, ch, role) for ch in ("imu", "thruster") for role in ("host", "board")]
+    for link in links:
+        if link.state is LinkState.CONNECTING:
+            await stack.enter_async_context(link)
+    return links[0], links[1], links[2], links[3]
+
+
+async def fly(
+    seed: int, flight: Flight, *, stall_timeout_s: float = 5.0, transport: str = "loop", mqtt_url: str = ""
+) -> tuple[BoardSet, ThrusterDriver]:
     scenario = load("iss-deorbit")
     plant = Plant.from_scenario(scenario, seed)
     clock = SimClock("lockstep", plant.t_s, stall_timeout_s=stall_timeout_s)
-    hub = LoopbackHub()
-    links = [LoopbackLink(ch, role, hub=hub) for ch in ("imu", "thruster") for role in ("host", "board")]
-    imu_host, imu_board, thr_host, thr_board = links
-    async with imu_host, imu_board, thr_host, thr_board:
+    async with contextlib.AsyncExitStack() as stack:
+        imu_host, imu_board, thr_host, thr_board = await open_links(stack, transport, mqtt_url)
         boards = BoardSet.from_scenario(scenario, seed, imu_board, thr_board, clock, plant=plant)
         async with boards, ImuDriver(imu_host) as imu, ThrusterDriver(thr_host) as thr:
             await thr.arm_prepare(ARM_CODE)
@@ -63,6 +88,8 @@ async def fly(seed: int, flight: Flight, *, stall_timeout_s: float = 5.0) -> tup
                     sample = await anext(stream)
                 n += 1
                 flight.samples.append(hashlib.sha256(repr(sample).encode()).digest())
+                if n == flight.total_cycles:
+                    flight.final_state = plant.state_vector
                 flight.dv_body_mps.append(np.array(sample.dv_body_mps))
                 burn = n <= flight.burn_cycles
                 if burn:
@@ -92,12 +119,25 @@ def test_lockstep_burn_delivers_the_commanded_impulse_within_dispersions() -> No
 def test_lockstep_is_bit_for_bit_repeatable() -> None:
     """Same seed, same samples and the same truth state, bit for bit; another seed differs."""
     a, b, c = (Flight(burn_cycles=20, total_cycles=40) for _ in range(3))
-    boards_a, _ = run(fly(7, a))
-    boards_b, _ = run(fly(7, b))
+    run(fly(7, a))
+    run(fly(7, b))
     run(fly(8, c))
     assert a.samples == b.samples
-    assert np.array_equal(boards_a.plant.state_vector, boards_b.plant.state_vector)
+    assert np.array_equal(a.final_state, b.final_state)
     assert a.samples != c.samples
+
+
+def test_lockstep_gives_the_same_result_bit_for_bit_on_every_transport(broker: Broker, prefix: str) -> None:
+    """Loopback, a real pty pair and a real mosquitto: the same seed gives the same samples and the same
+    truth state, bit for bit (DESIGN.md section 4)."""
+    runs = {}
+    for transport in ("loop", "pty", "mqtt"):
+        flight = Flight(burn_cycles=30, total_cycles=50)
+        run(fly(9, flight, transport=transport, mqtt_url=broker.url(f"{prefix}_{transport}")))
+        runs[transport] = (flight.samples, flight.final_state)
+    for transport in ("pty", "mqtt"):
+        assert runs[transport][0] == runs["loop"][0], transport
+        assert np.array_equal(runs[transport][1], runs["loop"][1]), transport
 
 
 def test_silent_flight_software_stalls_the_gate_boundedly_and_the_watchdog_safes_the_board() -> None:
