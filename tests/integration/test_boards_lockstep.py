@@ -42,7 +42,7 @@ class Flight:
     total_cycles: int
     answer: bool = True
     samples: list[bytes] = field(default_factory=list)
-    final_state: np.ndarray = field(default_factory=lambda: np.zeros(0))  # truth while the gate holds the last
+    final_state: np.ndarray = field(default_factory=lambda: np.zeros(0))  # truth at the last sample
     dv_body_mps: list[np.ndarray] = field(default_factory=list)
     commanded_on_s: float = 0.0
 
