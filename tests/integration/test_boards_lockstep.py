@@ -45,6 +45,7 @@ class Flight:
     final_state: np.ndarray = field(default_factory=lambda: np.zeros(0))  # truth at the last sample
     dv_body_mps: list[np.ndarray] = field(default_factory=list)
     commanded_on_s: float = 0.0
+    faults: list[tuple[str, int, float]] = field(default_factory=list)  # injected after arming
 
 
 async def open_links(
@@ -81,6 +82,8 @@ async def fly(
         async with boards, ImuDriver(imu_host) as imu, ThrusterDriver(thr_host) as thr:
             await thr.arm_prepare(ARM_CODE)
             await thr.arm_confirm(ARM_CODE)
+            for kind, thruster, factor in flight.faults:
+                await thr.inject_fault(kind, thruster, factor)
             n = 0
             stream = imu.samples()
             while n < flight.total_cycles:
@@ -114,6 +117,31 @@ def test_lockstep_burn_delivers_the_commanded_impulse_within_dispersions() -> No
     assert boards.clock.stall_count == 0
     assert boards.clock.cycles_commanded >= flight.total_cycles - 1
     assert boards.thruster.core.propellant_kg < 16_000.0
+
+
+@pytest.mark.parametrize(("faults", "expected_fraction"), [
+    ([("VALVE_STUCK_CLOSED", 20, 1.0)], 29 / 30),
+    ([("DEGRADED_THRUST", 31, 0.5), ("DEGRADED_THRUST", 32, 0.5)], 29 / 30),
+    ([("VALVE_STUCK_OPEN", 3, 1.0)], 1.0),
+])
+def test_valve_faults_change_the_delivered_impulse(
+    faults: list[tuple[str, int, float]], expected_fraction: float
+) -> None:
+    """A deorbit valve stuck closed loses 1/30 of the burn's impulse along the thrust axis; two thrusters
+    at half thrust lose the same; an attitude valve stuck open keeps firing through the coast (its impulse
+    shows after the burn). Within 0.75 % (the thrust dispersions)."""
+    nominal = Flight(burn_cycles=100, total_cycles=120)
+    faulty = Flight(burn_cycles=100, total_cycles=120, faults=faults)
+    boards_n, _ = run(fly(2, nominal))
+    boards_f, _ = run(fly(2, faulty))
+    axis = boards_n.plant.impulse_body_ns / np.linalg.norm(boards_n.plant.impulse_body_ns)
+    along_n = float(boards_n.plant.impulse_body_ns @ axis)
+    along_f = float(boards_f.plant.impulse_body_ns @ axis)
+    if faults[0][0] == "VALVE_STUCK_OPEN":
+        assert boards_f.plant.valve_open_s[3] > 11.0  # open through the burn and the coast
+        assert boards_n.plant.valve_open_s[3] == 0.0
+    else:
+        assert along_f / along_n == pytest.approx(expected_fraction, rel=0.0075)
 
 
 def test_lockstep_is_bit_for_bit_repeatable() -> None:
