@@ -92,10 +92,9 @@ fb_status fb_rb_check_model(const fb_rb_model *m)
     return FB_OK;
 }
 
-static int rb_thrust_ok(const fb_rb_thrust *th)
+static int rb_thrust_finite(const fb_rb_thrust *th)
 {
-    return fb_isfinite3(th->force_body_n) && fb_isfinite3(th->torque_body_nm) && isfinite(th->mdot_kg_s) &&
-           th->mdot_kg_s >= 0.0;
+    return fb_isfinite3(th->force_body_n) && fb_isfinite3(th->torque_body_nm) && isfinite(th->mdot_kg_s);
 }
 
 /* The derivative with the inverse inertia precomputed (no argument checks). */
@@ -185,8 +184,11 @@ fb_status fb_rb_deriv(const fb_rb_model *m, const fb_rb_thrust *th, double t_s, 
     if ((st = fb_rb_check_model(m)) != FB_OK) {
         return st;
     }
-    if (!isfinite(t_s) || !fb_isfinite_n(y, FB_RB_NSTATE) || !rb_thrust_ok(th)) {
+    if (!isfinite(t_s) || !fb_isfinite_n(y, FB_RB_NSTATE) || !rb_thrust_finite(th)) {
         return FB_E_NONFINITE;
+    }
+    if (th->mdot_kg_s < 0.0) {
+        return FB_E_RANGE;
     }
     rb_inverse_spd(m->inertia_kg_m2, inv);
     return rb_deriv(m, inv, th, t_s, y, dydt);
@@ -248,10 +250,10 @@ fb_status fb_rb_propagate(const fb_rb_model *m, const fb_rb_thrust *th, double t
         return st;
     }
     if (!isfinite(t0_s) || !isfinite(t1_s) || !isfinite(h_max_s) || isnan(h_stop_m) ||
-        !fb_isfinite_n(y0, FB_RB_NSTATE) || !rb_thrust_ok(th)) {
+        !fb_isfinite_n(y0, FB_RB_NSTATE) || !rb_thrust_finite(th)) {
         return FB_E_NONFINITE;
     }
-    if (!(h_max_s > 0.0) || !(t1_s >= t0_s)) {
+    if (!(h_max_s > 0.0) || !(t1_s >= t0_s) || th->mdot_kg_s < 0.0) {
         return FB_E_RANGE;
     }
     span = t1_s - t0_s;

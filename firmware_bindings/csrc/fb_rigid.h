@@ -61,12 +61,13 @@ typedef struct {
 /* Check a model: finite, cd and area >= 0, inertia symmetric (1e-9 relative) and positive definite. */
 fb_status fb_rb_check_model(const fb_rb_model *m);
 /* State derivative at (t_s, y). FB_E_RANGE for a position within 50 km of the centre, a mass that is not
-   positive or a zero quaternion. */
+   positive, a zero quaternion or a negative mass flow. */
 fb_status fb_rb_deriv(const fb_rb_model *m, const fb_rb_thrust *th, double t_s, const double y[20],
                       double dydt[20]);
 /* Integrate from (t0_s, y0) to t1_s >= t0_s (see above). t_end_s is t1_s, or the time where the altitude
-   reached h_stop_m (stopped = 1). y1 may alias y0. FB_E_RANGE for h_max_s <= 0, t1 < t0, more than
-   FB_RB_MAX_STEPS steps or a start below h_stop_m. */
+   reached h_stop_m (stopped = 1; h_stop_m = -inf never stops). y1 may alias y0. FB_E_RANGE for
+   h_max_s <= 0, t1 < t0, a negative mass flow, more than FB_RB_MAX_STEPS steps, a start below h_stop_m, or
+   a state that leaves the domain of fb_rb_deriv. */
 fb_status fb_rb_propagate(const fb_rb_model *m, const fb_rb_thrust *th, double t0_s, const double y0[20],
                           double t1_s, double h_max_s, double h_stop_m, double *t_end_s, double y1[20],
                           int *stopped);
