@@ -290,6 +290,19 @@ class Plant:
         return EntryEvent(t_s=self._t_s, altitude_m=altitude_m, r_eci_m=r, v_eci_mps=v, mass_kg=self.mass_kg,
                           fpa_rad=flight_path_angle_rad(r, v))
 
+    def set_attitude(self, q_body_from_eci: Any, omega_body_rps: Any) -> None:
+        """Put the body in another attitude and rate now (a scenario that starts tumbling, a test); the
+        orbit, mass and accumulators are unchanged."""
+        q = np.array(q_body_from_eci, dtype=np.float64)
+        w = np.array(omega_body_rps, dtype=np.float64)
+        if q.shape != (4,) or w.shape != (3,) or not (np.isfinite(q).all() and np.isfinite(w).all()):
+            raise ValueError("set_attitude needs a finite quaternion (4,) and rate (3,)")
+        n = float(np.linalg.norm(q))
+        if not n > 0.0:
+            raise ValueError("set_attitude: zero quaternion")
+        self._y[6:10] = q / n
+        self._y[10:13] = w
+
     # ---- valves ----
 
     def set_valves(self, t_s: float, open_until_s: Any) -> None:
