@@ -13,10 +13,10 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from firmware_bindings._arrays import F64Array, as_f64, dptr, dptr_out
+from firmware_bindings._arrays import F64Array, as_f64
 from firmware_bindings._core import ffi, lib
 from firmware_bindings._status import ensure
-from firmware_bindings.frames import _count, _f64, _times_for, geodetic_altitude_m
+from firmware_bindings.frames import _call_n, _f64, _times_for, geodetic_altitude_m
 
 __all__ = [
     "AtmosphereModel",
@@ -80,7 +80,7 @@ def gravity_accel(r_m: npt.ArrayLike, model: GravityModel | None = None) -> F64A
     r = as_f64(r_m, (3,), "r_m")
     m = (model or GravityModel.default())._c()
     out = np.empty_like(r)
-    ensure(lib.fb_grav_accel_n(m, _count(r, 3), dptr(r), dptr_out(out)), "gravity_accel")
+    _call_n("gravity_accel", lib.fb_grav_accel_n, r.shape[:-1], [(r, 3)], [(out, 3)], prefix=(m,))
     return out
 
 
@@ -88,7 +88,7 @@ def sun_direction_eci(t_s: npt.ArrayLike) -> F64Array:
     """Unit vectors ``(..., 3)`` toward the Sun in ECI (low precision, about 0.01 deg) at times ``t_s``."""
     t = _f64(t_s, "t_s")
     out = np.empty((*t.shape, 3), dtype=np.float64)
-    ensure(lib.fb_atm_sun_eci_n(_count(t, 1), dptr(t), dptr_out(out)), "sun_direction_eci")
+    _call_n("sun_direction_eci", lib.fb_atm_sun_eci_n, t.shape, [(t, 1)], [(out, 3)])
     return out
 
 
@@ -110,7 +110,5 @@ def density_kg_m3(
     h = _times_for(geodetic_altitude_m(t, r) if h_m is None else h_m, lead, "h_m")
     m = (model or AtmosphereModel())._c()
     out = np.empty_like(t)
-    ensure(
-        lib.fb_atm_density_n(m, _count(t, 1), dptr(t), dptr(r), dptr(h), dptr_out(out)), "density_kg_m3"
-    )
+    _call_n("density_kg_m3", lib.fb_atm_density_n, lead, [(t, 1), (r, 3), (h, 1)], [(out, 1)], prefix=(m,))
     return float(out) if out.ndim == 0 else out

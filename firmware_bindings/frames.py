@@ -12,6 +12,7 @@ the core: no Python loop over points. Times broadcast against the leading shape 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -49,14 +50,7 @@ MEAN_RADIUS_M = 6371008.8
 _INT_MAX = 2**31 - 1
 
 
-# ---- thin layer: sizes checked, one C call, status through ensure() ----
-
-def _count(a: F64Array, per_point: int) -> int:
-    n = a.size // per_point
-    if n > _INT_MAX:
-        raise ValueError(f"too many points for one call ({n})")
-    return n
-
+# ---- thin layer: shapes checked, one C batch call, status through ensure() ----
 
 def _f64(x: Any, name: str) -> F64Array:
     """``x`` as a C-contiguous float64 array of its own shape (0-d kept, unlike ``as_f64``)."""
@@ -73,6 +67,31 @@ def _times_for(t_s: Any, lead: tuple[int, ...], name: str = "t_s") -> F64Array:
         return np.array(np.broadcast_to(t, lead), dtype=np.float64, order="C")
     except ValueError:
         raise ValueError(f"{name} of shape {t.shape} does not broadcast to shape {lead}") from None
+
+
+def _call_n(
+    what: str,
+    fn: Callable[..., int],
+    lead: tuple[int, ...],
+    inputs: Sequence[tuple[F64Array, int]],
+    outputs: Sequence[tuple[F64Array, int]],
+    prefix: tuple[Any, ...] = (),
+) -> None:
+    """Call the batch entry point ``fn(*prefix, n, inputs..., outputs...)`` over the ``prod(lead)`` points
+    (each array given with its doubles per point) and raise through ``ensure`` on failure, naming the
+    first failing point's index (found by single-point calls, on the error path only)."""
+    n = int(np.prod(lead, dtype=np.int64))
+    if n > _INT_MAX:
+        raise ValueError(f"{what}: too many points for one call ({n})")
+    ptrs = [(dptr(a), k) for a, k in inputs] + [(dptr_out(a), k) for a, k in outputs]
+    code = fn(*prefix, n, *(p for p, _ in ptrs))
+    if code != 0 and n > 1:
+        for i in range(n):
+            one = fn(*prefix, 1, *(p + k * i for p, k in ptrs))
+            if one != 0:
+                index = tuple(int(j) for j in np.unravel_index(i, lead))
+                ensure(one, f"{what} at index {index}")
+    ensure(code, what)
 
 
 def _calendar(year: int, month: int, day: int, hour: int, minute: int, second: float) -> tuple[int, ...]:
@@ -141,7 +160,7 @@ def gmst_rad(t_s: npt.ArrayLike) -> Any:
     """Greenwich mean sidereal time (IAU 1982) in [0, 2 pi) at ``t_s``; a float for a scalar input."""
     t = _f64(t_s, "t_s")
     out = np.empty_like(t)
-    ensure(lib.fb_time_gmst_rad_n(_count(t, 1), dptr(t), dptr_out(out)), "gmst_rad")
+    _call_n("gmst_rad", lib.fb_time_gmst_rad_n, t.shape, [(t, 1)], [(out, 1)])
     return float(out) if out.ndim == 0 else out
 
 
@@ -150,7 +169,7 @@ def ecef_from_eci(t_s: npt.ArrayLike, r_eci_m: npt.ArrayLike) -> F64Array:
     r = as_f64(r_eci_m, (3,), "r_eci_m")
     t = _times_for(t_s, r.shape[:-1])
     out = np.empty_like(r)
-    ensure(lib.fb_frame_ecef_from_eci_n(_count(t, 1), dptr(t), dptr(r), dptr_out(out)), "ecef_from_eci")
+    _call_n("ecef_from_eci", lib.fb_frame_ecef_from_eci_n, t.shape, [(t, 1), (r, 3)], [(out, 3)])
     return out
 
 
@@ -159,7 +178,7 @@ def eci_from_ecef(t_s: npt.ArrayLike, r_ecef_m: npt.ArrayLike) -> F64Array:
     r = as_f64(r_ecef_m, (3,), "r_ecef_m")
     t = _times_for(t_s, r.shape[:-1])
     out = np.empty_like(r)
-    ensure(lib.fb_frame_eci_from_ecef_n(_count(t, 1), dptr(t), dptr(r), dptr_out(out)), "eci_from_ecef")
+    _call_n("eci_from_ecef", lib.fb_frame_eci_from_ecef_n, t.shape, [(t, 1), (r, 3)], [(out, 3)])
     return out
 
 
@@ -179,12 +198,8 @@ def ecef_state_from_eci(
     """ECEF position and velocity (Earth-fixed, including -omega x r) of ECI states."""
     t, r, v = _state_args(t_s, r_eci_m, v_eci_mps, ("r_eci_m", "v_eci_mps"))
     r_out, v_out = np.empty_like(r), np.empty_like(v)
-    ensure(
-        lib.fb_frame_ecef_state_from_eci_n(
-            _count(t, 1), dptr(t), dptr(r), dptr(v), dptr_out(r_out), dptr_out(v_out)
-        ),
-        "ecef_state_from_eci",
-    )
+    _call_n("ecef_state_from_eci", lib.fb_frame_ecef_state_from_eci_n, t.shape, [(t, 1), (r, 3), (v, 3)],
+            [(r_out, 3), (v_out, 3)])
     return r_out, v_out
 
 
@@ -194,12 +209,8 @@ def eci_state_from_ecef(
     """ECI position and velocity of Earth-fixed states (adds omega x r)."""
     t, r, v = _state_args(t_s, r_ecef_m, v_ecef_mps, ("r_ecef_m", "v_ecef_mps"))
     r_out, v_out = np.empty_like(r), np.empty_like(v)
-    ensure(
-        lib.fb_frame_eci_state_from_ecef_n(
-            _count(t, 1), dptr(t), dptr(r), dptr(v), dptr_out(r_out), dptr_out(v_out)
-        ),
-        "eci_state_from_ecef",
-    )
+    _call_n("eci_state_from_ecef", lib.fb_frame_eci_state_from_ecef_n, t.shape, [(t, 1), (r, 3), (v, 3)],
+            [(r_out, 3), (v_out, 3)])
     return r_out, v_out
 
 
@@ -207,19 +218,20 @@ def geodetic_from_ecef(r_ecef_m: npt.ArrayLike) -> F64Array:
     """WGS-84 ``[lat_rad, lon_rad, h_m]`` along the last axis of ECEF positions ``(..., 3)``.
 
     Sub-millimetre from -1 km to 2,000 km altitude, poles included; a point within 50 km of the Earth's
-    centre raises ``InvalidInputError``.
+    centre or beyond 1e10 m raises ``InvalidInputError`` naming the first such point's index.
     """
     r = as_f64(r_ecef_m, (3,), "r_ecef_m")
     out = np.empty_like(r)
-    ensure(lib.fb_frame_geodetic_from_ecef_n(_count(r, 3), dptr(r), dptr_out(out)), "geodetic_from_ecef")
+    _call_n("geodetic_from_ecef", lib.fb_frame_geodetic_from_ecef_n, r.shape[:-1], [(r, 3)], [(out, 3)])
     return out
 
 
 def ecef_from_geodetic(lla: npt.ArrayLike) -> F64Array:
-    """ECEF positions of WGS-84 ``[lat_rad, lon_rad, h_m]`` (last axis); |lat| <= pi/2, h_m >= -1,000 km."""
+    """ECEF positions of WGS-84 ``[lat_rad, lon_rad, h_m]`` (last axis); |lat| <= pi/2,
+    -1,000 km <= h_m <= 1e10 m."""
     g = as_f64(lla, (3,), "lla")
     out = np.empty_like(g)
-    ensure(lib.fb_frame_ecef_from_geodetic_n(_count(g, 3), dptr(g), dptr_out(out)), "ecef_from_geodetic")
+    _call_n("ecef_from_geodetic", lib.fb_frame_ecef_from_geodetic_n, g.shape[:-1], [(g, 3)], [(out, 3)])
     return out
 
 
@@ -228,7 +240,7 @@ def geodetic_altitude_m(t_s: npt.ArrayLike, r_eci_m: npt.ArrayLike) -> Any:
     r = as_f64(r_eci_m, (3,), "r_eci_m")
     t = _times_for(t_s, r.shape[:-1])
     out = np.empty_like(t)
-    ensure(lib.fb_frame_altitude_m_n(_count(t, 1), dptr(t), dptr(r), dptr_out(out)), "geodetic_altitude_m")
+    _call_n("geodetic_altitude_m", lib.fb_frame_altitude_m_n, t.shape, [(t, 1), (r, 3)], [(out, 1)])
     return float(out) if out.ndim == 0 else out
 
 
@@ -239,9 +251,8 @@ def dcm_lvlh_from_eci(r_eci_m: npt.ArrayLike, v_eci_mps: npt.ArrayLike) -> F64Ar
     if r.shape != v.shape:
         raise ValueError(f"r_eci_m {r.shape} and v_eci_mps {v.shape} must have the same shape")
     out = np.empty((*r.shape, 3), dtype=np.float64)
-    ensure(
-        lib.fb_frame_dcm_lvlh_from_eci_n(_count(r, 3), dptr(r), dptr(v), dptr_out(out)), "dcm_lvlh_from_eci"
-    )
+    _call_n("dcm_lvlh_from_eci", lib.fb_frame_dcm_lvlh_from_eci_n, r.shape[:-1], [(r, 3), (v, 3)],
+            [(out, 9)])
     return out
 
 
@@ -259,12 +270,8 @@ def great_circle(
         raise ValueError("great_circle arguments do not broadcast together") from None
     a1, o1, a2, o2 = (np.array(x, dtype=np.float64, order="C") for x in shaped)
     dist, bear = np.empty_like(a1), np.empty_like(a1)
-    ensure(
-        lib.fb_frame_great_circle_n(
-            _count(a1, 1), dptr(a1), dptr(o1), dptr(a2), dptr(o2), dptr_out(dist), dptr_out(bear)
-        ),
-        "great_circle",
-    )
+    _call_n("great_circle", lib.fb_frame_great_circle_n, a1.shape, [(a1, 1), (o1, 1), (a2, 1), (o2, 1)],
+            [(dist, 1), (bear, 1)])
     if dist.ndim == 0:
         return float(dist), float(bear)
     return dist, bear

@@ -201,6 +201,9 @@ fb_status fb_frame_altitude_m(double t_s, const double r_eci_m[3], double *h_m)
     if (!isfinite(t_s) || !fb_isfinite3(r_eci_m)) {
         return FB_E_NONFINITE;
     }
+    if (fabs(t_s) > 1.0e10) {
+        return FB_E_RANGE; /* the same time range as every other function of the area */
+    }
     if (!(fb_norm3(r_eci_m) >= FB_FRAMES_R_MIN_M) || !(fb_norm3(r_eci_m) <= FB_FRAMES_R_MAX_M)) {
         return FB_E_RANGE;
     }

@@ -43,7 +43,8 @@ fb_status fb_frame_altitude_m(double t_s, const double r_eci_m[3], double *h_m);
 /* Direction cosine matrix (row-major) taking ECI components to LVLH components. */
 fb_status fb_frame_dcm_lvlh_from_eci(const double r_eci_m[3], const double v_eci_mps[3], double dcm[9]);
 /* Great-circle distance (on a sphere of the WGS-84 mean radius 6,371,008.8 m) and initial bearing
-   (radians clockwise from north, in [0, 2 pi)) from point 1 to point 2. */
+   (radians clockwise from north, in [0, 2 pi)) from point 1 to point 2. The bearing is 0 for coincident
+   points and, from a pole (where north is undefined), whatever the formula gives. */
 fb_status fb_frame_great_circle(double lat1_rad, double lon1_rad, double lat2_rad, double lon2_rad,
                                 double *distance_m, double *bearing_rad);
 

@@ -143,6 +143,7 @@ def frames_lines() -> list[str]:
     lines += [
         fail("frame_altitude_m", E_RANGE, [0.0, 1.0, 2.0, 3.0]),
         fail("frame_altitude_m", E_RANGE, [0.0, 0.0, -1e300, 0.0]),
+        fail("frame_altitude_m", E_RANGE, [-2e10, 7e6, 0.0, 0.0]),
         "# LVLH by its definition in fb_frames.h: r along x, v along y gives x_lvlh = +y, y_lvlh = -z, "
         "z_lvlh = -x (exact)",
         format_line("frame_dcm_lvlh_from_eci", OK, 0.0, [7e6, 0, 0, 0, 7.5e3, 0],

@@ -78,3 +78,11 @@ def test_sun_direction_shapes() -> None:
     u = sun_direction_eci(np.linspace(0, 3.15e7, 5))
     assert u.shape == (5, 3)
     assert np.allclose(np.linalg.norm(u, axis=1), 1.0, atol=1e-15)
+
+
+def test_a_failing_density_batch_names_the_bad_point() -> None:
+    """A batch with one altitude below -100 km fails naming that point's index."""
+    r = np.tile([6.8e6, 0.0, 0.0], (4, 1))
+    h = np.array([400e3, 300e3, -2e5, 100e3])
+    with pytest.raises(InvalidInputError, match=r"density_kg_m3 at index \(2,\)"):
+        density_kg_m3(0.0, r, h)

@@ -104,3 +104,12 @@ def test_calendar_field_mistakes_are_type_errors() -> None:
         fr.j2000_s_from_utc(2031)
     with pytest.raises(TypeError):
         fr.j2000_s_from_utc(datetime(2031, 1, 1), 1, 1)
+
+
+def test_a_failing_batch_names_the_first_bad_point() -> None:
+    """In a batch, the error names the index (in the caller's leading shape) of the first bad point."""
+    r = np.full((2, 3, 3), 7.0e6)
+    r[1, 2] = [1.0, 2.0, 3.0]
+    r[1, 1] = [math.nan, 0.0, 0.0]
+    with pytest.raises(InvalidInputError, match=r"geodetic_from_ecef at index \(1, 1\).*FB_E_NONFINITE"):
+        fr.geodetic_from_ecef(r)
