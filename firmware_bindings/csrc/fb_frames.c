@@ -43,6 +43,9 @@ fb_status fb_frame_ecef_from_eci(double t_s, const double r_eci_m[3], double r_e
         return st;
     }
     fb_frames_r3(g, r_eci_m, tmp);
+    if (!fb_isfinite3(tmp)) {
+        return FB_E_RANGE; /* components near the largest double overflow when turned */
+    }
     fb_copy3(tmp, r_ecef_m);
     return FB_OK;
 }
@@ -62,6 +65,9 @@ fb_status fb_frame_eci_from_ecef(double t_s, const double r_ecef_m[3], double r_
         return st;
     }
     fb_frames_r3(-g, r_ecef_m, tmp);
+    if (!fb_isfinite3(tmp)) {
+        return FB_E_RANGE;
+    }
     fb_copy3(tmp, r_eci_m);
     return FB_OK;
 }
@@ -86,6 +92,9 @@ fb_status fb_frame_ecef_state_from_eci(double t_s, const double r_eci_m[3], cons
     /* v_ecef = R v_eci - omega x r_ecef, omega = (0, 0, w) */
     v[0] += FB_WGS84_OMEGA_RAD_S * r[1];
     v[1] -= FB_WGS84_OMEGA_RAD_S * r[0];
+    if (!fb_isfinite3(r) || !fb_isfinite3(v)) {
+        return FB_E_RANGE;
+    }
     fb_copy3(r, r_ecef_m);
     fb_copy3(v, v_ecef_mps);
     return FB_OK;
@@ -112,6 +121,9 @@ fb_status fb_frame_eci_state_from_ecef(double t_s, const double r_ecef_m[3], con
     vi[2] = v_ecef_mps[2];
     fb_frames_r3(-g, r_ecef_m, r);
     fb_frames_r3(-g, vi, v);
+    if (!fb_isfinite3(r) || !fb_isfinite3(v)) {
+        return FB_E_RANGE;
+    }
     fb_copy3(r, r_eci_m);
     fb_copy3(v, v_eci_mps);
     return FB_OK;
@@ -236,6 +248,9 @@ fb_status fb_frame_dcm_lvlh_from_eci(const double r_eci_m[3], const double v_eci
     y[1] = -h[1] / hn;
     y[2] = -h[2] / hn;
     fb_cross3(y, z, x);
+    if (!fb_isfinite3(x) || !fb_isfinite3(y) || !fb_isfinite3(z)) {
+        return FB_E_RANGE; /* |r| or |r x v| overflowed */
+    }
     dcm[0] = x[0];
     dcm[1] = x[1];
     dcm[2] = x[2];
