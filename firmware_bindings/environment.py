@@ -16,7 +16,7 @@ import numpy.typing as npt
 from firmware_bindings._arrays import F64Array, as_f64
 from firmware_bindings._core import ffi, lib
 from firmware_bindings._status import ensure
-from firmware_bindings.frames import _call_n, _f64, _times_for, geodetic_altitude_m
+from firmware_bindings.frames import _broadcast_points, _call_n, _f64, _timed_vectors, geodetic_altitude_m
 
 __all__ = [
     "AtmosphereModel",
@@ -104,10 +104,12 @@ def density_kg_m3(
     ``model`` defaults to ``AtmosphereModel()`` (the exponential table, scale 1). A float for a single
     position.
     """
-    r = as_f64(r_eci_m, (3,), "r_eci_m")
-    lead = r.shape[:-1]
-    t = _times_for(t_s, lead)
-    h = _times_for(geodetic_altitude_m(t, r) if h_m is None else h_m, lead, "h_m")
+    if h_m is None:
+        t, (r,) = _timed_vectors(t_s, [(r_eci_m, "r_eci_m")])
+        h = np.asarray(geodetic_altitude_m(t, r), dtype=np.float64).reshape(t.shape)
+    else:
+        (t, h), (r,) = _broadcast_points([(t_s, "t_s"), (h_m, "h_m")], [(r_eci_m, "r_eci_m")])
+    lead = t.shape
     m = (model or AtmosphereModel())._c()
     out = np.empty_like(t)
     _call_n("density_kg_m3", lib.fb_atm_density_n, lead, [(t, 1), (r, 3), (h, 1)], [(out, 1)], prefix=(m,))

@@ -7,7 +7,8 @@ expression, no precession, nutation or polar motion. Geodetic coordinates are WG
 centre, y against the orbit normal, x = y x z. See ``csrc/fb_frames.h`` for every approximation.
 
 Every array function takes any leading shape (``(..., 3)`` for vectors) and calls one batch entry point of
-the core: no Python loop over points. Times broadcast against the leading shape of the vectors.
+the core: no Python loop over points. Times and vectors broadcast together (numpy rules on the leading
+shape): one position at many times, many positions at one time, or one time per position.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ __all__ = [
     "WGS84_A_M",
     "WGS84_F",
     "WGS84_OMEGA_RAD_S",
+    "dcm_ecef_from_eci",
     "dcm_lvlh_from_eci",
     "ecef_from_eci",
     "ecef_from_geodetic",
@@ -36,6 +38,7 @@ __all__ = [
     "eci_state_from_ecef",
     "geodetic_altitude_m",
     "geodetic_from_ecef",
+    "geodetic_from_eci",
     "gmst_rad",
     "great_circle",
     "j2000_s_from_utc",
@@ -60,13 +63,29 @@ def _f64(x: Any, name: str) -> F64Array:
         raise ValueError(f"{name} must be numeric: {exc}") from None
 
 
-def _times_for(t_s: Any, lead: tuple[int, ...], name: str = "t_s") -> F64Array:
-    """``t_s`` broadcast to the leading shape ``lead`` of a vector array, as contiguous float64."""
-    t = _f64(t_s, name)
+def _broadcast_points(
+    scalars: Sequence[tuple[Any, str]], vectors: Sequence[tuple[Any, str]]
+) -> tuple[list[F64Array], list[F64Array]]:
+    """Per-point scalars and ``(..., 3)`` vectors broadcast to one leading shape (numpy rules), as
+    contiguous float64 copies: one position at many times, many positions at one time, and so on."""
+    sc = [_f64(x, name) for x, name in scalars]
+    vecs = [as_f64(v, (3,), name) for v, name in vectors]
     try:
-        return np.array(np.broadcast_to(t, lead), dtype=np.float64, order="C")
+        lead = np.broadcast_shapes(*(a.shape for a in sc), *(v.shape[:-1] for v in vecs))
     except ValueError:
-        raise ValueError(f"{name} of shape {t.shape} does not broadcast to shape {lead}") from None
+        shapes = [f"{name} {a.shape}" for a, (_, name) in zip(sc, scalars, strict=True)]
+        shapes += [f"{name} {v.shape}" for v, (_, name) in zip(vecs, vectors, strict=True)]
+        raise ValueError(f"{', '.join(shapes)} do not broadcast together") from None
+    return (
+        [np.array(np.broadcast_to(a, lead), dtype=np.float64, order="C") for a in sc],
+        [np.array(np.broadcast_to(v, (*lead, 3)), dtype=np.float64, order="C") for v in vecs],
+    )
+
+
+def _timed_vectors(t_s: Any, vectors: Sequence[tuple[Any, str]]) -> tuple[F64Array, list[F64Array]]:
+    """Times and ``(..., 3)`` vectors broadcast together (see ``_broadcast_points``)."""
+    (t,), vecs = _broadcast_points([(t_s, "t_s")], vectors)
+    return t, vecs
 
 
 def _call_n(
@@ -166,8 +185,7 @@ def gmst_rad(t_s: npt.ArrayLike) -> Any:
 
 def ecef_from_eci(t_s: npt.ArrayLike, r_eci_m: npt.ArrayLike) -> F64Array:
     """ECEF components of ECI positions ``(..., 3)`` at times ``t_s`` (broadcast to the leading shape)."""
-    r = as_f64(r_eci_m, (3,), "r_eci_m")
-    t = _times_for(t_s, r.shape[:-1])
+    t, (r,) = _timed_vectors(t_s, [(r_eci_m, "r_eci_m")])
     out = np.empty_like(r)
     _call_n("ecef_from_eci", lib.fb_frame_ecef_from_eci_n, t.shape, [(t, 1), (r, 3)], [(out, 3)])
     return out
@@ -175,21 +193,31 @@ def ecef_from_eci(t_s: npt.ArrayLike, r_eci_m: npt.ArrayLike) -> F64Array:
 
 def eci_from_ecef(t_s: npt.ArrayLike, r_ecef_m: npt.ArrayLike) -> F64Array:
     """ECI components of ECEF positions ``(..., 3)`` at times ``t_s``."""
-    r = as_f64(r_ecef_m, (3,), "r_ecef_m")
-    t = _times_for(t_s, r.shape[:-1])
+    t, (r,) = _timed_vectors(t_s, [(r_ecef_m, "r_ecef_m")])
     out = np.empty_like(r)
     _call_n("eci_from_ecef", lib.fb_frame_eci_from_ecef_n, t.shape, [(t, 1), (r, 3)], [(out, 3)])
     return out
 
 
+def dcm_ecef_from_eci(t_s: npt.ArrayLike) -> F64Array:
+    """Rotation matrices ``(..., 3, 3)`` taking ECI components to ECEF components at times ``t_s``."""
+    t = _f64(t_s, "t_s")
+    out = np.empty((*t.shape, 3, 3), dtype=np.float64)
+    _call_n("dcm_ecef_from_eci", lib.fb_frame_dcm_ecef_from_eci_n, t.shape, [(t, 1)], [(out, 9)])
+    return out
+
+
+def geodetic_from_eci(t_s: npt.ArrayLike, r_eci_m: npt.ArrayLike) -> F64Array:
+    """WGS-84 ``[lat_rad, lon_rad, h_m]`` of ECI positions ``(..., 3)`` at times ``t_s``: the sub-point of
+    a ground track (two batch calls, ECEF first)."""
+    return geodetic_from_ecef(ecef_from_eci(t_s, r_eci_m))
+
+
 def _state_args(
     t_s: npt.ArrayLike, r_m: npt.ArrayLike, v_mps: npt.ArrayLike, names: tuple[str, str]
 ) -> tuple[F64Array, F64Array, F64Array]:
-    r = as_f64(r_m, (3,), names[0])
-    v = as_f64(v_mps, (3,), names[1])
-    if r.shape != v.shape:
-        raise ValueError(f"{names[0]} {r.shape} and {names[1]} {v.shape} must have the same shape")
-    return _times_for(t_s, r.shape[:-1]), r, v
+    t, (r, v) = _timed_vectors(t_s, [(r_m, names[0]), (v_mps, names[1])])
+    return t, r, v
 
 
 def ecef_state_from_eci(
@@ -237,8 +265,7 @@ def ecef_from_geodetic(lla: npt.ArrayLike) -> F64Array:
 
 def geodetic_altitude_m(t_s: npt.ArrayLike, r_eci_m: npt.ArrayLike) -> Any:
     """WGS-84 geodetic altitude of ECI positions ``(..., 3)``; a float for a single position."""
-    r = as_f64(r_eci_m, (3,), "r_eci_m")
-    t = _times_for(t_s, r.shape[:-1])
+    t, (r,) = _timed_vectors(t_s, [(r_eci_m, "r_eci_m")])
     out = np.empty_like(t)
     _call_n("geodetic_altitude_m", lib.fb_frame_altitude_m_n, t.shape, [(t, 1), (r, 3)], [(out, 1)])
     return float(out) if out.ndim == 0 else out
@@ -246,10 +273,7 @@ def geodetic_altitude_m(t_s: npt.ArrayLike, r_eci_m: npt.ArrayLike) -> Any:
 
 def dcm_lvlh_from_eci(r_eci_m: npt.ArrayLike, v_eci_mps: npt.ArrayLike) -> F64Array:
     """Direction cosine matrices ``(..., 3, 3)`` taking ECI components to LVLH components."""
-    r = as_f64(r_eci_m, (3,), "r_eci_m")
-    v = as_f64(v_eci_mps, (3,), "v_eci_mps")
-    if r.shape != v.shape:
-        raise ValueError(f"r_eci_m {r.shape} and v_eci_mps {v.shape} must have the same shape")
+    _, (r, v) = _broadcast_points([], [(r_eci_m, "r_eci_m"), (v_eci_mps, "v_eci_mps")])
     out = np.empty((*r.shape, 3), dtype=np.float64)
     _call_n("dcm_lvlh_from_eci", lib.fb_frame_dcm_lvlh_from_eci_n, r.shape[:-1], [(r, 3), (v, 3)],
             [(out, 9)])
@@ -261,14 +285,9 @@ def great_circle(
 ) -> tuple[Any, Any]:
     """Great-circle distance (m, on the sphere of the mean radius 6,371,008.8 m) and initial bearing
     (rad clockwise from north, in [0, 2 pi)) from point 1 to point 2; arguments broadcast together."""
-    args = [_f64(x, n) for x, n in
-            zip((lat1_rad, lon1_rad, lat2_rad, lon2_rad), ("lat1_rad", "lon1_rad", "lat2_rad", "lon2_rad"),
-                strict=True)]
-    try:
-        shaped = np.broadcast_arrays(*args)
-    except ValueError:
-        raise ValueError("great_circle arguments do not broadcast together") from None
-    a1, o1, a2, o2 = (np.array(x, dtype=np.float64, order="C") for x in shaped)
+    (a1, o1, a2, o2), _ = _broadcast_points(
+        [(lat1_rad, "lat1_rad"), (lon1_rad, "lon1_rad"), (lat2_rad, "lat2_rad"), (lon2_rad, "lon2_rad")], []
+    )
     dist, bear = np.empty_like(a1), np.empty_like(a1)
     _call_n("great_circle", lib.fb_frame_great_circle_n, a1.shape, [(a1, 1), (o1, 1), (a2, 1), (o2, 1)],
             [(dist, 1), (bear, 1)])

@@ -72,6 +72,31 @@ fb_status fb_frame_eci_from_ecef(double t_s, const double r_ecef_m[3], double r_
     return FB_OK;
 }
 
+fb_status fb_frame_dcm_ecef_from_eci(double t_s, double dcm[9])
+{
+    double g, c, s;
+    fb_status st;
+    if (dcm == NULL) {
+        return FB_E_NULL;
+    }
+    st = fb_time_gmst_rad(t_s, &g);
+    if (st != FB_OK) {
+        return st;
+    }
+    c = cos(g);
+    s = sin(g);
+    dcm[0] = c;
+    dcm[1] = s;
+    dcm[2] = 0.0;
+    dcm[3] = -s;
+    dcm[4] = c;
+    dcm[5] = 0.0;
+    dcm[6] = 0.0;
+    dcm[7] = 0.0;
+    dcm[8] = 1.0;
+    return FB_OK;
+}
+
 fb_status fb_frame_ecef_state_from_eci(double t_s, const double r_eci_m[3], const double v_eci_mps[3],
                                        double r_ecef_m[3], double v_ecef_mps[3])
 {
@@ -418,6 +443,19 @@ fb_status fb_frame_dcm_lvlh_from_eci_n(int n, const double *r_eci_m, const doubl
     FB_FRAMES_BATCH_CHECK(r_eci_m == NULL || v_eci_mps == NULL || dcm == NULL);
     for (i = 0; i < n; ++i) {
         fb_status st = fb_frame_dcm_lvlh_from_eci(&r_eci_m[3 * i], &v_eci_mps[3 * i], &dcm[9 * i]);
+        if (st != FB_OK) {
+            return st;
+        }
+    }
+    return FB_OK;
+}
+
+fb_status fb_frame_dcm_ecef_from_eci_n(int n, const double *t_s, double *dcm)
+{
+    int i;
+    FB_FRAMES_BATCH_CHECK(t_s == NULL || dcm == NULL);
+    for (i = 0; i < n; ++i) {
+        fb_status st = fb_frame_dcm_ecef_from_eci(t_s[i], &dcm[9 * i]);
         if (st != FB_OK) {
             return st;
         }

@@ -29,6 +29,8 @@
 /* FB_CDEF_BEGIN */
 fb_status fb_frame_ecef_from_eci(double t_s, const double r_eci_m[3], double r_ecef_m[3]);
 fb_status fb_frame_eci_from_ecef(double t_s, const double r_ecef_m[3], double r_eci_m[3]);
+/* The rotation itself: dcm (row-major) takes ECI components to ECEF components, R3(gmst(t_s)). */
+fb_status fb_frame_dcm_ecef_from_eci(double t_s, double dcm[9]);
 /* Position and velocity, including the Earth-rotation term omega x r. */
 fb_status fb_frame_ecef_state_from_eci(double t_s, const double r_eci_m[3], const double v_eci_mps[3],
                                        double r_ecef_m[3], double v_ecef_mps[3]);
@@ -58,6 +60,7 @@ fb_status fb_frame_geodetic_from_ecef_n(int n, const double *r_ecef_m, double *l
 fb_status fb_frame_ecef_from_geodetic_n(int n, const double *lla, double *r_ecef_m);
 fb_status fb_frame_altitude_m_n(int n, const double *t_s, const double *r_eci_m, double *h_m);
 fb_status fb_frame_dcm_lvlh_from_eci_n(int n, const double *r_eci_m, const double *v_eci_mps, double *dcm);
+fb_status fb_frame_dcm_ecef_from_eci_n(int n, const double *t_s, double *dcm);
 fb_status fb_frame_great_circle_n(int n, const double *lat1_rad, const double *lon1_rad,
                                   const double *lat2_rad, const double *lon2_rad, double *distance_m,
                                   double *bearing_rad);

@@ -22,7 +22,8 @@ NAN = float("nan")
 OK, E_NONFINITE, E_RANGE, E_DEGENERATE = 0, 2, 3, 10
 # outputs per case (a failing case's outputs are placeholders the runner does not compare)
 N_OUT = {"time_jd_from_utc": 1, "time_j2000_s_from_utc": 1, "time_gmst_rad": 1, "frame_ecef_from_eci": 3,
-         "frame_eci_from_ecef": 3, "frame_ecef_state_from_eci": 6, "frame_eci_state_from_ecef": 6,
+         "frame_eci_from_ecef": 3, "frame_dcm_ecef_from_eci": 9, "frame_ecef_state_from_eci": 6,
+         "frame_eci_state_from_ecef": 6,
          "frame_geodetic_from_ecef": 3, "frame_geodetic_from_ecef_m": 3, "frame_ecef_from_geodetic": 3,
          "frame_altitude_m": 1, "frame_dcm_lvlh_from_eci": 9, "frame_great_circle": 2, "grav_accel": 3,
          "atm_density": 1, "atm_sun_eci": 3}
@@ -101,9 +102,11 @@ def frames_lines() -> list[str]:
         lines.append(format_line("frame_ecef_state_from_eci", OK, 1e-4, [t, *r, *v], [*re_, *ve]))
         ri, vi = F.eci_state_from_ecef(t, r, v)
         lines.append(format_line("frame_eci_state_from_ecef", OK, 1e-4, [t, *r, *v], [*ri, *vi]))
+        lines.append(format_line("frame_dcm_ecef_from_eci", OK, 1e-11, [t], F.r3(F.gmst_rad(t)).ravel()))
     lines += [
         fail("frame_ecef_from_eci", E_NONFINITE, [0.0, NAN, 0.0, 0.0]),
         fail("frame_eci_from_ecef", E_RANGE, [2e10, 7e6, 0.0, 0.0]),
+        fail("frame_dcm_ecef_from_eci", E_NONFINITE, [NAN]),
         "# a position near the largest double overflows when turned: rejected, not returned as inf",
         fail("frame_ecef_from_eci", E_RANGE, [1e8, 1.7e308, 1.7e308, 0.0]),
         fail("frame_ecef_state_from_eci", E_NONFINITE, [0.0, 7e6, 0, 0, 0, math.inf, 0]),
