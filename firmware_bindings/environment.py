@@ -7,6 +7,7 @@ field is symmetric about the shared z axis); every array function calls one batc
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -74,11 +75,16 @@ class AtmosphereModel:
         return m
 
 
+@functools.cache
+def _default_gravity() -> GravityModel:
+    return GravityModel.default()
+
+
 def gravity_accel(r_m: npt.ArrayLike, model: GravityModel | None = None) -> F64Array:
     """Gravitational acceleration (m/s^2) at positions ``(..., 3)``; ``model`` defaults to
     ``GravityModel.default()``. Positions within 1,000 km of the centre raise ``InvalidInputError``."""
     r = as_f64(r_m, (3,), "r_m")
-    m = (model or GravityModel.default())._c()
+    m = (model or _default_gravity())._c()
     out = np.empty_like(r)
     _call_n("gravity_accel", lib.fb_grav_accel_n, r.shape[:-1], [(r, 3)], [(out, 3)], prefix=(m,))
     return out

@@ -1,8 +1,8 @@
 """Time scales, reference frames and geodesy of the C core: the thin checked binding and its numpy API.
 
 Time is ``t_s``, seconds of UTC since J2000 (2000-01-01 12:00:00 UTC), UT1 taken equal to UTC. ECI is
-the equator and equinox of date treated as inertial; ``ECEF = R3(gmst) ECI`` with GMST from the IAU 1982
-expression, no precession, nutation or polar motion. Geodetic coordinates are WGS-84
+the true equator and mean equinox of date treated as inertial; ``ECEF = R3(gmst) ECI`` with GMST from
+the IAU 1982 expression, no precession, nutation or polar motion. Geodetic coordinates are WGS-84
 ``[lat_rad, lon_rad, h_m]`` along the last axis, longitude in (-pi, pi]. LVLH has z toward the Earth's
 centre, y against the orbit normal, x = y x z. See ``csrc/fb_frames.h`` for every approximation.
 
@@ -113,7 +113,7 @@ def _call_n(
     ensure(code, what)
 
 
-def _calendar(year: int, month: int, day: int, hour: int, minute: int, second: float) -> tuple[int, ...]:
+def _calendar(year: int, month: int, day: int, hour: int, minute: int) -> tuple[int, ...]:
     fields = (year, month, day, hour, minute)
     for name, v in zip(("year", "month", "day", "hour", "minute"), fields, strict=True):
         if isinstance(v, bool) or not isinstance(v, int | np.integer):
@@ -135,7 +135,7 @@ def _split_when(
         return when.year, when.month, when.day, when.hour, when.minute, sec
     if month is None or day is None:
         raise TypeError("calendar fields need year, month and day")
-    y, mo, d, h, mi = _calendar(when, month, day, hour, minute, second)
+    y, mo, d, h, mi = _calendar(when, month, day, hour, minute)
     return y, mo, d, h, mi, float(second)
 
 
