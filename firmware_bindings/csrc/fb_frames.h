@@ -12,6 +12,7 @@
  * Inputs: any finite t_s with |t_s| <= 1e10 s; latitudes in [-pi/2, pi/2] (FB_E_RANGE otherwise);
  * ecef_from_geodetic accepts -1,000 km <= h_m <= 1e10 m; geodetic_from_ecef and altitude_m accept points
  * 50 km to 1e10 m from the centre.
+ * A result that would overflow a double (positions near 1e308 m) is FB_E_RANGE, never inf.
  * Batch functions (_n) take n points as row-major n x 3 (n x 9 for DCMs) or length-n arrays and return
  * the first failing point's status (outputs then unspecified); n = 0 does nothing, n < 0 is FB_E_RANGE.
  */
