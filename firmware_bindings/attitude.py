@@ -316,7 +316,10 @@ class AllocatorConfig:
     """Settings of the allocator (see ``csrc/fb_control.h``).
 
     ``force_weight_m`` weighs force errors against torque errors (a force error of 1 N counts as a torque
-    error of ``force_weight_m`` N m); ``reg_nm2`` is a small Tikhonov weight that makes the solution unique.
+    error of ``force_weight_m`` N m); ``reg_nm2`` is a small Tikhonov weight that makes the solution unique;
+    each solve stops when a step changes the achieved output by less than ``tol`` times the largest output
+    of a unit on-fraction vector, or after ``max_iter`` iterations (``AllocationResult.converged`` says
+    which). The defaults reproduce achievable stack torques to about 1e-3 N m in a few hundred iterations.
     """
 
     cycle_s: float
