@@ -73,15 +73,25 @@ __all__ = [
 
 # ---- thin binding: broadcast, check shapes, call the core once over all elements ----
 
+def _buf(a: F64Array, writable: bool = False) -> Any:
+    """A ``double[]`` over a C-contiguous float64 array (the checks of ``_arrays.dptr``, in one cffi call)."""
+    if a.dtype != np.float64 or not a.flags.c_contiguous:
+        raise TypeError("internal: the core needs C-contiguous float64 arrays")
+    return ffi.from_buffer("double[]", a, require_writable=writable)
+
+
 def _broadcast(args: list[tuple[Any, tuple[int, ...], str]]) -> tuple[tuple[int, ...], list[F64Array]]:
-    """Arrays with their element shapes, broadcast over a common leading shape, made contiguous."""
-    arrays = []
+    """Arrays with their element shapes, broadcast over a common leading shape, made contiguous float64."""
+    arrays: list[F64Array] = []
+    leads: list[tuple[int, ...]] = []
     for x, tail, name in args:
         a = as_f64(x, tail, name)
-        if a.ndim != np.ndim(x):  # ascontiguousarray turns a scalar into shape (1,)
-            a = a.reshape(np.shape(x))
+        if not tail and a.shape == (1,) and np.ndim(x) == 0:  # ascontiguousarray makes a scalar 1-d
+            a = a.reshape(())
         arrays.append(a)
-    leads = [a.shape[: a.ndim - len(tail)] for a, (_, tail, _) in zip(arrays, args, strict=True)]
+        leads.append(a.shape[: a.ndim - len(tail)])
+    if all(lead == leads[0] for lead in leads):
+        return leads[0], arrays
     try:
         lead = np.broadcast_shapes(*leads)
     except ValueError:
@@ -95,7 +105,9 @@ def _broadcast(args: list[tuple[Any, tuple[int, ...], str]]) -> tuple[tuple[int,
 
 
 def _count(lead: tuple[int, ...]) -> int:
-    n = int(np.prod(lead, dtype=np.int64)) if lead else 1
+    n = 1
+    for d in lead:
+        n *= d
     if n > _INT_MAX:
         raise ValueError(f"too many elements for one call: {n}")
     return n
@@ -107,7 +119,7 @@ def _elementwise(fname: str, args: list[tuple[Any, tuple[int, ...], str]],
     n = _count(lead)
     out = np.empty(lead + out_tail, dtype=np.float64)
     fn = getattr(lib, fname)
-    ensure(fn(n, *(dptr(a) for a in arrays), dptr_out(out)), fname)
+    ensure(fn(n, *(_buf(a) for a in arrays), _buf(out, writable=True)), fname)
     return out
 
 
