@@ -42,6 +42,20 @@ def run(quick: bool) -> Iterator[dict[str, object]]:
     yield figure("quat_multiply_batch10k_numpy_per_element_ns", batch_np / n * 1e9, "ns")
     yield figure("quat_multiply_batch10k_speedup", batch_np / batch_c, "x")
 
+    gains = at.PdGains(kp_nm_per_rad=8e5, kd_nms_per_rad=2e7, rate_limit_rps=5e-3, torque_limit_nm=4e4)
+    q_target = oracle.quat_normalize(rng.normal(size=4))
+    w_rps = np.array([1e-3, -2e-3, 5e-4])
+    pd_s = best_time_s(lambda: at.pd_torque(gains, a, q_target, w_rps), repeat=repeat, number=number // 4)
+
+    def numpy_pd() -> object:
+        return oracle.pd_torque(gains.kp_nm_per_rad, gains.kd_nms_per_rad, gains.rate_limit_rps,
+                                gains.torque_limit_nm, a, q_target, w_rps)
+
+    pd_np_s = best_time_s(numpy_pd, repeat=repeat, number=number // 4)
+    yield figure("pd_torque_api_ns", pd_s * 1e9, "ns")
+    yield figure("pd_torque_numpy_ns", pd_np_s * 1e9, "ns")
+    yield figure("pd_torque_speedup", pd_np_s / pd_s, "x")
+
     layout = at.default_stack_layout()
     cfg = at.AllocatorConfig(cycle_s=0.1, min_on_s=0.0)
     tau_nm = np.array([3.0e3, -5.0e3, 8.0e3])

@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from firmware_bindings._arrays import as_f64, dptr, dptr_out
+from firmware_bindings._arrays import as_f64
 from firmware_bindings._core import ffi, lib
 from firmware_bindings._status import ensure
 
@@ -253,7 +253,7 @@ def pd_torque(gains: PdGains, q_body_from_eci: Any, q_target_from_eci: Any, omeg
         if a.ndim != 1:
             raise ValueError(f"{name} must be a single vector, got shape {a.shape}")
     out = np.empty(3, dtype=np.float64)
-    ensure(lib.fb_ctl_pd_torque(gains._c, dptr(qb), dptr(qt), dptr(w), dptr(wr), dptr_out(out)),
+    ensure(lib.fb_ctl_pd_torque(gains._c, _buf(qb), _buf(qt), _buf(w), _buf(wr), _buf(out, writable=True)),
            "fb_ctl_pd_torque")
     return out
 
@@ -377,7 +377,7 @@ def allocate_thrusters(layout: ThrusterLayout, config: AllocatorConfig, torque_c
     if tau.ndim != 1 or force.ndim != 1:
         raise ValueError("allocate_thrusters takes one torque (3,) and one force (3,)")
     res = ffi.new("fb_ctl_alloc_result *")
-    ensure(lib.fb_ctl_allocate(layout._c, config._c, dptr(tau), dptr(force), res), "fb_ctl_allocate")
+    ensure(lib.fb_ctl_allocate(layout._c, config._c, _buf(tau), _buf(force), res), "fb_ctl_allocate")
     n = layout.n
     return AllocationResult(
         on_time_s=np.frombuffer(ffi.buffer(res.on_time_s), dtype=np.float64)[:n].copy(),
