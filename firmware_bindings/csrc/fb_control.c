@@ -14,6 +14,8 @@
 /* Backtracking may double the step constant at most this often per iteration. */
 #define CTL_MAX_DOUBLINGS 60
 #define CTL_POWER_ITERS 50
+/* Largest weighted command accepted, as a multiple of sqrt(lambda_max(A A^T)). */
+#define CTL_MAX_COMMAND_RATIO 1e6
 
 static int ctl_positive3(const double v[3])
 {
@@ -299,6 +301,12 @@ fb_status fb_ctl_allocate(const fb_ctl_thruster_layout *layout, const fb_ctl_all
     lipschitz = 2.0 * (lambda_max + p.reg);
     out_tol = cfg->tol * sqrt(lambda_max);
     if (!isfinite(lipschitz)) {
+        return FB_E_RANGE;
+    }
+    /* A command beyond a million times what every thruster together gives is an error, not a request to
+     * saturate; the bound also keeps every gradient finite. */
+    if (lambda_max > 0.0
+        && !(sqrt(fb_dot3(p.b, p.b) + fb_dot3(p.b + 3, p.b + 3)) <= CTL_MAX_COMMAND_RATIO * sqrt(lambda_max))) {
         return FB_E_RANGE;
     }
     if (!(lipschitz > 0.0)) {

@@ -77,7 +77,8 @@ fb_status fb_ctl_pd_torque(const fb_ctl_pd_config *cfg, const double q_body_from
                            const double omega_ref_body_rps[3], double torque_body_nm[3]);
 
 /* Thruster on-times for a commanded cycle-average body torque (N m) and force (N); see above.
- * FB_E_RANGE for a bad count, thrust, cycle, minimum on-time, weight, tolerance or cap;
+ * FB_E_RANGE for a bad count, thrust, cycle, minimum on-time, weight, tolerance or cap, and for a weighted
+ * command more than 1e6 times sqrt(lambda_max(A A^T)) (a million times the whole layout's output);
  * FB_E_DEGENERATE for a thrust direction that is not a unit vector within 1e-6. */
 fb_status fb_ctl_allocate(const fb_ctl_thruster_layout *layout, const fb_ctl_alloc_config *cfg,
                           const double torque_cmd_body_nm[3], const double force_cmd_body_n[3],

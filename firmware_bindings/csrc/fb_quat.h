@@ -77,7 +77,8 @@ fb_status fb_quat_propagate(int n, const double *q_body_from_eci, const double *
 
 /* Spherical interpolation from q0 (t = 0) to q1 (t = 1) along the shorter arc at a constant angular rate:
  * q0 (x) q_from_rotvec(t * rotvec(conj(q0) (x) q1)), with the sign of q1 chosen so the arc is <= 180 deg.
- * t may be any finite number (outside [0, 1] it extrapolates at the same rate). */
+ * t may be any finite number (outside [0, 1] it extrapolates at the same rate; FB_E_RANGE if t times the
+ * arc overflows). */
 fb_status fb_quat_slerp(int n, const double *q0, const double *q1, const double *t, double *q);
 /* FB_CDEF_END */
 
