@@ -259,7 +259,7 @@ fb_status fb_ctl_allocate(const fb_ctl_thruster_layout *layout, const fb_ctl_all
                           fb_ctl_alloc_result *result)
 {
     ctl_problem p;
-    double lo[64], hi[64], u[64], lipschitz, lambda_max, out_tol, umin;
+    double lo[64], hi[64], u[64], lipschitz, lambda_max, out_tol, b_norm, umin;
     int k, n, it1, it2 = 0, conv1, conv = 1, conv_all;
     fb_status st;
     if (layout == NULL || cfg == NULL || torque_cmd_body_nm == NULL || force_cmd_body_n == NULL
@@ -305,8 +305,8 @@ fb_status fb_ctl_allocate(const fb_ctl_thruster_layout *layout, const fb_ctl_all
     }
     /* A command beyond a million times what every thruster together gives is an error, not a request to
      * saturate; the bound also keeps every gradient finite. */
-    if (lambda_max > 0.0
-        && !(sqrt(fb_dot3(p.b, p.b) + fb_dot3(p.b + 3, p.b + 3)) <= CTL_MAX_COMMAND_RATIO * sqrt(lambda_max))) {
+    b_norm = sqrt(fb_dot3(p.b, p.b) + fb_dot3(p.b + 3, p.b + 3));
+    if (lambda_max > 0.0 && !(b_norm <= CTL_MAX_COMMAND_RATIO * sqrt(lambda_max))) {
         return FB_E_RANGE;
     }
     if (!(lipschitz > 0.0)) {

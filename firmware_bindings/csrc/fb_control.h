@@ -21,8 +21,9 @@
  * by accelerated projected gradient (FISTA with adaptive restart) with a step from the largest eigenvalue
  * of the 6x6 normal matrix (backtracking if that estimate is low), stopped when one projected step changes
  * the weighted output [tau; force_weight_m F] by less than tol * sqrt(lambda_max(A A^T)) (tol relative to
- * the largest output of a unit on-fraction vector) or after max_iter iterations. reg_nm2 (a small positive number, N^2 m^2) makes the solution unique (the smallest
- * on-times in the least-squares sense among equally good ones). Minimum on-time: pulses shorter than min_on_s are ROUNDED,
+ * the largest output of a unit on-fraction vector) or after max_iter iterations. reg_nm2 (a small
+ * positive number, N^2 m^2) makes the solution unique (the smallest on-times in the least-squares sense
+ * among equally good ones). Minimum on-time: pulses shorter than min_on_s are ROUNDED,
  * one decision at a time: the longest short pulse is rounded up to min_on_s and fixed there when it is at
  * least min_on_s / 2; otherwise every short pulse is dropped to 0 and fixed; the problem is re-solved
  * over the thrusters not yet fixed after each decision (at most n + 1 solves in all). So every returned

@@ -27,8 +27,9 @@
  * that stand for a rotation (rotate, to_dcm, to_rotvec, error, propagate, slerp) may have any finite,
  * non-zero norm and are normalised first; a quaternion whose squared norm is zero or underflows is
  * FB_E_DEGENERATE, one whose squared norm overflows FB_E_RANGE (as is a rotation vector whose norm
- * overflows). NaN or infinity anywhere in an input is FB_E_NONFINITE; a negative n is FB_E_RANGE. multiply and conjugate are plain algebra and do not normalise. Outputs may not alias
- * inputs unless a function says so.
+ * overflows). NaN or infinity anywhere in an input is FB_E_NONFINITE; a negative n is FB_E_RANGE.
+ * multiply and conjugate are plain algebra and do not normalise. Outputs may not alias inputs unless a
+ * function says so.
  */
 #ifndef FB_QUAT_H
 #define FB_QUAT_H
