@@ -16,6 +16,8 @@
 #define CTL_POWER_ITERS 50
 /* Largest weighted command accepted, as a multiple of sqrt(lambda_max(A A^T)). */
 #define CTL_MAX_COMMAND_RATIO 1e6
+/* Relative tolerance of the re-solves between rounding decisions (a final solve uses the caller's tol). */
+#define CTL_PASS_TOL 1e-8
 
 static int ctl_positive3(const double v[3])
 {
@@ -219,6 +221,18 @@ static int ctl_solve(const ctl_problem *p, const double *lo, const double *hi, d
     return it;
 }
 
+/* The objective with thruster k moved to on-fraction c and the others as they are in u. */
+static double ctl_rounding_cost(const ctl_problem *p, const double *u, int k, double c)
+{
+    double r[6];
+    int j;
+    ctl_apply(p, u, r);
+    for (j = 0; j < 6; ++j) {
+        r[j] += p->a[6 * k + j] * (c - u[k]) - p->b[j];
+    }
+    return fb_dot3(r, r) + fb_dot3(r + 3, r + 3) + p->reg * (c * c - u[k] * u[k]);
+}
+
 static fb_status ctl_check_layout(const fb_ctl_thruster_layout *layout)
 {
     int k;
@@ -316,7 +330,8 @@ fb_status fb_ctl_allocate(const fb_ctl_thruster_layout *layout, const fb_ctl_all
     conv_all = conv1;
 
     /* Minimum on-time: settle the short pulses one at a time, re-solving after each decision. Every pass
-     * fixes at least one free thruster, so there are at most n passes after the first solve. */
+     * fixes one free thruster, so there are at most n passes after the first solve, then one last solve
+     * to the caller's tolerance. */
     umin = cfg->min_on_s / cfg->cycle_s;
     if (umin > 0.0) {
         int pass;
@@ -330,17 +345,17 @@ fb_status fb_ctl_allocate(const fb_ctl_thruster_layout *layout, const fb_ctl_all
             if (longest < 0) {
                 break;
             }
-            if (u[longest] >= 0.5 * umin) {
+            if (ctl_rounding_cost(&p, u, longest, umin) <= ctl_rounding_cost(&p, u, longest, 0.0)) {
                 lo[longest] = umin;
                 hi[longest] = umin;
             } else {
-                for (k = 0; k < n; ++k) {
-                    if (hi[k] > lo[k] && u[k] > 0.0 && u[k] < umin) {
-                        lo[k] = 0.0;
-                        hi[k] = 0.0;
-                    }
-                }
+                lo[longest] = 0.0;
+                hi[longest] = 0.0;
             }
+            it2 += ctl_solve(&p, lo, hi, lipschitz, fmax(out_tol, CTL_PASS_TOL * sqrt(lambda_max)),
+                             cfg->max_iter, u, &conv);
+        }
+        if (pass > 0) {
             it2 += ctl_solve(&p, lo, hi, lipschitz, out_tol, cfg->max_iter, u, &conv);
             conv_all = conv_all && conv;
         }

@@ -23,12 +23,13 @@
  * the weighted output [tau; force_weight_m F] by less than tol * sqrt(lambda_max(A A^T)) (tol relative to
  * the largest output of a unit on-fraction vector) or after max_iter iterations. reg_nm2 (a small
  * positive number, N^2 m^2) makes the solution unique (the smallest on-times in the least-squares sense
- * among equally good ones). Minimum on-time: pulses shorter than min_on_s are ROUNDED,
- * one decision at a time: the longest short pulse is rounded up to min_on_s and fixed there when it is at
- * least min_on_s / 2; otherwise every short pulse is dropped to 0 and fixed; the problem is re-solved
- * over the thrusters not yet fixed after each decision (at most n + 1 solves in all). So every returned
- * on-time is 0 or within [min_on_s, cycle_s], and the thrusters left free compensate the rounding as far
- * as they can. The achieved torque and force are computed from the returned on-times.
+ * among equally good ones). Minimum on-time: pulses shorter than min_on_s are ROUNDED, one decision at a
+ * time. The longest short pulse goes to whichever of min_on_s and 0 gives the smaller objective with the
+ * other on-times held, and is fixed there; the problem is then re-solved over the thrusters not yet fixed
+ * (to the relative tolerance max(tol, 1e-8)), and once no short pulse is left, solved a last time to tol:
+ * at most n + 2 solves in all. So every returned on-time is 0 or within [min_on_s, cycle_s], and the
+ * thrusters left free compensate the rounding as far as they can (a greedy rounding, not the best
+ * combination). The achieved torque and force are computed from the returned on-times.
  */
 #ifndef FB_CONTROL_H
 #define FB_CONTROL_H
@@ -69,7 +70,7 @@ typedef struct {
     double torque_residual_nm[3];  /* achieved minus commanded torque */
     double force_residual_n[3];    /* achieved minus commanded force */
     int iterations;                /* iterations used by all solves together */
-    int converged;                 /* 1 when every solve met tol before max_iter */
+    int converged;                 /* 1 when the first and the last solve met tol before max_iter */
 } fb_ctl_alloc_result;
 
 /* Commanded body torque (N m) of the PD law above; FB_E_RANGE for a gain or limit that is not > 0. */

@@ -140,15 +140,18 @@ def test_on_times_are_zero_or_between_the_minimum_and_the_cycle(
     assert resid <= np.linalg.norm(w * b) * (1.0 + 1e-9) + scale
 
 
-@given(stack_commands(), st.sampled_from([0.005, 0.01, 0.02]))
-def test_minimum_on_time_allocation_matches_oracle(
-        cmd: tuple[np.ndarray, np.ndarray], min_on_s: float) -> None:
-    """With a minimum on-time the C allocator and the oracle make the same rounding decisions: same
-    on-times within 1e-6 s and same achieved torque within 1 N m (of commands up to ~1e5 N m)."""
-    _, b = cmd
+@given(random_layouts(), st.data(), st.sampled_from([0.005, 0.01, 0.02]))
+def test_minimum_on_time_allocation_matches_oracle(layout: at.ThrusterLayout, data: st.DataObject,
+                                                   min_on_s: float) -> None:
+    """With a minimum on-time the C allocator and the oracle make the same rounding decisions on a layout
+    without symmetries (where ties between equal pulses would be broken by rounding noise): same on-times
+    within 1e-6 s and same achieved torque within 1e-3 of the layout's largest output."""
+    u = data.draw(arrays(np.float64, layout.n, elements=st.floats(0.0, 1.0)))
+    b = layout.effectiveness() @ u
     cfg = at.AllocatorConfig(cycle_s=0.1, min_on_s=min_on_s)
-    res = at.allocate_thrusters(STACK, cfg, b[:3], b[3:])
-    ref = oracle.allocate(STACK.r_body_m, STACK.dir_body, STACK.thrust_n, 0.1, min_on_s, cfg.force_weight_m,
-                          cfg.reg_nm2, b[:3], b[3:], tol=cfg.tol, max_iter=cfg.max_iter)
+    res = at.allocate_thrusters(layout, cfg, b[:3], b[3:])
+    ref = oracle.allocate(layout.r_body_m, layout.dir_body, layout.thrust_n, 0.1, min_on_s,
+                          cfg.force_weight_m, cfg.reg_nm2, b[:3], b[3:], tol=cfg.tol, max_iter=cfg.max_iter)
     np.testing.assert_allclose(res.on_time_s, ref.on_time_s, rtol=0, atol=1e-6)
-    np.testing.assert_allclose(res.torque_body_nm, ref.torque_body_nm, rtol=0, atol=1.0)
+    scale = float(np.abs(layout.effectiveness()).sum())
+    np.testing.assert_allclose(res.torque_body_nm, ref.torque_body_nm, rtol=0, atol=1e-3 * scale)
