@@ -79,3 +79,9 @@ def run(quick: bool) -> Iterator[dict[str, object]]:
     min_s = best_time_s(lambda: at.allocate_thrusters(layout, cfg_min, tau_nm, force_n), repeat=repeat,
                         number=10 if quick else 100)
     yield figure("allocate_46_thrusters_min_on_10ms_us", min_s * 1e6, "us")
+
+    att = layout.subset(layout.indices("ATT-"))
+    cfg_att = at.AllocatorConfig(cycle_s=0.1, min_on_s=0.02)
+    att_s = best_time_s(lambda: at.allocate_thrusters(att, cfg_att, tau_nm, np.zeros(3)), repeat=repeat,
+                        number=20 if quick else 200)
+    yield figure("allocate_16_attitude_min_on_20ms_us", att_s * 1e6, "us")
