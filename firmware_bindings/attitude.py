@@ -21,8 +21,11 @@ Body axes of the deorbit stack (:func:`default_stack_layout`): +x body is the de
 deorbit Dracos sit at the aft, -x, end and push along +x), +y along the truss towards its starboard tip,
 +z completing the right-handed triad. The attitude control law and the allocator are described in
 ``csrc/fb_control.h``; in short, the PD torque is rate-limited (corrective rate norm at most
-``rate_limit_rps``) and torque-limited per axis by scaling the whole vector, and the allocator rounds
-pulses shorter than ``min_on_s`` to the nearer of 0 and ``min_on_s`` and re-solves once.
+``rate_limit_rps``) and torque-limited per axis by scaling the whole vector; the allocator solves a
+bounded least-squares problem for the on-times, then ROUNDS pulses shorter than ``min_on_s`` (never drops
+them blindly): one at a time, longest first, each to whichever of 0 and ``min_on_s`` leaves the smaller
+residual, re-solving for the other thrusters after each decision. For attitude control use the 16
+attitude thrusters (``layout.subset(layout.indices("ATT-"))``); the deorbit ring is for the burns.
 
 Every function accepts any leading shape where that is natural (broadcasting like numpy), works in SI
 units, and raises a :class:`firmware_bindings.CoreError` subclass when the core rejects its input (NaN or
