@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from firmware_bindings._arrays import F64Array, as_f64, dptr
+from firmware_bindings._arrays import F64Array, dptr
 from firmware_bindings._core import ffi, lib
 from firmware_bindings._status import ensure
 from firmware_bindings.orbit import ForceModel, Tolerance, _state7
@@ -96,8 +96,12 @@ SPOUA_APPROX = Zone(
 def inside_zone(
     lat_rad: npt.ArrayLike, lon_rad: npt.ArrayLike, zone: Zone = SPOUA_APPROX
 ) -> npt.NDArray[np.bool_]:
-    """Whether each point lies inside the zone polygon (arrays broadcast together)."""
-    lat, lon = np.broadcast_arrays(as_f64(lat_rad, name="lat_rad"), as_f64(lon_rad, name="lon_rad"))
+    """Whether each point lies inside the zone polygon (arrays broadcast together; 0-d for scalars)."""
+    try:
+        lat, lon = np.broadcast_arrays(np.asarray(lat_rad, dtype=np.float64),
+                                       np.asarray(lon_rad, dtype=np.float64))
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"lat_rad and lon_rad must be numeric arrays of one shape: {exc}") from None
     z = zone._c()
     out = np.empty(lat.shape, dtype=bool)
     flag = ffi.new("int *")
