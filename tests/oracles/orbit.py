@@ -413,8 +413,9 @@ def _fragment_impact(frag: Model, cfg: EntryCfg, t_b: float, y_b: Array) -> tupl
     h = geodetic_lla(t, y[:3])[2]
     r = y[:3].copy()
     t_imp = t
-    if h > 1e-3:
-        v_rel, v_h = rel(y)
+    v_rel, v_h = rel(y)
+    drift = float(np.linalg.norm(v_h) * np.linalg.norm(v_rel)) / G0
+    if cfg.terminal_drift_m > 0 and drift - cfg.terminal_drift_m < h and h > 0:
         r = r + float(np.linalg.norm(v_rel)) / G0 * v_h
         # fall at terminal velocity from h: integral of dh / sqrt(2 beta g / rho), trapezoid, 32 steps
         u = y[:3] / np.linalg.norm(y[:3])
