@@ -85,8 +85,8 @@ def lines() -> list[str]:
         fp = P.predict(mb, cfg, T0, y0)
         args = [T0, *y0, *burn]
         out.append(format_line("entry_times", 0, 1e-2, args, [fp.t_interface_s, fp.t_breakup_s]))
-        out.append(format_line("entry_points", 0, 2e-6, args, [fp.breakup_lat_rad, fp.breakup_lon_rad, *fp.heel,
-                                                                 *fp.toe, *fp.centre]))
+        points = [fp.breakup_lat_rad, fp.breakup_lon_rad, *fp.heel, *fp.toe, *fp.centre]
+        out.append(format_line("entry_points", 0, 2e-6, args, points))
         out.append(format_line("entry_length", 0, 20.0, args, [fp.length_m]))
     below = y0.copy()
     below[:3] *= 6_300_000.0 / np.linalg.norm(y0[:3])
@@ -97,16 +97,16 @@ def lines() -> list[str]:
     out.append(format_line("entry_times", 7, 0.0, [T0, *y0, T0, 4e5], [0.0, 0.0]))
     # zone test (the SPOUA approximation, shared reference zone_spoua_approx.json)
     zone = [math.radians(x) for x in (-35, -165, -35, -100, -56, -100, -56, -165)]
-    for lat, lon, inside in ((-48.8767, -123.3933, 1), (-30.0, -123.0, 0), (-50.0, -170.0, 0), (-55.9, -100.1, 1),
-                             (-40.0, 170.0, 0), (-40.0, -99.0, 0)):
+    for lat, lon, inside in ((-48.8767, -123.3933, 1), (-30.0, -123.0, 0), (-50.0, -170.0, 0),
+                             (-55.9, -100.1, 1), (-40.0, 170.0, 0), (-40.0, -99.0, 0)):
         out.append(format_line("target_inside_zone", 0, 0.0, [*zone, math.radians(lat), math.radians(lon)],
                                [inside]))
     # oracle: perigee-lowering burns (scipy brentq on the oracle's propagation)
     r1, v1 = P.state_from_elements(GM, (re + 220e3, 0.0005, math.radians(51.64), 1.0, 0.0, 0.0))
     y1c = np.concatenate([r1, v1, [450e3]])
     for t_ig, hp in ((T0 + 100.0, 145e3), (T0 + 1000.0, 180e3)):
-        d = P.solve_perigee(m, P.Tol(), T0, y1c, t_ig, hp, 3600.0, xtol=1e-5)
-        out.append(format_line("target_perigee_burn", 0, 1e-2, [T0, *y1c, t_ig, hp, 3600.0], [d]))
+        dur = P.solve_perigee(m, P.Tol(), T0, y1c, t_ig, hp, 3600.0, xtol=1e-5)
+        out.append(format_line("target_perigee_burn", 0, 1e-2, [T0, *y1c, t_ig, hp, 3600.0], [dur]))
     out.append(format_line("target_perigee_burn", 7, 0.0, [T0, *y1c, T0 + 100.0, 50e3, 60.0], [0.0]))
     out.append(format_line("target_perigee_burn", 7, 0.0, [T0, *y1c, T0 + 100.0, 300e3, 600.0], [0.0]))
     return out
@@ -114,11 +114,12 @@ def lines() -> list[str]:
 
 PROVENANCE = [
     "provenance: orbit area of the core (fb_ode, fb_orbit, fb_entry, fb_target); written by",
-    "python -m tests.oracles.orbit_vectors. Authorities: orbit_rk4_oscillator and orbit_dp54_event, the closed",
-    "form y = sin t of y'' = -y; orbit_two_body, Kepler's equation solved by Newton iteration (two-body, J2-J4",
-    "and drag off, rtol 1e-12: 5 cm after a day); orbit_elements_*, orbit_state_from_elements and orbit_apsis, the textbook vector formulas",
-    "(Vallado 2013, algorithms 9 and 10) in tests/oracles/orbit.py; orbit_deriv, orbit_propagate, entry_*",
-    "and target_perigee_burn, the pure-numpy oracle tests/oracles/orbit.py (scipy brentq for the burn);",
+    "python -m tests.oracles.orbit_vectors. Authorities: orbit_rk4_oscillator and orbit_dp54_event,",
+    "the closed form y = sin t of y'' = -y; orbit_two_body, Kepler's equation solved by Newton iteration",
+    "(two-body, J2-J4 and drag off, rtol 1e-12: 5 cm after a day); orbit_elements_*,",
+    "orbit_state_from_elements and orbit_apsis, the textbook vector formulas (Vallado 2013, algorithms 9",
+    "and 10) in tests/oracles/orbit.py; orbit_deriv, orbit_propagate, entry_* and target_perigee_burn,",
+    "the pure-numpy oracle tests/oracles/orbit.py (scipy brentq for the burn);",
     "target_inside_zone, points chosen inside and outside the SPOUA rectangle (zone_spoua_approx.json).",
     "Tolerances: seconds for times, radians for angles (2e-6 rad is 13 m), metres and m/s for states.",
 ]
