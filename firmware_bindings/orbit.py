@@ -14,6 +14,7 @@ Example::
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, NamedTuple
 
@@ -316,7 +317,7 @@ def flight_path_angle_rad(r_eci_m: npt.ArrayLike, v_eci_mps: npt.ArrayLike) -> f
 DISPERSION_FIELDS = ("cd", "area_m2", "atm_scale", "thrust_n", "isp_s", "burn_start_s", "burn_duration_s")
 
 
-def _dispersion(n: int, dispersion: dict[str, npt.ArrayLike] | None) -> tuple[Any, list[F64Array]]:
+def _dispersion(n: int, dispersion: Mapping[str, npt.ArrayLike] | None) -> tuple[Any, list[F64Array]]:
     """The C dispersion struct over per-case arrays (kept alive by the returned list)."""
     d = ffi.new("fb_batch_dispersion *")
     keep: list[F64Array] = []
@@ -346,7 +347,7 @@ def propagate_batch(
     t1_s: npt.ArrayLike,
     model: ForceModel | None = None,
     tol: Tolerance | None = None,
-    dispersion: dict[str, npt.ArrayLike] | None = None,
+    dispersion: Mapping[str, npt.ArrayLike] | None = None,
 ) -> tuple[F64Array, npt.NDArray[np.int32]]:
     """Propagate N cases in one call. ``states`` is ``(N, 7)`` (r_eci_m, v_eci_mps, mass_kg); ``t0_s`` and
     ``t1_s`` are scalars or ``(N,)``; ``dispersion`` maps fields of ``DISPERSION_FIELDS`` to ``(N,)`` arrays

@@ -12,6 +12,7 @@ radians, geodetic (WGS-84) latitude and longitude; times are t_s (UTC seconds si
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -211,7 +212,7 @@ def predict_footprints(
     states: npt.ArrayLike,
     model: ForceModel | None = None,
     config: EntryConfig | None = None,
-    dispersion: dict[str, npt.ArrayLike] | None = None,
+    dispersion: Mapping[str, npt.ArrayLike] | None = None,
     workers: int = 1,
 ) -> FootprintBatch:
     """Predict N dispersed cases in one call of the core per worker.

@@ -537,7 +537,7 @@ def solve_final(m: Model, cfg: EntryCfg, t0: float, y0: Array, t_min: float, t_m
                 aim: tuple[float, float], hp_target: float = 50e3, max_duration: float = 3600.0,
                 xtol: float = 1e-3) -> tuple[float, float]:
     """Ignition and duration whose footprint centre (two fragments while searching) has zero
-    along-track miss: a scan of the window at 600 s for a sign change within 5,000 km, then scipy's brentq."""
+    along-track miss: a scan of the window at 300 s for a sign change within 5,000 km, then scipy's brentq."""
     search = replace(cfg, n_fragments=2)
 
     def along(t: float) -> float:
@@ -547,7 +547,7 @@ def solve_final(m: Model, cfg: EntryCfg, t0: float, y0: Array, t_min: float, t_m
         fp = predict(replace(m, burn_start_s=t, burn_duration_s=d), search, t, y_ig)
         return miss(fp, *aim)[1]
 
-    ts = np.append(np.arange(t_min, t_max, 600.0), t_max)
+    ts = np.append(np.arange(t_min, t_max, 300.0), t_max)
     prev_t, prev_f = ts[0], along(ts[0])
     for t in ts[1:]:
         f = along(float(t))
@@ -558,10 +558,11 @@ def solve_final(m: Model, cfg: EntryCfg, t0: float, y0: Array, t_min: float, t_m
     raise ValueError("no solution in the window")
 
 
-# ---- scenario states ----------------------------------------------------------------------------------------
+# ---- scenario states ---------------------------------------------------------------------------------------
 
 
-def aligned_state(t0_s: float, hp_m: float = 145e3, ha_m: float = 200e3, inc_rad: float = math.radians(51.64),
+def aligned_state(t0_s: float, hp_m: float = 145e3, ha_m: float = 200e3,
+                  inc_rad: float = math.radians(51.64),
                   aim: tuple[float, float] = (math.radians(-48.8767), math.radians(-123.3933)),
                   lead_s: float = 5900.0, apogee_shift_rad: float = 0.0, descending: bool = True,
                   gm: float = env.Grav().gm) -> tuple[Array, Array]:
