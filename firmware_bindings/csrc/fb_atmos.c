@@ -15,6 +15,7 @@
 #define FB_ATM_DEG (FB_PI / 180.0)
 #define FB_ATM_HP_LAG_RAD (30.0 * FB_ATM_DEG)   /* bulge apex lags the Sun by 30 deg in right ascension */
 #define FB_ATM_HP_RHO_UNIT 1.0e-12               /* table unit of Harris-Priester densities, kg/m^3 */
+#define FB_ATM_H_MIN_M (-1.0e5)                  /* lowest altitude accepted */
 
 /* Vallado (2013) table 8-4: base altitude h0 (km), base density rho0 (kg/m^3), scale height H (km). */
 #define FB_ATM_EXP_N 28
@@ -193,7 +194,8 @@ fb_status fb_atm_density(const fb_atm_model *m, double t_s, const double r_eci_m
     if (!isfinite(t_s) || !fb_isfinite3(r_eci_m) || !isfinite(h_m) || !isfinite(m->scale)) {
         return FB_E_NONFINITE;
     }
-    if (!(m->scale > 0.0)) {
+    /* below -100 km the first band's density is meaningless (1e6 kg/m^3) and soon overflows */
+    if (!(m->scale > 0.0) || h_m < FB_ATM_H_MIN_M) {
         return FB_E_RANGE;
     }
     h_km = h_m / 1000.0;
@@ -229,7 +231,11 @@ fb_status fb_atm_density(const fb_atm_model *m, double t_s, const double r_eci_m
     } else {
         return FB_E_RANGE;
     }
-    *rho_kg_m3 = m->scale * rho;
+    rho *= m->scale;
+    if (!isfinite(rho)) {
+        return FB_E_RANGE; /* an enormous scale factor overflowed */
+    }
+    *rho_kg_m3 = rho;
     return FB_OK;
 }
 

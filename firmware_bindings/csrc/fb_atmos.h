@@ -8,14 +8,17 @@
  *   30 deg in right ascension from a low-precision Sun direction), cosine exponent n; below 100 km it
  *   hands over to the exponential table (continuous at 100 km by scaling the exponential band), above
  *   the table's top it continues with the top band's scale height.
- * Altitude is geodetic (WGS-84).
+ * Altitude is geodetic (WGS-84). Far above the tables the density underflows to 0 (beyond about
+ * 200,000 km for the exponential model).
  * The hand-over factor is rho_HP(100 km) / rho_exp(100 km from below, the 90-100 km band), applied to the
  * whole exponential table below 100 km. The exponential table itself jumps slightly at its band edges
  * (its bands are not fitted to meet): at a node the density is the table's rho0.
- * Errors: FB_E_RANGE for an unknown kind, a scale not positive, hp_n outside 2..6 (Harris-Priester) or
- * |t_s| > 1e10 s; FB_E_DEGENERATE for a zero position (Harris-Priester needs its direction).
+ * Errors: FB_E_RANGE for an unknown kind, a scale not positive, h_m below -100 km, hp_n outside 2..6
+ * (Harris-Priester), |t_s| > 1e10 s, or a result that overflows (an enormous scale); FB_E_DEGENERATE for
+ * a zero position (Harris-Priester needs its direction).
  * The Sun direction (Astronomical Almanac low-precision formula, Vallado algorithm 29) is in the mean
- * equator and equinox of date, taken as the core's ECI.
+ * equator and equinox of date, taken as the core's ECI (the true equator differs by the nutation in
+ * obliquity, under 0.003 deg, inside the formula's 0.01 deg).
  */
 #ifndef FB_ATMOS_H
 #define FB_ATMOS_H

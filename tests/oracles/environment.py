@@ -9,6 +9,7 @@ eq. 3.100-3.104); the Sun from Meeus's low-accuracy solar coordinates (Astronomi
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import math
 from dataclasses import dataclass
@@ -148,3 +149,11 @@ def harris_priester_density(
     rmin, rmax = harris_priester_minmax(h_m)
     return rmin + (rmax - rmin) * math.cos(math.acos(max(-1.0, min(1.0, cos_psi))) / 2) ** n
 
+
+
+def largest_band_jump() -> float:
+    """The largest relative rise of Vallado's table at a band edge: rho0_i+1 over the band below's
+    rho0_i exp(-(h_i+1 - h_i) / H_i), minus one (the table's bands are not fitted to meet)."""
+    jumps = [rho1 / (rho0 * math.exp(-(h1 - h0) / scale_h)) - 1.0
+             for (h0, rho0, scale_h), (h1, rho1, _) in itertools.pairwise(EXPONENTIAL)]
+    return max(jumps)
