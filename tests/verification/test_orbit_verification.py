@@ -4,7 +4,9 @@ physical units:
 - two-body propagation against the closed-form Kepler solution (Kepler's equation by Newton iteration);
 - J2 plus drag against an independent high-accuracy integration: scipy's DOP853 at rtol 1e-13 over the
   same force model as written in the pure-numpy oracle (tests/oracles/orbit.py);
-- the J2 nodal regression against the analytic secular rate (Vallado 2013, eq. 9-41).
+- the J2 nodal regression against the analytic secular rate (Vallado 2013, eq. 9-41);
+- a near-impulsive perigee burn and the interface flight-path angle against vis-viva (the derived checks
+  of the shared reference hardware.md: 28.7 m/s, -0.66 deg).
 """
 
 from __future__ import annotations
@@ -18,13 +20,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.integrate import solve_ivp
 
-from firmware_bindings import environment, orbit
+from firmware_bindings import environment, orbit, targeting
 from tests.oracles import orbit as P
 from tests.oracles.orbit_vectors import kepler_state
 
 GM = 3.986004418e14
 RE = 6378137.0
 T0 = 946728000.0 + 30 * 365.25 * 86400.0
+MASS = 450e3
 TIGHT = orbit.Tolerance(rtol=1e-12, atol_r_m=1e-6, atol_v_mps=1e-9)
 
 
@@ -106,3 +109,43 @@ def test_j2_nodal_regression_against_analytic_rate(h_m: float, inc_deg: float) -
     p = a * (1 - e * e)
     analytic = -1.5 * n * j2 * (RE / p) ** 2 * math.cos(math.radians(inc_deg))
     assert rate == pytest.approx(analytic, rel=0.01)
+
+
+def _apogee_state(hp_m: float, ha_m: float, inc_rad: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    a = RE + 0.5 * (hp_m + ha_m)
+    return orbit.state_from_elements((a, (ha_m - hp_m) / (2 * a), inc_rad, 0.0, 0.0, math.pi))
+
+
+def test_near_impulsive_perigee_burn_against_vis_viva() -> None:
+    """A very short burn (100 MN for about 0.1 s, two-body) at apogee of 200 x 145 km that lowers perigee
+    to 50 km takes the vis-viva impulse, about 28.7 m/s (shared reference hardware.md, derived checks), to
+    0.01 m/s; the ideal rocket equation gives the same impulse from the propellant used."""
+    r, v = _apogee_state(145e3, 200e3)
+    model = orbit.ForceModel(gravity=gravity(), drag=False, thrust_n=1e8)
+    b = targeting.solve_perigee_burn(0.0, r, v, MASS, 0.0, 50e3, max_duration_s=10.0, model=model,
+                                     tol_duration_s=1e-7)
+    ra, rp_new = RE + 200e3, RE + 50e3
+    v_old = math.sqrt(GM * (2 / ra - 2 / (ra + RE + 145e3)))
+    v_new = math.sqrt(GM * (2 / ra - 2 / (ra + rp_new)))
+    assert v_old - v_new == pytest.approx(28.7, abs=0.05)
+    assert b.dv_mps == pytest.approx(v_old - v_new, abs=0.01)
+    rocket_mps = 300.0 * orbit.G0_MPS2 * math.log(MASS / (MASS - b.propellant_kg))
+    assert b.dv_mps == pytest.approx(rocket_mps, abs=1e-9)
+
+
+def test_interface_flight_path_angle_against_vis_viva() -> None:
+    """On an equatorial 200 x 50 km orbit (two-body, no drag; geodetic altitude is r - a on the equator)
+    the stack crosses 120 km with the vis-viva flight-path angle cos(gamma) = h / (r v), about -0.66 deg
+    (shared reference hardware.md), to 1e-6 rad; and the event lies within 1 m of 120 km."""
+    r, v = _apogee_state(50e3, 200e3)
+    model = orbit.ForceModel(gravity=gravity(), drag=False)
+    s = orbit.propagate_to_altitude(0.0, r, v, MASS, 120e3, 6000.0, model=model)
+    assert s.event
+    rn = float(np.linalg.norm(s.r_eci_m))
+    assert abs(rn - RE - 120e3) < 1.0
+    a = RE + 125e3
+    h = float(np.linalg.norm(np.cross(r, v)))
+    speed = math.sqrt(GM * (2 / (RE + 120e3) - 1 / a))
+    expected = -math.acos(h / ((RE + 120e3) * speed))
+    assert math.degrees(expected) == pytest.approx(-0.66, abs=0.01)
+    assert orbit.flight_path_angle_rad(s.r_eci_m, s.v_eci_mps) == pytest.approx(expected, abs=1e-6)
