@@ -150,3 +150,30 @@ def test_decode_verifies_telecommands_with_a_key_file(
     assert lines[-1]["counts"]["auth_accepted"] == 1 and lines[-1]["counts"]["auth_rejected"] == 2
     assert main(["decode", "--keys", str(tmp_path / "none.json"), str(path)]) == 1
     assert "cannot read key file" in capsys.readouterr().err
+
+
+def test_dispatcher_turns_failures_into_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A subcommand that cannot be imported, or that fails unexpectedly, gives one line and status 1."""
+    import types
+
+    from hil import cli
+
+    boom = types.ModuleType("hil_test_boom")
+    boom.HELP = "fails"  # type: ignore[attr-defined]
+    boom.configure = lambda parser: None  # type: ignore[attr-defined]
+
+    def run(args: object) -> int:
+        raise RuntimeError("board exploded")
+
+    boom.run = run  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "hil_test_boom", boom)
+    monkeypatch.setitem(cli.SUBCOMMANDS, "boom", "hil_test_boom")
+    monkeypatch.setitem(cli.SUBCOMMANDS, "missing", "hil.no_such_module")
+    monkeypatch.delenv("HIL_DEBUG", raising=False)
+    assert main(["boom"]) == 1
+    err = capsys.readouterr().err
+    assert err == "hil: internal error: RuntimeError: board exploded\n"
+    assert main(["missing"]) == 1
+    assert "not available" in capsys.readouterr().err
