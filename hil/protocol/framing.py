@@ -10,7 +10,13 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from hil.protocol import cobs
-from hil.protocol.spacepacket import MAX_PACKET_OCTETS, Check, check
+from hil.protocol.spacepacket import (
+    MAX_PACKET_OCTETS,
+    MIN_PACKET_OCTETS,
+    PRIMARY_HEADER_OCTETS,
+    Check,
+    check,
+)
 
 DELIMITER = b"\x00"
 MAX_FRAME_OCTETS = cobs.max_encoded_length(MAX_PACKET_OCTETS)  # encoded, without the delimiter
@@ -58,6 +64,13 @@ class StreamDecoder:
         """Forget a partial frame (for example after the port was reopened); counters are kept."""
         self._pending.clear()
         self._discarding = False
+
+    def flush(self) -> None:
+        """End of stream: a partial frame still pending is counted as a framing error and dropped."""
+        if self._pending:
+            self.stats.frames += 1
+            self.stats.framing_errors += 1
+        self.reset()
 
     def feed(self, data: bytes | bytearray | memoryview) -> list[bytes]:
         stats = self.stats
@@ -108,3 +121,64 @@ class StreamDecoder:
         else:
             stats.framing_errors += 1
         return None
+
+
+class RawStreamDecoder:
+    """Packets back to back with no framing (a capture of MQTT payloads, or a file of packets).
+
+    Packets are found by their length field and checked; after a bad one the decoder slides forward
+    one octet at a time until a valid packet starts. Each run of skipped octets counts one framing error
+    (or one CRC error when the run began at a well-formed header whose CRC was wrong); ``frames`` counts
+    packets and such runs. It buffers at most one maximum-size packet and never raises on input.
+    """
+
+    def __init__(self) -> None:
+        self.stats = DecoderStats()
+        self._buf = bytearray()
+        self._skipping = False
+
+    @property
+    def pending_octets(self) -> int:
+        return len(self._buf)
+
+    def _skip_one(self, crc_error: bool) -> None:
+        if not self._skipping:
+            self._skipping = True
+            self.stats.frames += 1
+            if crc_error:
+                self.stats.crc_errors += 1
+            else:
+                self.stats.framing_errors += 1
+        del self._buf[0]
+
+    def feed(self, data: bytes | bytearray | memoryview) -> list[bytes]:
+        self.stats.bytes += len(data)
+        self._buf += data
+        out: list[bytes] = []
+        buf = self._buf
+        while len(buf) >= PRIMARY_HEADER_OCTETS:
+            total = ((buf[4] << 8) | buf[5]) + 1 + PRIMARY_HEADER_OCTETS
+            plausible = buf[0] >> 5 == 0 and buf[0] & 0x08 and MIN_PACKET_OCTETS <= total <= MAX_PACKET_OCTETS
+            if not plausible:
+                self._skip_one(False)
+                continue
+            if len(buf) < total:
+                break
+            result = check(buf[:total])
+            if result is Check.OK:
+                out.append(bytes(buf[:total]))
+                del buf[:total]
+                self._skipping = False
+                self.stats.frames += 1
+                self.stats.packets += 1
+            else:
+                self._skip_one(result is Check.CRC)
+        return out
+
+    def flush(self) -> None:
+        """End of stream: octets still held are counted as one framing error and dropped."""
+        if self._buf and not self._skipping:
+            self.stats.frames += 1
+            self.stats.framing_errors += 1
+        self._buf.clear()
+        self._skipping = False

@@ -137,6 +137,29 @@ class SpacePacket:
         return seconds_from_time_tag(self.coarse_time, self.fine_time)
 
 
+def pack_headers(
+    apid: int,
+    seq_count: int,
+    user_data_octets: int,
+    *,
+    packet_type: PacketType = PacketType.TM,
+    time_tag_s: float | None = None,
+    coarse_time: int = 0,
+    fine_time: int = 0,
+    seq_flags: SequenceFlags = SequenceFlags.UNSEGMENTED,
+) -> bytes:
+    """The primary and secondary headers (12 octets) of a packet with ``user_data_octets`` of user data."""
+    if time_tag_s is not None:
+        coarse_time, fine_time = time_tag_from_seconds(time_tag_s)
+    if not 0 <= coarse_time <= COARSE_TIME_MAX or not 0 <= fine_time < FINE_TIME_PER_S:
+        raise PacketError(f"CUC time ({coarse_time}, {fine_time}) out of range")
+    if not 0 <= user_data_octets <= MAX_USER_DATA_OCTETS:
+        raise PacketError(f"{user_data_octets} octets of user data outside 0..{MAX_USER_DATA_OCTETS}")
+    data_length = SECONDARY_HEADER_OCTETS + user_data_octets + CRC_OCTETS - 1
+    header = PrimaryHeader(packet_type, apid, seq_count, data_length, True, seq_flags).pack()
+    return header + struct.pack(">IH", coarse_time, fine_time)
+
+
 def pack(
     apid: int,
     seq_count: int,
@@ -149,15 +172,10 @@ def pack(
     seq_flags: SequenceFlags = SequenceFlags.UNSEGMENTED,
 ) -> bytes:
     """A complete packet with time tag and CRC. Give the time either as ``time_tag_s`` or as raw CUC."""
-    if time_tag_s is not None:
-        coarse_time, fine_time = time_tag_from_seconds(time_tag_s)
-    if not 0 <= coarse_time <= COARSE_TIME_MAX or not 0 <= fine_time < FINE_TIME_PER_S:
-        raise PacketError(f"CUC time ({coarse_time}, {fine_time}) out of range")
-    if len(user_data) > MAX_USER_DATA_OCTETS:
-        raise PacketError(f"{len(user_data)} octets of user data exceed {MAX_USER_DATA_OCTETS}")
-    data_length = SECONDARY_HEADER_OCTETS + len(user_data) + CRC_OCTETS - 1
-    header = PrimaryHeader(packet_type, apid, seq_count, data_length, True, seq_flags).pack()
-    body = header + struct.pack(">IH", coarse_time, fine_time) + bytes(user_data)
+    body = pack_headers(
+        apid, seq_count, len(user_data), packet_type=packet_type, time_tag_s=time_tag_s,
+        coarse_time=coarse_time, fine_time=fine_time, seq_flags=seq_flags,
+    ) + bytes(user_data)
     return body + crc16(body).to_bytes(CRC_OCTETS, "big")
 
 

@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hil.protocol import cobs, crc, spacepacket
-from hil.protocol.framing import MAX_FRAME_OCTETS, StreamDecoder, frame
+from hil.protocol.framing import MAX_FRAME_OCTETS, RawStreamDecoder, StreamDecoder, frame
 
 packets = st.builds(
     spacepacket.pack,
@@ -84,3 +84,39 @@ def test_corrupted_frames_are_dropped_and_the_rest_survive(pkts: list[bytes], da
     assert len(got) - len(intact) <= len(corrupted)
     bad = dec.stats.crc_errors + dec.stats.framing_errors
     assert bad + (len(got) - len(intact)) == len(corrupted)
+
+
+@given(st.lists(st.one_of(packets, st.binary(max_size=80)), max_size=10), st.data())
+def test_raw_decoder_finds_packets_among_garbage_and_never_raises(
+    items: list[bytes], data: st.DataObject
+) -> None:
+    """Packets back to back, possibly with garbage between them, cut anywhere: the raw decoder never
+    raises, returns only valid packets, holds less than one maximum packet between reads, and returns
+    exactly the packets sent when there is no garbage."""
+    stream = b"".join(items)
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(stream)), max_size=8)))
+    dec = RawStreamDecoder()
+    got: list[bytes] = []
+    start = 0
+    for cut in [*cuts, len(stream)]:
+        got += dec.feed(stream[start:cut])
+        start = cut
+        assert dec.pending_octets < spacepacket.MAX_PACKET_OCTETS
+    dec.flush()
+    assert all(spacepacket.packet_is_valid(p) for p in got)
+    if all(spacepacket.packet_is_valid(i) for i in items):
+        assert got == items
+
+
+@given(packets, st.lists(st.integers(0, 8 * 1024 - 1), min_size=1, max_size=3, unique=True))
+def test_up_to_three_bit_errors_in_a_packet_are_always_caught(packet: bytes, bits: list[int]) -> None:
+    """CRC-16/CCITT-FALSE has Hamming distance 4 for packets of this size (up to 32,751 bits), so any
+    1, 2 or 3 flipped bits in a packet are detected: the frame is dropped, never returned."""
+    corrupted = bytearray(packet)
+    for b in {b % (8 * len(packet)) for b in bits}:
+        corrupted[b // 8] ^= 0x80 >> (b % 8)
+    if bytes(corrupted) == packet:
+        return
+    dec = StreamDecoder()
+    assert dec.feed(frame(bytes(corrupted)) + frame(packet)) == [packet]
+    assert dec.stats.crc_errors + dec.stats.framing_errors == 1

@@ -80,10 +80,12 @@ def test_primary_header_bit_layout_per_ccsds_133_0_b_2() -> None:
     [{"apid": 0x800}, {"apid": -1}, {"seq_count": 1 << 14}, {"data_length": 1 << 16}, {"version": 8}],
 )
 def test_primary_header_rejects_out_of_range_fields(kwargs: dict[str, int]) -> None:
-    base: dict[str, int] = {"apid": 1, "seq_count": 0, "data_length": 0}
+    base: dict[str, int] = {"apid": 1, "seq_count": 0, "data_length": 0, "version": 0}
     base.update(kwargs)
+    header = PrimaryHeader(PacketType.TM, base["apid"], base["seq_count"], base["data_length"],
+                           version=base["version"])
     with pytest.raises(spacepacket.PacketError):
-        PrimaryHeader(PacketType.TM, **base).pack()
+        header.pack()
 
 
 def test_packet_pack_unpack_and_length_field() -> None:
@@ -208,3 +210,19 @@ def test_sequence_tracker_wraps_modulo_16384() -> None:
     assert t.observe(1, 5000) is SeqStatus.GAP
     assert t.counts(1).missing == 4998
     assert t.observe(1, 100) is SeqStatus.RESET  # behind by far more than the window
+
+
+def test_mqtt_topic_layout_of_icd_section_5() -> None:
+    from hil.protocol import topics
+
+    assert topics.topic("thruster", "cmd") == "deorbit/thruster/cmd"
+    assert topics.topic("ground", "state", prefix="rig7/deorbit") == "rig7/deorbit/ground/state"
+    assert topics.parse("rig7/deorbit/imu/tm", prefix="rig7/deorbit") == ("imu", "tm")
+    bad_args = [("gps", "tm", "deorbit"), ("imu", "data", "deorbit"), ("imu", "tm", "a/#"), ("imu", "tm", "")]
+    for bad in bad_args:
+        with pytest.raises(ValueError):
+            topics.topic(bad[0], bad[1], bad[2])  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        topics.parse("deorbit/imu/tm/extra")
+    with pytest.raises(ValueError):
+        topics.parse("other/imu/tm")

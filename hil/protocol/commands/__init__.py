@@ -1,0 +1,1 @@
+"""Subcommands of ``hil`` that belong to the protocol: ``decode`` and ``xtce``."""

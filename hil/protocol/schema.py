@@ -1,0 +1,500 @@
+"""The schema language of the packet catalogue: typed, scaled, ranged fields and packet layouts.
+
+A packet's user data field is its fields one after another, big-endian, with no padding. A field has a
+wire type (unsigned or signed integer of 8 to 64 bits, IEEE 754 binary32 or binary64, boolean octet,
+fixed-length text or bytes), an optional array length, an engineering unit, an optional linear scaling
+for integers (value = raw * scale + offset), an optional enumeration or bit-flag set, and an engineering
+range. The encoder refuses values outside the range; the decoder refuses packets whose fields are outside
+it. Encoding, decoding, the ICD tables (``hil.protocol.icd``) and the XTCE export (``hil.protocol.xtce``)
+all read these definitions.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import IntEnum, IntFlag
+from typing import Any
+
+from hil.protocol import spacepacket
+from hil.protocol.spacepacket import PacketType
+
+_F32 = struct.Struct(">f")
+_F32_MAX = 3.4028234663852886e38
+
+
+def _to_f32(x: float) -> float:
+    """``x`` rounded to the nearest binary32 (infinities kept)."""
+    if math.isinf(x) or abs(x) > _F32_MAX:
+        return x
+    return float(_F32.unpack(_F32.pack(x))[0])
+
+
+class SchemaError(ValueError):
+    """A catalogue definition is inconsistent (a programming error in the catalogue)."""
+
+
+class EncodeError(ValueError):
+    """Values given for a packet are missing, unknown, of the wrong shape or out of range."""
+
+
+class DecodeError(ValueError):
+    """Bytes do not hold a valid packet of the catalogue (bad packet, unknown APID, length, range)."""
+
+
+@dataclass(frozen=True, slots=True)
+class WireType:
+    name: str
+    code: str  # struct format character
+    octets: int
+    integer: bool
+    signed: bool
+    description: str
+
+    @property
+    def raw_min(self) -> int:
+        return -(1 << (8 * self.octets - 1)) if self.signed else 0
+
+    @property
+    def raw_max(self) -> int:
+        return (1 << (8 * self.octets - 1)) - 1 if self.signed else (1 << (8 * self.octets)) - 1
+
+
+WIRE_TYPES: dict[str, WireType] = {
+    w.name: w
+    for w in (
+        WireType("u8", "B", 1, True, False, "unsigned integer, 8 bits"),
+        WireType("u16", "H", 2, True, False, "unsigned integer, 16 bits"),
+        WireType("u32", "I", 4, True, False, "unsigned integer, 32 bits"),
+        WireType("u64", "Q", 8, True, False, "unsigned integer, 64 bits"),
+        WireType("i8", "b", 1, True, True, "two's complement integer, 8 bits"),
+        WireType("i16", "h", 2, True, True, "two's complement integer, 16 bits"),
+        WireType("i32", "i", 4, True, True, "two's complement integer, 32 bits"),
+        WireType("f32", "f", 4, False, True, "IEEE 754 binary32"),
+        WireType("f64", "d", 8, False, True, "IEEE 754 binary64"),
+        WireType("bool", "B", 1, True, False, "octet, 0 false or 1 true"),
+        WireType("text", "s", 0, False, False, "ASCII text, padded with 0x00"),
+        WireType("bytes", "s", 0, False, False, "opaque octets"),
+    )
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """One field of a packet's user data. ``length`` is the octet length of text and bytes fields."""
+
+    name: str
+    kind: str
+    unit: str = ""
+    description: str = ""
+    count: int = 1
+    scale: float | None = None
+    offset: float = 0.0
+    minimum: float | None = None
+    maximum: float | None = None
+    enum: type[IntEnum] | None = None
+    flags: type[IntFlag] | None = None
+    length: int = 0
+
+    def __post_init__(self) -> None:
+        wt = WIRE_TYPES.get(self.kind)
+        if wt is None:
+            raise SchemaError(f"field {self.name}: unknown wire type {self.kind!r}")
+        if not self.name.isidentifier():
+            raise SchemaError(f"field name {self.name!r} is not an identifier")
+        if self.count < 1:
+            raise SchemaError(f"field {self.name}: count must be at least 1")
+        if (self.kind in ("text", "bytes")) != (self.length > 0):
+            raise SchemaError(f"field {self.name}: length is given for text and bytes fields, and only them")
+        if self.scale is not None and (not wt.integer or self.kind == "bool" or self.scale == 0):
+            raise SchemaError(f"field {self.name}: scaling applies to integer fields, with a non-zero scale")
+        if (self.enum or self.flags) and (not wt.integer or self.scale is not None):
+            raise SchemaError(f"field {self.name}: enumerations and flags are unscaled integers")
+        if self.enum is not None:
+            for member in self.enum:
+                if not wt.raw_min <= member.value <= wt.raw_max:
+                    raise SchemaError(f"field {self.name}: {member!r} does not fit {self.kind}")
+
+    @property
+    def wire(self) -> WireType:
+        return WIRE_TYPES[self.kind]
+
+    @property
+    def element_octets(self) -> int:
+        return self.length if self.length else self.wire.octets
+
+    @property
+    def octets(self) -> int:
+        return self.element_octets * self.count
+
+    @property
+    def struct_code(self) -> str:
+        if self.length:
+            return f"{self.length}s"
+        return f"{self.count}{self.wire.code}" if self.count > 1 else self.wire.code
+
+    @property
+    def value_range(self) -> tuple[float, float] | None:
+        """The engineering range (inclusive) this field accepts; None where only the type limits it."""
+        wt = self.wire
+        if self.enum is not None or self.flags is not None or self.kind in ("text", "bytes", "bool"):
+            return None
+        if wt.integer:
+            s = self.scale if self.scale is not None else 1.0
+            lo_raw = wt.raw_min * s + self.offset
+            hi_raw = wt.raw_max * s + self.offset
+            lo, hi = min(lo_raw, hi_raw), max(lo_raw, hi_raw)
+        else:
+            lo, hi = -math.inf, math.inf
+        if self.minimum is not None:
+            lo = max(lo, self.minimum)
+        if self.maximum is not None:
+            hi = min(hi, self.maximum)
+        if self.kind == "f32":  # compare in binary32, the precision on the wire
+            lo, hi = _to_f32(lo), _to_f32(hi)
+        return lo, hi
+
+    def example_value(self) -> Any:
+        """A valid value of one element: zero clamped into range, the first enumeration member."""
+        if self.enum is not None:
+            return next(iter(self.enum))
+        if self.kind == "text":
+            return ""
+        if self.kind == "bytes":
+            return bytes(self.length)
+        if self.kind == "bool":
+            return False
+        if self.flags is not None:
+            return 0
+        rng = self.value_range
+        assert rng is not None
+        x = min(max(0.0, rng[0]), rng[1])
+        if self.wire.integer and self.scale is None:
+            return math.ceil(x)
+        if self.scale is not None:
+            return self.from_raw(self.to_raw(x))
+        return x
+
+    # --- one element, engineering value <-> raw wire value -------------------------------------------
+
+    def to_raw(self, value: Any) -> Any:
+        t = self.kind
+        if t == "text":
+            if not isinstance(value, str):
+                raise EncodeError(f"{self.name}: expected text, got {type(value).__name__}")
+            try:
+                octets = value.encode("ascii")
+            except UnicodeEncodeError:
+                raise EncodeError(f"{self.name}: text must be ASCII") from None
+            if len(octets) > self.length or b"\x00" in octets:
+                raise EncodeError(f"{self.name}: text longer than {self.length} octets or holding NUL")
+            return octets
+        if t == "bytes":
+            if not isinstance(value, bytes | bytearray) or len(value) != self.length:
+                raise EncodeError(f"{self.name}: expected exactly {self.length} octets")
+            return bytes(value)
+        if t == "bool":
+            if not isinstance(value, bool | int) or value not in (0, 1):
+                raise EncodeError(f"{self.name}: expected a boolean, got {value!r}")
+            return int(value)
+        if self.enum is not None:
+            return self._enum_raw(value)
+        if self.flags is not None:
+            return self._flags_raw(value)
+        wt = self.wire
+        numeric = isinstance(value, int | float) or hasattr(value, "__float__")
+        if isinstance(value, bool) or not numeric:
+            raise EncodeError(f"{self.name}: expected a number, got {type(value).__name__}")
+        x = float(value)
+        if not math.isfinite(x):
+            raise EncodeError(f"{self.name}: {x!r} is not finite")
+        if t == "f32":
+            if abs(x) > _F32_MAX:
+                raise EncodeError(f"{self.name}: {x!r} overflows binary32")
+            x = _to_f32(x)
+        rng = self.value_range
+        assert rng is not None
+        if not rng[0] <= x <= rng[1]:
+            raise EncodeError(f"{self.name}: {x!r} {self.unit} outside {rng[0]!r}..{rng[1]!r}")
+        if not wt.integer:
+            return x
+        if self.scale is None:
+            if isinstance(value, float) and not x.is_integer():
+                raise EncodeError(f"{self.name}: {x!r} is not an integer")
+            return int(value) if not isinstance(value, float) else int(x)
+        raw = round((x - self.offset) / self.scale)
+        return min(max(raw, wt.raw_min), wt.raw_max)
+
+    def _enum_raw(self, value: Any) -> int:
+        assert self.enum is not None
+        try:
+            if isinstance(value, str):
+                return int(self.enum[value])
+            return int(self.enum(value))
+        except (KeyError, ValueError, TypeError):
+            raise EncodeError(f"{self.name}: {value!r} is not one of {[m.name for m in self.enum]}") from None
+
+    def _flags_raw(self, value: Any) -> int:
+        assert self.flags is not None
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise EncodeError(f"{self.name}: expected an integer bit set, got {type(value).__name__}")
+        defined = 0
+        for member in self.flags:
+            defined |= int(member)
+        if int(value) & ~defined:
+            raise EncodeError(f"{self.name}: bits {int(value) & ~defined:#x} are not defined")
+        return int(value)
+
+    def from_raw(self, raw: Any) -> Any:
+        t = self.kind
+        if t == "text":
+            text = bytes(raw).rstrip(b"\x00")
+            if b"\x00" in text or any(c > 0x7E or c < 0x20 for c in text):
+                raise DecodeError(f"{self.name}: text is not printable ASCII padded with NUL")
+            return text.decode("ascii")
+        if t == "bytes":
+            return bytes(raw)
+        if t == "bool":
+            if raw not in (0, 1):
+                raise DecodeError(f"{self.name}: boolean octet {raw} is neither 0 nor 1")
+            return bool(raw)
+        if self.enum is not None:
+            try:
+                return self.enum(raw)
+            except ValueError:
+                raise DecodeError(f"{self.name}: {raw} is not a defined {self.enum.__name__}") from None
+        if self.flags is not None:
+            return int(raw)
+        x = raw * self.scale + self.offset if self.scale is not None else raw
+        if not self.wire.integer and not math.isfinite(x):
+            raise DecodeError(f"{self.name}: {x!r} is not finite")
+        rng = self.value_range
+        assert rng is not None
+        if not rng[0] <= x <= rng[1]:
+            raise DecodeError(f"{self.name}: {x!r} {self.unit} outside {rng[0]!r}..{rng[1]!r}")
+        return x
+
+
+# The security header and trailer of authenticated telecommands (see flight/security.py).
+KEY_ID = Field("key_id", "u16", description="security parameter index: which key signed the command",
+               minimum=1)
+ARSN = Field("arsn", "u32", description="anti-replay sequence number, increasing per key", minimum=1)
+MAC = Field("mac", "bytes", length=16, description="HMAC-SHA256 over every preceding octet, truncated to 16")
+
+
+@dataclass(frozen=True)
+class PacketSpec:
+    """One packet type: its APID, direction, fields, and whether it is authenticated."""
+
+    name: str
+    apid: int
+    packet_type: PacketType
+    board: str  # the MQTT board name of the link that carries it: imu, thruster, ground
+    direction: str  # "cmd" (towards the board; for ground, ground to flight) or "tm" (from it)
+    description: str
+    fields: tuple[Field, ...]
+    authenticated: bool = False
+    test_only: bool = False
+    rate: str = ""
+    all_fields: tuple[Field, ...] = field(init=False)
+    _struct: struct.Struct = field(init=False, repr=False)
+    _slices: tuple[tuple[Field, int, int], ...] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.apid < spacepacket.APID_IDLE:
+            raise SchemaError(f"{self.name}: APID {self.apid:#x} outside 0..0x7FE")
+        if self.direction not in ("cmd", "tm"):
+            raise SchemaError(f"{self.name}: direction must be cmd or tm")
+        all_fields = (KEY_ID, ARSN, *self.fields, MAC) if self.authenticated else self.fields
+        names = [f.name for f in all_fields]
+        if len(set(names)) != len(names):
+            raise SchemaError(f"{self.name}: duplicate field names")
+        object.__setattr__(self, "all_fields", all_fields)
+        s = struct.Struct(">" + "".join(f.struct_code for f in all_fields))
+        if s.size > spacepacket.MAX_USER_DATA_OCTETS:
+            raise SchemaError(f"{self.name}: {s.size} octets of user data exceed the maximum")
+        object.__setattr__(self, "_struct", s)
+        slices = []
+        i = 0
+        for f in all_fields:
+            n = 1 if f.length else f.count
+            slices.append((f, i, n))
+            i += n
+        object.__setattr__(self, "_slices", tuple(slices))
+
+    @property
+    def user_data_octets(self) -> int:
+        return self._struct.size
+
+    @property
+    def packet_octets(self) -> int:
+        return self._struct.size + spacepacket.OVERHEAD_OCTETS
+
+    def example_values(self, *, with_security: bool = False) -> dict[str, Any]:
+        """Valid values for every field (zero or the nearest value in range; first enumeration member),
+        for examples in documentation, benchmarks and tests. Security fields only when asked."""
+        out: dict[str, Any] = {}
+        for f in self.all_fields:
+            if self.authenticated and not with_security and f.name in ("key_id", "arsn", "mac"):
+                continue
+            out[f.name] = f.example_value() if f.count == 1 or f.length else (f.example_value(),) * f.count
+        return out
+
+    def field_named(self, name: str) -> Field:
+        for f in self.all_fields:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+    def pack_fields(self, values: Mapping[str, Any]) -> bytes:
+        """The user data field for ``values`` (engineering units); every field must be given."""
+        unknown = set(values) - {f.name for f in self.all_fields}
+        if unknown:
+            raise EncodeError(f"{self.name}: unknown field(s) {sorted(unknown)}")
+        flat: list[Any] = []
+        for f in self.all_fields:
+            if f.name not in values:
+                raise EncodeError(f"{self.name}: field {f.name} is missing")
+            v = values[f.name]
+            if f.count == 1 or f.length:
+                flat.append(f.to_raw(v))
+            else:
+                if isinstance(v, str | bytes) or not isinstance(v, Iterable):
+                    raise EncodeError(f"{self.name}.{f.name}: expected a sequence of {f.count}")
+                items = list(v)
+                if len(items) != f.count:
+                    raise EncodeError(f"{self.name}.{f.name}: expected {f.count} values, got {len(items)}")
+                flat.extend(f.to_raw(x) for x in items)
+        try:
+            return self._struct.pack(*flat)
+        except struct.error as exc:
+            raise EncodeError(f"{self.name}: {exc}") from None
+
+    def unpack_fields(self, user_data: bytes) -> dict[str, Any]:
+        if len(user_data) != self._struct.size:
+            raise DecodeError(
+                f"{self.name}: user data is {len(user_data)} octets, the schema says {self._struct.size}"
+            )
+        flat = self._struct.unpack(user_data)
+        out: dict[str, Any] = {}
+        for f, i, n in self._slices:
+            if n == 1 and (f.count == 1 or f.length):
+                out[f.name] = f.from_raw(flat[i])
+            else:
+                out[f.name] = tuple(f.from_raw(x) for x in flat[i : i + n])
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """A decoded packet: its catalogue name, header values, time tag and fields in engineering units."""
+
+    name: str
+    apid: int
+    packet_type: PacketType
+    seq_count: int
+    coarse_time: int
+    fine_time: int
+    fields: dict[str, Any]
+
+    @property
+    def time_tag_s(self) -> float:
+        return spacepacket.seconds_from_time_tag(self.coarse_time, self.fine_time)
+
+    def __getitem__(self, name: str) -> Any:
+        return self.fields[name]
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict: enumerations by name, bytes as hex, arrays as lists."""
+        return {
+            "apid": self.apid,
+            "name": self.name,
+            "type": self.packet_type.name,
+            "seq_count": self.seq_count,
+            "time_tag_s": self.time_tag_s,
+            "fields": {k: _jsonable(v) for k, v in self.fields.items()},
+        }
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, IntEnum):
+        return v.name
+    if isinstance(v, bytes):
+        return v.hex()
+    if isinstance(v, tuple):
+        return [_jsonable(x) for x in v]
+    return v
+
+
+class Catalogue:
+    """Every packet type, looked up by name or APID."""
+
+    def __init__(self, specs: Sequence[PacketSpec]) -> None:
+        self.specs = tuple(specs)
+        self._by_name: dict[str, PacketSpec] = {}
+        self._by_apid: dict[int, PacketSpec] = {}
+        for s in self.specs:
+            if s.name in self._by_name:
+                raise SchemaError(f"packet name {s.name} defined twice")
+            if s.apid in self._by_apid:
+                raise SchemaError(f"APID {s.apid:#x} used by {self._by_apid[s.apid].name} and {s.name}")
+            self._by_name[s.name] = s
+            self._by_apid[s.apid] = s
+
+    def __iter__(self) -> Any:
+        return iter(self.specs)
+
+    def __len__(self) -> int:
+        return len(self.specs)
+
+    def by_name(self, name: str) -> PacketSpec:
+        try:
+            return self._by_name[name]
+        except KeyError:
+            raise KeyError(f"no packet named {name!r} in the catalogue") from None
+
+    def by_apid(self, apid: int) -> PacketSpec | None:
+        return self._by_apid.get(apid)
+
+    def encode(
+        self,
+        name: str,
+        values: Mapping[str, Any],
+        *,
+        seq_count: int,
+        time_tag_s: float | None = None,
+        coarse_time: int = 0,
+        fine_time: int = 0,
+    ) -> bytes:
+        """A complete packet of an unauthenticated type (see ``hil.protocol.telecommand`` for the others)."""
+        spec = self.by_name(name)
+        if spec.authenticated:
+            raise EncodeError(f"{name} is authenticated: build it with hil.protocol.telecommand.sign")
+        return spacepacket.pack(
+            spec.apid, seq_count, spec.pack_fields(values), packet_type=spec.packet_type,
+            time_tag_s=time_tag_s, coarse_time=coarse_time, fine_time=fine_time,
+        )
+
+    def decode(self, raw: bytes | bytearray | memoryview) -> Message:
+        """The message in one packet; raises DecodeError for a bad packet, unknown APID or bad fields.
+
+        Authenticated packets are decoded but not verified here: verification needs the keys and the
+        anti-replay state (``flight.security.Authenticator``).
+        """
+        try:
+            pkt = spacepacket.unpack(raw)
+        except spacepacket.PacketError as exc:
+            raise DecodeError(str(exc)) from None
+        spec = self._by_apid.get(pkt.apid)
+        if spec is None:
+            raise DecodeError(f"APID {pkt.apid:#05x} is not in the catalogue")
+        if pkt.packet_type is not spec.packet_type:
+            raise DecodeError(
+                f"{spec.name}: packet type {pkt.packet_type.name}, expected {spec.packet_type.name}"
+            )
+        return Message(
+            spec.name, pkt.apid, pkt.packet_type, pkt.seq_count, pkt.coarse_time, pkt.fine_time,
+            spec.unpack_fields(pkt.user_data),
+        )
