@@ -77,6 +77,7 @@ class Rig:
     faults: ThrusterFaults = ThrusterFaults.NONE
     log: list[Intent] = field(default_factory=list)
     ignitions: list[int] = field(default_factory=list)
+    ignited_plans: dict[int, dict[str, object]] = field(default_factory=dict)
     results: dict[int, BurnResult] = field(default_factory=dict)
     plan_records: list[dict[str, object]] = field(default_factory=list)
     dv_truth_mps: dict[int, float] = field(default_factory=dict)
@@ -117,6 +118,7 @@ class Rig:
                     self.trim_cmd = it.open
             elif isinstance(it, PersistIgnition):
                 self.ignitions.append(it.burn_id)
+                self.ignited_plans[it.burn_id] = dict(it.plan)
                 self.current_burn = it.burn_id
                 self.dv_truth_mps.setdefault(it.burn_id, 0.0)
             elif isinstance(it, PersistBurnResult):
