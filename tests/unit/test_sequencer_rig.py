@@ -10,6 +10,7 @@ thrust run until ``t_k + dt``.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flight.config import FlightConfig
@@ -83,6 +84,7 @@ class Rig:
     dv_truth_mps: dict[int, float] = field(default_factory=dict)
     violations: list[str] = field(default_factory=list)
     current_burn: int | None = None
+    persist: Callable[[object], bool] | None = None  # a journal's apply_intent, run before each intent
 
     def __post_init__(self) -> None:
         if self.seq.config is not self.config:
@@ -92,6 +94,8 @@ class Rig:
     def run(self, intents: list[Intent]) -> list[Intent]:
         for it in intents:
             self.log.append(it)
+            if self.persist is not None:
+                self.persist(it)
             if isinstance(it, ArmPrepare):
                 if self.refuse_arm or it.code != self.config.arm_code:
                     self.faults |= ThrusterFaults.ARM_REJECTED
