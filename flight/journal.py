@@ -297,6 +297,11 @@ class Journal:
     def size_bytes(self) -> int:
         return self._size
 
+    @property
+    def record_count(self) -> int:
+        """Records in the file (since the last compaction)."""
+        return self._seq
+
     # ------------------------------------------------------------------------------ writing
 
     @staticmethod

@@ -79,7 +79,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from flight.config import FlightConfig
-from flight.ports import AckReason, ArmState, Event, Severity, ThrusterFaults, ThrusterStatus, Vec3
+from flight.ports import (
+    AckReason,
+    ArmState,
+    Event,
+    Severity,
+    Telemetry,
+    ThrusterFaults,
+    ThrusterStatus,
+    Vec3,
+)
 
 
 class SeqState(enum.Enum):
@@ -459,6 +468,21 @@ class Sequencer:
     def trim_commanded_on(self) -> bool:
         return self.state is SeqState.TRIM and self._burn is not None and self._burn.trim_stop_s is None
 
+    def telemetry(self) -> Telemetry:
+        """The sequencer's state for the ground, at the time of its latest input."""
+        plan = self.plan
+        return Telemetry(self._t_s, "sequencer", {
+            "state": self.state.value,
+            "burn_id": -1 if plan is None else plan.burn_id,
+            "t_ignition_s": math.nan if plan is None else plan.t_ignition_s,
+            "dv_target_mps": math.nan if plan is None else plan.dv_target_mps,
+            "dv_measured_mps": self.dv_measured_mps,
+            "go": self.go_burn_id is not None,
+            "crew_clear": self.crew_clear,
+            "burns_done": len(self.burns),
+            "safe_confirmed": self._safe is not None and self._safe.confirmed,
+        })
+
     # ------------------------------------------------------------------------------- helpers
 
     def _peek(self, t_s: float) -> float:
@@ -831,6 +855,7 @@ class Sequencer:
         out: list[Intent] = []
         t = self._advance(t_s, out)
         self._safe = None
+        out.append(SetImuRate(self.config.imu_rate_coast_hz))
         if self.plan is not None and self.plan.burn_id not in self.burns:
             self._set_state(SeqState.PLANNED, t, "resumed", out)
         else:

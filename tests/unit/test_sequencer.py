@@ -320,3 +320,17 @@ def test_restore_picks_up_the_plan_and_go() -> None:
     seq.crew_clear_received(0.0)
     restored, _ = Sequencer.restore(FAST, seq.plan_record(), {}, 1.0)
     assert restored.state is SeqState.GO_RECEIVED and restored.plan == p and restored.crew_clear
+
+
+def test_telemetry_reports_state_and_progress() -> None:
+    """Telemetry carries the state, the planned burn and the measured delta-v of the burn under way."""
+    rig = Rig()
+    assert rig.seq.telemetry().values["state"] == "IDLE"
+    rig.run(rig.seq.load_plan(0.0, plan(dv=3.0)))
+    rig.run(rig.seq.go(0.0, 1))
+    rig.cycles_until(SeqState.BURN, 0.5)
+    rig.cycle(0.5)
+    tm = rig.seq.telemetry()
+    assert tm.values["state"] == "BURN" and tm.values["burn_id"] == 1 and tm.values["go"] is True
+    assert tm.values["dv_measured_mps"] == pytest.approx(rig.dv_truth_mps[1])
+    assert tm.t_s == rig.t_s
