@@ -129,6 +129,7 @@ class Journal:
         self._auth: AuthState | None = None
         self._plan: dict[str, Any] | None = None
         self._burns: dict[int, BurnResult | None] = {}
+        self._ignitions: dict[int, tuple[float, dict[str, Any]]] = {}
 
     # ---------------------------------------------------------------------- open and close
 
@@ -247,6 +248,7 @@ class Journal:
             if bid in self._burns:
                 raise ValueError(f"burn {bid} ignited twice")
             self._burns[bid] = None
+            self._ignitions[bid] = (float(rec["t_s"]), dict(rec["plan"]))
         elif kind == "burn_result":
             result = BurnResult.from_dict(rec["result"])
             if self._burns.get(result.burn_id) is not None:
@@ -260,6 +262,8 @@ class Journal:
             self._plan = None if rec["plan"] is None else dict(rec["plan"])
             for bid, res in rec["burns"]:
                 self._burns[int(bid)] = None if res is None else BurnResult.from_dict(res)
+            for bid, t_ig, plan in rec["ignitions"]:
+                self._ignitions[int(bid)] = (float(t_ig), dict(plan))
         else:
             raise ValueError(f"unknown record type {kind!r}")
 
@@ -292,6 +296,11 @@ class Journal:
     def burns(self) -> dict[int, BurnResult | None]:
         """Every burn id that has ignited, with its result (None while its result is not recorded)."""
         return dict(self._burns)
+
+    @property
+    def ignitions(self) -> dict[int, tuple[float, dict[str, Any]]]:
+        """Ignition time and plan (plain data) of every ignited burn, for ``Sequencer.restore``."""
+        return {bid: (t, dict(p)) for bid, (t, p) in self._ignitions.items()}
 
     @property
     def size_bytes(self) -> int:
@@ -384,6 +393,7 @@ class Journal:
             "auth": _encode_auth(self._auth),
             "plan": self._plan,
             "burns": [[bid, None if r is None else r.to_dict()] for bid, r in self._burns.items()],
+            "ignitions": [[bid, t_ig, plan] for bid, (t_ig, plan) in self._ignitions.items()],
         }
 
     def _write_file_atomically(self, records: list[Mapping[str, Any]]) -> int:

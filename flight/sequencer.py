@@ -58,6 +58,11 @@ Transition table (``t`` is spacecraft time, ``t_ig`` the planned ignition time):
     SAFE          board silent or not yet safe: re-send, bounded      SAFE          CloseAllValves, Disarm
     SAFE          resume, board confirmed closed and disarmed         PLANNED/IDLE
 
+After a restart (``Sequencer.restore`` from the journal) every valve is commanded closed and the board
+disarmed first; a burn that had ignited without a recorded result is closed as INTERRUPTED and the
+sequencer starts in SAFE; one that was in SAFE starts in SAFE; otherwise it resumes in PLANNED or
+GO_RECEIVED with the persisted plan.
+
 A GO is withdrawn by NO_GO, ABORT and SAFE. A burn id that has ignited is done for good: the plan loader
 rejects it, the ignition step refuses it, and the done set survives restarts through the journal.
 
@@ -393,11 +398,12 @@ class Sequencer:
     # ---------------------------------------------------------------------------- persistence
 
     def plan_record(self) -> dict[str, Any]:
-        """The plan, its GO and the crew-clear flag as plain data for the journal."""
+        """The plan, its GO, the crew-clear flag and whether in SAFE, as plain data for the journal."""
         return {
             "plan": None if self.plan is None else self.plan.to_dict(),
             "go_burn_id": self.go_burn_id,
             "crew_clear": self.crew_clear,
+            "safe": self.state is SeqState.SAFE,
         }
 
     @classmethod
@@ -407,38 +413,53 @@ class Sequencer:
         plan_record: Mapping[str, Any] | None,
         burns: Mapping[int, BurnResult | None],
         t_s: float,
+        ignitions: Mapping[int, tuple[float, Mapping[str, Any]]] | None = None,
     ) -> tuple[Sequencer, list[Intent]]:
         """Rebuild after a restart from journal data; returns the sequencer and the intents to run first.
 
-        A burn that ignited without a recorded result was interrupted by the restart: it is closed as
-        INTERRUPTED and the sequencer starts in SAFE (valves closed, board disarmed), so the ground
-        decides what follows. Otherwise the plan is picked up where it stood (PLANNED or GO_RECEIVED).
+        The first intents always close every valve and disarm the board: whatever the previous life left
+        armed is made safe before anything else. A burn that ignited without a recorded result was
+        interrupted by the restart: it is closed as INTERRUPTED (its achieved delta-v unknown, NaN; name,
+        target and ignition time from ``ignitions`` when given) and the sequencer starts in SAFE, so the
+        ground decides what follows. A sequencer that was in SAFE comes back in SAFE. Otherwise the plan is
+        picked up where it stood (PLANNED or GO_RECEIVED; arming starts again when its time comes).
         """
         seq = cls(config)
         seq._t_s = t_s
         seq.burns = dict(burns)
-        out: list[Intent] = []
+        out: list[Intent] = [CloseAllValves(), Disarm()]
+        was_safe = False
         if plan_record is not None:
             seq.crew_clear = bool(plan_record.get("crew_clear", False))
+            was_safe = bool(plan_record.get("safe", False))
             raw_plan = plan_record.get("plan")
             plan = None if raw_plan is None else BurnPlan.from_dict(raw_plan)
             if plan is not None and plan.burn_id not in seq.burns:
                 seq.plan = plan
                 go = plan_record.get("go_burn_id")
                 seq.go_burn_id = plan.burn_id if go == plan.burn_id else None
-        interrupted = [bid for bid, res in seq.burns.items() if res is None]
+        interrupted = sorted(bid for bid, res in seq.burns.items() if res is None)
+        for bid in interrupted:
+            t_ig, raw = (ignitions or {}).get(bid, (math.nan, {}))
+            result = BurnResult(
+                burn_id=bid,
+                name=str(raw.get("name", f"burn-{bid}")),
+                final=bool(raw.get("final", False)),
+                t_ignition_s=float(t_ig),
+                duration_s=math.nan,
+                dv_target_mps=float(raw.get("dv_target_mps", math.nan)),
+                dv_achieved_mps=math.nan,
+                outcome=BurnOutcome.INTERRUPTED,
+            )
+            seq.burns[bid] = result
+            out.append(PersistBurnResult(result))
         if interrupted:
-            for bid in interrupted:
-                result = BurnResult(bid, f"burn-{bid}", False, math.nan, math.nan, math.nan, math.nan,
-                                    BurnOutcome.INTERRUPTED)
-                seq.burns[bid] = result
-                out.append(PersistBurnResult(result))
             seq.plan = None
             seq.go_burn_id = None
             out += seq._enter_safe(t_s, f"restart during burn {interrupted}", Severity.CRITICAL)
-            out.append(PersistPlan(seq.plan_record()))
-            return seq, out
-        if seq.plan is not None:
+        elif was_safe:
+            out += seq._enter_safe(t_s, "restart in SAFE", Severity.WARNING)
+        elif seq.plan is not None:
             seq._set_state(SeqState.GO_RECEIVED if seq.go_burn_id is not None else SeqState.PLANNED, t_s,
                            "restored", out)
         else:

@@ -100,7 +100,7 @@ def test_restart_never_repeats_a_burn_nor_a_command(script: list[tuple[Any, ...]
 
         with Journal.open(path) as j2:
             t0 = life1.rig.t_s + 1.0
-            seq, first = Sequencer.restore(FAST, j2.plan_record, j2.burns, t0)
+            seq, first = Sequencer.restore(FAST, j2.plan_record, j2.burns, t0, j2.ignitions)
             rig2 = Rig(seq=seq, t_s=t0, persist=j2.apply_intent)
             life2 = Flight(rig2, j2, j2.handled_command_ids)
             life2.execute(first)

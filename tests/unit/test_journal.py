@@ -216,7 +216,7 @@ def test_restart_mid_burn_never_repeats_the_burn_nor_a_command(tmp_path: Path) -
 
     with Journal.open(p) as j2:
         assert j2.burns == {1: None} and j2.auth_state == {"seq": 41}
-        seq, intents = Sequencer.restore(FAST, j2.plan_record, j2.burns, rig.t_s + 1.0)
+        seq, intents = Sequencer.restore(FAST, j2.plan_record, j2.burns, rig.t_s + 1.0, j2.ignitions)
         for it in intents:
             j2.apply_intent(it)
         assert seq.state is SeqState.SAFE
@@ -228,6 +228,7 @@ def test_restart_mid_burn_never_repeats_the_burn_nor_a_command(tmp_path: Path) -
     with Journal.open(p) as j3:
         r = j3.burns[1]
         assert r is not None and r.outcome is BurnOutcome.INTERRUPTED and math.isnan(r.dv_achieved_mps)
+        assert (r.name, r.dv_target_mps, r.t_ignition_s) == ("burn-1", 3.0, 10.0)
 
 
 def test_restart_before_arming_picks_up_the_plan(tmp_path: Path) -> None:
@@ -250,3 +251,17 @@ def test_persist_command_intent_goes_through_apply_intent(tmp_path: Path) -> Non
         assert j.apply_intent(PersistCommand(5, "noop", "accepted", 0.0, b"s"))
         assert not j.apply_intent(object())
         assert j.has_command(5) and j.auth_state == b"s"
+
+
+def test_restart_in_safe_comes_back_in_safe(tmp_path: Path) -> None:
+    """A flight software that was in SAFE (after a ground SAFE) restarts in SAFE, valves closed and board
+    disarmed first; only a RESUME leaves it."""
+    p = tmp_path / "j"
+    rig, cmd, journal = _flight_with_journal(p)
+    _execute(rig, rig.seq.load_plan(0.0, plan(t_ig=100.0)))
+    _execute(rig, cmd.handle(0.0, Telecommand(1, TelecommandKind.SAFE)).intents)
+    journal.close()
+    with Journal.open(p) as j2:
+        seq, intents = Sequencer.restore(FAST, j2.plan_record, j2.burns, 1.0, j2.ignitions)
+    assert seq.state is SeqState.SAFE
+    assert [type(i).__name__ for i in intents[:2]] == ["CloseAllValves", "Disarm"]
