@@ -63,6 +63,12 @@ disarmed first; a burn that had ignited without a recorded result is closed as I
 sequencer starts in SAFE; one that was in SAFE starts in SAFE; otherwise it resumes in PLANNED or
 GO_RECEIVED with the persisted plan.
 
+Every state that waits is bounded in spacecraft time: PLANNED and GO_RECEIVED by the ignition window,
+ARMING by ``arm_timeout_s``, SLEW by ``slew_timeout_s`` and the window, SETTLE by the window, IGNITION by
+``ignition_timeout_s``, BURN by the maximum duration, CUTOFF and a stopping TRIM by ``cutoff_timeout_s``,
+TRIM by ``trim_timeout_s``, SAFE's re-sending by ``safe_max_retries``. IDLE (no plan) and a confirmed SAFE
+wait for the ground by design.
+
 A GO is withdrawn by NO_GO, ABORT and SAFE. A burn id that has ignited is done for good: the plan loader
 rejects it, the ignition step refuses it, and the done set survives restarts through the journal.
 
