@@ -29,6 +29,7 @@ import numpy.typing as npt
 
 from firmware_bindings import attitude, frames, rigid
 from firmware_bindings.environment import AtmosphereModel, GravityModel
+from hil.plant.debris import DebrisFootprint, footprint_from_breakup
 from hil.scenario import Scenario
 
 F64Array = npt.NDArray[np.float64]
@@ -188,7 +189,7 @@ class Plant:
                                         thrusters.mdot_kg_s)
         self.interface: EntryEvent | None = None
         self.breakup: EntryEvent | None = None
-        self._footprint: Any = None
+        self._footprint: DebrisFootprint | None = None
         self.impulse_body_ns = np.zeros(3)  # thrust impulse delivered, body axes (N s), for reports
         self.valve_open_s = np.zeros(THRUSTER_COUNT)  # cumulative valve-open time per thruster
         alt = self._altitude_m()
@@ -358,13 +359,12 @@ class Plant:
 
     # ---- debris ----
 
-    def breakup_and_impacts(self) -> Any:
-        """The debris footprint of the truth (see :mod:`hil.plant.debris`); only after breakup."""
+    def breakup_and_impacts(self) -> DebrisFootprint:
+        """The debris footprint of the truth (see :mod:`hil.plant.debris`), computed once, after breakup
+        (RuntimeError before)."""
         if self.breakup is None:
             raise RuntimeError("breakup_and_impacts: the truth has not reached the breakup altitude yet "
                                f"({self.scenario.reentry.breakup_alt_km:g} km)")
         if self._footprint is None:
-            from hil.plant.debris import footprint_from_breakup
-
             self._footprint = footprint_from_breakup(self, self.breakup)
         return self._footprint
