@@ -1,6 +1,6 @@
-"""Speed of the truth simulation: simulated seconds per wall second in coast (0.1 Hz outputs) and in a
-burn (10 Hz control with pulsing attitude thrusters), CPU per simulated hour of coast, and the cost of one
-lockstep cycle of the simulation clock."""
+"""Speed of the truth simulation: simulated seconds per wall second in coast (0.1 Hz outputs), in a burn
+(10 Hz control with pulsing attitude thrusters) and when stepped at an IMU sampling rate of 100 Hz; CPU per
+simulated hour of coast; the cost of one lockstep cycle of the simulation clock."""
 
 from __future__ import annotations
 
@@ -38,6 +38,13 @@ def _burn(p: Plant, span_s: float, on_s: np.ndarray) -> None:
     p.advance_to(t0 + span_s)
 
 
+def _imu_rate(p: Plant, span_s: float) -> None:
+    t0 = p.t_s
+    for k in range(1, int(span_s / 0.01) + 1):
+        p.advance_to(t0 + 0.01 * k)
+        p.imu_accumulators()
+
+
 def _lockstep(n: int) -> None:
     clock = SimClock("lockstep", t0_s=0.0, stall_timeout_s=1.0)
 
@@ -65,5 +72,8 @@ def run(quick: bool) -> Iterable[dict[str, object]]:
     on[on < 0.02] = 0.0
     wall = best_time_s(lambda: _burn(Plant.from_scenario(s, 1), burn_s, on), repeat=repeat)
     yield figure("plant.burn_10hz_sim_s_per_wall_s", burn_s / wall, "x")
+    step_s = 20.0 if quick else 200.0
+    wall = best_time_s(lambda: _imu_rate(Plant.from_scenario(s, 1), step_s), repeat=repeat)
+    yield figure("plant.coast_100hz_steps_sim_s_per_wall_s", step_s / wall, "x")
     n = 2000 if quick else 20000
     yield figure("clock.lockstep_cycle_us", best_time_s(lambda: _lockstep(n), repeat=repeat) / n * 1e6, "us")

@@ -177,16 +177,15 @@ class Plant:
                  t0_s: float, y0: F64Array) -> None:
         self.scenario = scenario
         self.seed = int(seed)
-        self.model = model
         self.thrusters = thrusters
         self.dry_mass_kg = float(scenario.vehicle.dry_mass_kg)
+        bank = rigid.ThrusterBank(thrusters.force_body_n, thrusters.torque_body_nm, thrusters.mdot_kg_s)
+        self._prop = rigid.ValvePropagator(model, bank, self.dry_mass_kg, y0)
+        self._y = self._prop.y  # the state, updated in place by the propagator
+        self._open_until = self._prop.open_until_s
         self.interface_alt_m = float(scenario.reentry.interface_alt_km) * 1e3
         self.breakup_alt_m = float(scenario.reentry.breakup_alt_km) * 1e3
         self._t_s = float(t0_s)
-        self._y = np.array(y0, dtype=np.float64)
-        self._open_until = np.full(THRUSTER_COUNT, -math.inf)
-        self._bank = rigid.ThrusterBank(thrusters.force_body_n, thrusters.torque_body_nm,
-                                        thrusters.mdot_kg_s)
         self.interface: EntryEvent | None = None
         self.breakup: EntryEvent | None = None
         self._footprint: DebrisFootprint | None = None
@@ -233,6 +232,15 @@ class Plant:
         return cls(scenario, seed, model, thrusters, float(t0), y0)
 
     # ---- state ----
+
+    @property
+    def model(self) -> rigid.RigidBodyModel:
+        """The force and torque model (replace it to switch a term off in a test or a what-if run)."""
+        return self._prop.model
+
+    @model.setter
+    def model(self, model: rigid.RigidBodyModel) -> None:
+        self._prop.model = model
 
     @property
     def t_s(self) -> float:
@@ -322,7 +330,7 @@ class Plant:
         if t > self._t_s:
             self.advance_to(t)
         until[until <= t] = -math.inf
-        self._open_until = until
+        self._open_until[:] = until
 
     # ---- integration ----
 
@@ -341,16 +349,15 @@ class Plant:
                 self._t_s = t1
                 return
             below_interface = self.interface is not None
-            res = rigid.propagate_valves(
-                self.model, self._bank, self._open_until, self.dry_mass_kg, self._t_s, self._y, t1,
-                self.H_MAX_ENTRY_S if below_interface else self.H_MAX_S,
+            t_reached, stopped = self._prop.step(
+                self._t_s, t1, self.H_MAX_ENTRY_S if below_interface else self.H_MAX_S,
                 self.breakup_alt_m if below_interface else self.interface_alt_m)
-            self._y = res.y
-            self._t_s = res.t_s if res.stopped else t1
-            if res.open_s.any():
-                self.valve_open_s += res.open_s
-                self.impulse_body_ns += res.open_s @ self.thrusters.force_body_n
-            if res.stopped:
+            self._t_s = t_reached if stopped else t1
+            open_s = self._prop.open_s
+            if open_s.any():
+                self.valve_open_s += open_s
+                self.impulse_body_ns += open_s @ self.thrusters.force_body_n
+            if stopped:
                 if not below_interface:
                     self.interface = self._event(self.interface_alt_m)
                 else:
