@@ -151,3 +151,31 @@ def test_constructor_rejects_bad_arguments() -> None:
         SimClock("lockstep", 0.0, stall_timeout_s=0.0)
     with pytest.raises(ValueError, match="t0_s"):
         SimClock("lockstep", float("nan"))
+
+
+def test_start_resets_the_wall_reference() -> None:
+    """After a slow setup, start() makes simulated time t0 now: the first wait of 0.1 s takes 0.1 s
+    (within 50 ms), not zero."""
+    clock = SimClock("realtime", t0_s=50.0)
+    time.sleep(0.15)
+    clock.start(50.0)
+
+    async def go() -> None:
+        await clock.wait_until(50.1)
+
+    t0 = time.monotonic()
+    run(go(), timeout_s=5.0)
+    assert time.monotonic() - t0 == pytest.approx(0.1, abs=0.05)
+
+
+def test_one_clock_serves_successive_event_loops() -> None:
+    """A clock made outside any loop works in one asyncio.run after another (the runner restarts)."""
+    clock = SimClock("lockstep", t0_s=0.0, stall_timeout_s=0.05)
+    for k in range(2):
+        clock.open_cycle(float(k))
+
+        async def go(t: float = float(k) + 1.0) -> None:
+            await clock.wait_until(t)
+
+        run(go(), timeout_s=5.0)
+    assert clock.stall_count == 2 and clock.now_s == 2.0
