@@ -183,6 +183,7 @@ class Plant:
         self._prop = rigid.ValvePropagator(model, bank, self.dry_mass_kg, y0)
         self._y = self._prop.y  # the state, updated in place by the propagator
         self._open_until = self._prop.open_until_s
+        self._thrust_factor = np.ones(THRUSTER_COUNT)
         self.interface_alt_m = float(scenario.reentry.interface_alt_km) * 1e3
         self.breakup_alt_m = float(scenario.reentry.breakup_alt_km) * 1e3
         self._t_s = float(t0_s)
@@ -313,9 +314,13 @@ class Plant:
 
     # ---- valves ----
 
-    def set_valves(self, t_s: float, open_until_s: Any) -> None:
+    def set_valves(self, t_s: float, open_until_s: Any, thrust_factor: Any = None) -> None:
         """From ``t_s`` thruster i produces thrust until ``open_until_s[i]`` (<= t_s: closed; +inf: open until
-        changed). ``t_s`` must not be before the plant's time; the plant advances to it first."""
+        changed). ``t_s`` must not be before the plant's time; the plant advances to it first.
+
+        ``thrust_factor`` (optional, 46 values in [0, 2]) scales each thruster's thrust, torque and flow from
+        ``t_s`` on (a degraded thruster, also in main-burn mode where the on-time cannot carry it); it stays
+        until given again. None leaves the factors as they are (1 at the start)."""
         t = float(t_s)
         if not math.isfinite(t):
             raise ValueError(f"set_valves: t_s must be finite, got {t_s!r}")
@@ -327,10 +332,24 @@ class Plant:
                              f"got {until.shape}")
         if np.isnan(until).any():
             raise ValueError("set_valves: open_until_s holds NaN")
+        factor = None
+        if thrust_factor is not None:
+            factor = np.array(thrust_factor, dtype=np.float64)
+            if factor.shape != (THRUSTER_COUNT,) or not np.all((factor >= 0.0) & (factor <= 2.0)):
+                raise ValueError(f"set_valves: thrust_factor must be {THRUSTER_COUNT} values in [0, 2]")
         if t > self._t_s:
             self.advance_to(t)
+        if factor is not None and not np.array_equal(factor, self._thrust_factor):
+            th = self.thrusters
+            self._prop.bank = rigid.ThrusterBank(th.force_body_n * factor[:, None],
+                                                 th.torque_body_nm * factor[:, None], th.mdot_kg_s * factor)
+            self._thrust_factor = factor
         until[until <= t] = -math.inf
         self._open_until[:] = until
+
+    @property
+    def thrust_factor(self) -> F64Array:
+        return self._thrust_factor.copy()
 
     # ---- integration ----
 
@@ -356,7 +375,7 @@ class Plant:
             open_s = self._prop.open_s
             if open_s.any():
                 self.valve_open_s += open_s
-                self.impulse_body_ns += open_s @ self.thrusters.force_body_n
+                self.impulse_body_ns += open_s @ self._prop.bank.force_body_n
             if stopped:
                 if not below_interface:
                     self.interface = self._event(self.interface_alt_m)

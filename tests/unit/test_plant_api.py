@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -119,3 +120,28 @@ def test_breakup_footprint_needs_breakup(iss: scenario.Scenario) -> None:
     p = Plant.from_scenario(iss, seed=0)
     with pytest.raises(RuntimeError, match="breakup altitude"):
         p.breakup_and_impacts()
+
+
+def test_thrust_factor_scales_a_thruster_in_main_burn(iss: scenario.Scenario) -> None:
+    """A deorbit burn with thruster 16 at half thrust uses (29.5 / 30) of the propellant of a full one
+    (to 1e-9 relative with dispersions off) and the factor persists until given again."""
+    s = dataclasses.replace(iss, thrusters=dataclasses.replace(iss.thrusters, thrust_sigma_fraction=0.0,
+                                                               misalignment_sigma_deg=0.0))
+    used = []
+    for half in (False, True):
+        p = Plant.from_scenario(s, seed=0)
+        until = np.full(THRUSTER_COUNT, -math.inf)
+        until[list(DEORBIT_THRUSTERS)] = math.inf
+        factor = np.ones(THRUSTER_COUNT)
+        if half:
+            factor[16] = 0.5
+        p.set_valves(p.t_s, until, factor)
+        m0 = p.mass_kg
+        p.set_valves(p.t_s + 5.0, until)  # no factor given: it stays
+        p.advance_to(p.t_s + 5.0)
+        used.append(m0 - p.mass_kg)
+        assert p.thrust_factor[16] == (0.5 if half else 1.0)
+    assert used[1] / used[0] == pytest.approx(29.5 / 30.0, rel=1e-9)
+    p = Plant.from_scenario(s, seed=0)
+    with pytest.raises(ValueError, match="thrust_factor"):
+        p.set_valves(p.t_s, np.zeros(THRUSTER_COUNT), np.full(THRUSTER_COUNT, 3.0))
