@@ -145,3 +145,21 @@ def test_thrust_factor_scales_a_thruster_in_main_burn(iss: scenario.Scenario) ->
     p = Plant.from_scenario(s, seed=0)
     with pytest.raises(ValueError, match="thrust_factor"):
         p.set_valves(p.t_s, np.zeros(THRUSTER_COUNT), np.full(THRUSTER_COUNT, 3.0))
+
+
+def test_propellant_runs_out_exactly(iss: scenario.Scenario) -> None:
+    """With 50 kg of propellant and all 30 deorbit thrusters open (4.08 kg/s) the thrust stops when the
+    propellant is gone: the mass ends at the dry mass (to 1e-6 kg), each valve produced thrust for
+    50 kg / mdot (to 1e-6 s), and the coast after it leaves the mass alone."""
+    s = dataclasses.replace(iss, vehicle=dataclasses.replace(iss.vehicle, propellant_kg=50.0))
+    p = Plant.from_scenario(s, seed=2)
+    until = np.full(THRUSTER_COUNT, -math.inf)
+    until[list(DEORBIT_THRUSTERS)] = math.inf
+    p.set_valves(p.t_s, until)
+    for _ in range(300):
+        p.advance_to(p.t_s + 0.1)
+    mdot = float(p.thrusters.mdot_kg_s[16:].sum())
+    assert p.mass_kg == pytest.approx(s.vehicle.dry_mass_kg, abs=1e-6)
+    assert p.propellant_kg < 1e-6
+    assert np.allclose(p.valve_open_s[16:], 50.0 / mdot, atol=1e-6)
+    assert not p.valve_open_s[:16].any()
