@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -35,6 +36,7 @@ from hil.scenario import Scenario
 F64Array = npt.NDArray[np.float64]
 
 THRUSTER_COUNT = 46
+J2000_UTC = datetime(2000, 1, 1, 12, 0, 0, tzinfo=UTC)
 G0_MPS2 = 9.80665
 OMEGA_EARTH_RAD_S = 7.292115e-5
 
@@ -111,6 +113,11 @@ class ThrusterSet:
             a.setflags(write=False)
         return cls(names=layout.names, r_body_m=r, dir_body=dirs, thrust_n=f_mag, force_body_n=force,
                    torque_body_nm=torque, mdot_kg_s=mdot)
+
+
+def utc_from_t_s(t_s: float) -> datetime:
+    """The UTC date and time of t_s (seconds since J2000, leap seconds not counted: the project's scale)."""
+    return J2000_UTC + timedelta(seconds=float(t_s))
 
 
 def state_from_elements(gm_m3_s2: float, a_m: float, e: float, i_rad: float, raan_rad: float,
@@ -382,6 +389,18 @@ class Plant:
                 else:
                     self.breakup = self._event(self.breakup_alt_m)
                     self._open_until[:] = -math.inf
+
+    def reentry_summary(self) -> dict[str, Any]:
+        """The ``reentry`` block of the run summary (DESIGN.md section 9), JSON-ready; None for what has
+        not happened yet."""
+        i, b = self.interface, self.breakup
+        return {
+            "interface_utc": utc_from_t_s(i.t_s).isoformat().replace("+00:00", "Z") if i else None,
+            "interface_t_s": i.t_s if i else None,
+            "fpa_at_interface_deg": math.degrees(i.fpa_rad) if i else None,
+            "breakup_utc": utc_from_t_s(b.t_s).isoformat().replace("+00:00", "Z") if b else None,
+            "breakup_alt_km": b.altitude_m / 1e3 if b else None,
+        }
 
     # ---- debris ----
 

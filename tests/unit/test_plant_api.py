@@ -163,3 +163,13 @@ def test_propellant_runs_out_exactly(iss: scenario.Scenario) -> None:
     assert p.propellant_kg < 1e-6
     assert np.allclose(p.valve_open_s[16:], 50.0 / mdot, atol=1e-6)
     assert not p.valve_open_s[:16].any()
+
+
+def test_reentry_summary_before_and_after() -> None:
+    """Before re-entry every field is None; the UTC of t_s = 0 is J2000 (2000-01-01T12:00:00Z)."""
+    from hil.plant.truth import utc_from_t_s
+
+    p = Plant.from_scenario(scenario.load("iss-deorbit"), seed=0)
+    assert all(v is None for v in p.reentry_summary().values())
+    assert utc_from_t_s(0.0).isoformat() == "2000-01-01T12:00:00+00:00"
+    assert utc_from_t_s(p.t_s).isoformat() == "2030-06-01T00:00:00+00:00"
