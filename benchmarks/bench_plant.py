@@ -18,11 +18,17 @@ from hil.plant import Plant
 from hil.protocol.catalogue import THRUSTER_COUNT
 
 
-def _coast(p: Plant, span_s: float) -> None:
+def _coast(p: Plant, span_s: float, pulse_every: int = 0) -> None:
+    """Coast at the 0.1 Hz output rate; with pulse_every > 0, a 0.1 s attitude pulse every that many
+    outputs (occasional valve activity)."""
     t0 = p.t_s
+    until = np.full(THRUSTER_COUNT, -math.inf)
     for k in range(1, int(span_s / 10.0) + 1):
         p.advance_to(t0 + 10.0 * k)
         p.imu_accumulators()
+        if pulse_every and k % pulse_every == 0:
+            until[k % 16] = p.t_s + 0.1
+            p.set_valves(p.t_s, until)
 
 
 def _burn(p: Plant, span_s: float, on_s: np.ndarray) -> None:
@@ -67,6 +73,11 @@ def run(quick: bool) -> Iterable[dict[str, object]]:
     c0 = time.process_time()
     _coast(p, coast_s)
     yield figure("plant.coast_cpu_s_per_sim_hour", (time.process_time() - c0) / (coast_s / 3600.0), "s")
+    p = Plant.from_scenario(s, 1)
+    c0 = time.process_time()
+    _coast(p, coast_s, pulse_every=6)
+    yield figure("plant.coast_pulse_per_minute_cpu_s_per_sim_hour",
+                 (time.process_time() - c0) / (coast_s / 3600.0), "s")
     burn_s = 60.0 if quick else 600.0
     on = np.random.default_rng(2).uniform(0.0, 0.1, size=(50, 16))
     on[on < 0.02] = 0.0
