@@ -287,13 +287,16 @@ class Plant:
         return self._y[14:17].copy(), self._y[17:20].copy()
 
     def truth(self) -> TruthState:
+        """The true state now (arrays are read-only copies)."""
         y = self._y
-        r, v = y[0:3].copy(), y[3:6].copy()
+        r, v, q, w = y[0:3].copy(), y[3:6].copy(), y[6:10].copy(), y[10:13].copy()
+        for a in (r, v, q, w):
+            a.setflags(write=False)
         lla = frames.geodetic_from_ecef(frames.ecef_from_eci(self._t_s, r))
         g = self.model.gravity
         hp, ha = apsis_altitudes_m(g.gm_m3_s2, g.re_m, r, v)
-        return TruthState(t_s=self._t_s, r_eci_m=r, v_eci_mps=v, q_body_from_eci=y[6:10].copy(),
-                          omega_body_rps=y[10:13].copy(), mass_kg=self.mass_kg,
+        return TruthState(t_s=self._t_s, r_eci_m=r, v_eci_mps=v, q_body_from_eci=q,
+                          omega_body_rps=w, mass_kg=self.mass_kg,
                           propellant_kg=self.propellant_kg, altitude_m=float(lla[2]),
                           lat_deg=math.degrees(float(lla[0])), lon_deg=math.degrees(float(lla[1])),
                           perigee_alt_m=hp, apogee_alt_m=ha)
