@@ -800,6 +800,14 @@ class Sequencer:
             raise Rejected(AckReason.WRONG_STATE, f"cannot load a plan in {self.state.value}")
         if plan.t_ignition_s + self.config.ignition_late_max_s < self._peek(t_s):
             raise Rejected(AckReason.OUT_OF_RANGE, "ignition time already past")
+        if plan.accel_nominal_mps2 > self.config.accel_max_mps2:
+            raise Rejected(AckReason.OUT_OF_RANGE,
+                           f"planned acceleration {plan.accel_nominal_mps2} m/s^2 above the bound "
+                           f"{self.config.accel_max_mps2} m/s^2 the cutoff relies on")
+        if plan.planned_duration_s > self.config.max_burn_duration_s:
+            raise Rejected(AckReason.OUT_OF_RANGE,
+                           f"planned duration {plan.planned_duration_s:.0f} s above the bound "
+                           f"{self.config.max_burn_duration_s:.0f} s")
         out: list[Intent] = []
         t = self._advance(t_s, out)
         keep_go = self.go_burn_id == plan.burn_id

@@ -232,12 +232,15 @@ def test_board_disarming_itself_during_burn_is_a_fault() -> None:
 
 
 def test_rejections_name_their_reason() -> None:
-    """GO without a plan, GO for another burn id, GO in SAFE, RESUME outside SAFE, a plan in the past."""
+    """GO without a plan, GO for another burn id, GO in SAFE, RESUME outside SAFE; a plan in the past,
+    above the acceleration bound or longer than the burn duration bound."""
     seq = Sequencer(FAST)
     cases = [
         (lambda: seq.go(0.0, 1), AckReason.UNKNOWN_BURN),
         (lambda: seq.resume(0.0), AckReason.WRONG_STATE),
         (lambda: seq.load_plan(100.0, plan(t_ig=10.0)), AckReason.OUT_OF_RANGE),
+        (lambda: seq.load_plan(0.0, plan(accel=FAST.accel_max_mps2 * 1.5)), AckReason.OUT_OF_RANGE),
+        (lambda: seq.load_plan(0.0, plan(dv=FAST.max_burn_duration_s, accel=0.5)), AckReason.OUT_OF_RANGE),
     ]
     for call, reason in cases:
         with pytest.raises(Rejected) as exc:
