@@ -65,6 +65,7 @@ __all__ = [
     "quat_from_axis_angle",
     "quat_from_dcm",
     "quat_from_rotvec",
+    "quat_from_two_axes",
     "quat_multiply",
     "quat_normalize",
     "quat_propagate",
@@ -204,6 +205,25 @@ def quat_propagate(q_body_from_eci: Any, dtheta_body_rad: Any) -> F64Array:
 def quat_slerp(q0: Any, q1: Any, t: Any) -> F64Array:
     """Interpolation from ``q0`` (t = 0) to ``q1`` (t = 1) on the shorter arc at a constant angular rate."""
     return _elementwise("fb_quat_slerp", [(q0, (4,), "q0"), (q1, (4,), "q1"), (t, (), "t")], (4,))
+
+
+def quat_from_two_axes(primary_b: Any, secondary_b: Any, primary_a: Any, secondary_a: Any) -> F64Array:
+    """``q_a_from_b`` (``w >= 0``) that carries ``primary_b`` exactly onto the direction ``primary_a`` and
+    ``secondary_b`` as close as it can to ``secondary_a`` (TRIAD).
+
+    Burn attitude with +x body retrograde and +z body towards nadir::
+
+        q_eci_from_body = quat_from_two_axes([1, 0, 0], [0, 0, 1], -v_eci_mps, -r_eci_m)
+        q_target_from_eci = quat_conjugate(q_eci_from_body)
+
+    Parallel or zero pairs raise ``InvalidInputError`` (FB_E_DEGENERATE).
+    """
+    return _elementwise(
+        "fb_quat_from_two_axes",
+        [(primary_b, (3,), "primary_b"), (secondary_b, (3,), "secondary_b"), (primary_a, (3,), "primary_a"),
+         (secondary_a, (3,), "secondary_a")],
+        (4,),
+    )
 
 
 # ---- attitude control law ----
