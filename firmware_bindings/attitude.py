@@ -56,6 +56,7 @@ __all__ = [
     "PdGains",
     "ThrusterLayout",
     "allocate_thrusters",
+    "attitude_error_rad",
     "dcm_from_quat",
     "default_stack_inertia_kg_m2",
     "default_stack_layout",
@@ -187,6 +188,13 @@ def quat_error(q_body_from_eci: Any, q_target_from_eci: Any) -> F64Array:
         [(q_body_from_eci, (4,), "q_body_from_eci"), (q_target_from_eci, (4,), "q_target_from_eci")],
         (4,),
     )
+
+
+def attitude_error_rad(q_body_from_eci: Any, q_target_from_eci: Any) -> F64Array:
+    """Angle (rad, in ``[0, pi]``) by which the body must turn to reach the target attitude: the norm of the
+    rotation vector of :func:`quat_error`. Leading shapes broadcast; the result has the leading shape."""
+    e = rotvec_from_quat(quat_error(q_body_from_eci, q_target_from_eci))
+    return np.asarray(np.sqrt(np.einsum("...i,...i->...", e, e)), dtype=np.float64)
 
 
 def quat_propagate(q_body_from_eci: Any, dtheta_body_rad: Any) -> F64Array:

@@ -248,3 +248,14 @@ def test_two_axes_carries_the_primary_exactly(q: np.ndarray, u_b: np.ndarray, v_
     assert same_rotation(got, oracle.quat_from_two_axes(u_b, v_b, u_a, v_a), 1e-10)
     exact = at.quat_from_two_axes(u_b, v_b, u_a, at.quat_rotate(q, v_b))
     assert same_rotation(exact, q, 1e-12)
+
+
+@given(unit_quats, directions, st.floats(0.0, 3.14))
+def test_attitude_error_angle_is_the_angle_turned(
+        q_target: np.ndarray, axis: np.ndarray, angle: float) -> None:
+    """A body turned by angle about any axis away from the target has attitude_error_rad equal to that
+    angle within 1e-14 rad, and within 1e-7 rad of the oracle's arccos form (which loses digits near 0)."""
+    q_body = at.quat_multiply(at.quat_from_axis_angle(axis, angle), q_target)
+    err = float(at.attitude_error_rad(q_body, q_target))
+    assert abs(err - angle) <= 1e-14
+    assert abs(err - float(oracle.angle_between(q_body, q_target))) <= 1e-7
