@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from firmware_bindings._arrays import as_f64
+from firmware_bindings._arrays import as_f64, dptr, dptr_out
 from firmware_bindings._core import ffi, lib
 from firmware_bindings._status import ensure
 
@@ -79,10 +79,7 @@ __all__ = [
 # ---- thin binding: broadcast, check shapes, call the core once over all elements ----
 
 def _buf(a: F64Array, writable: bool = False) -> Any:
-    """A ``double[]`` over a C-contiguous float64 array (the checks of ``_arrays.dptr``, in one cffi call)."""
-    if a.dtype != np.float64 or not a.flags.c_contiguous:
-        raise TypeError("internal: the core needs C-contiguous float64 arrays")
-    return ffi.from_buffer("double[]", a, require_writable=writable)
+    return dptr_out(a) if writable else dptr(a)
 
 
 def _broadcast(args: list[tuple[Any, tuple[int, ...], str]]) -> tuple[tuple[int, ...], list[F64Array]]:
