@@ -403,6 +403,9 @@ fb_status fb_orbit_elements_from_state(double gm_m3_s2, const double r_eci_m[3],
         evec[i] = ((vn * vn - gm_m3_s2 / rn) * r_eci_m[i] - rv * v_eci_mps[i]) / gm_m3_s2;
     }
     en = fb_norm3(evec);
+    if (!(en < 1.0)) {
+        return FB_E_RANGE; /* rounding can leave a nearly rectilinear ellipse at e = 1 */
+    }
     inc = acos(fb_clamp(h[2] / hn, -1.0, 1.0));
     nvec[0] = -h[1];
     nvec[1] = h[0];
