@@ -55,6 +55,9 @@ Transition table (``t`` is spacecraft time, ``t_ig`` the planned ignition time):
     PLANNED..SETTLE no_go(plan's burn id)                             PLANNED       Disarm if armed
     IGN.,BURN     no_go(plan's burn id)                               CUTOFF        MainValves(closed)
     any           abort, safe, fault                                  SAFE          CloseAllValves, Disarm
+    not armed     board reports a valve open (after cutoff_timeout_s)  SAFE
+    ARMING,SLEW,  board reports a main valve open (after                SAFE
+    SETTLE,TRIM   cutoff_timeout_s in the state)
     SAFE          board silent or not yet safe: re-send, bounded      SAFE          CloseAllValves, Disarm
     SAFE          resume, board confirmed closed and disarmed         PLANNED/IDLE
 
@@ -645,6 +648,14 @@ class Sequencer:
             s = self._status_fresh(self._t_entry_s)
             if st is not SeqState.ARMING and s is not None and s.arm_state is not ArmState.ARMED:
                 return self._enter_safe(t, f"thruster board reports {s.arm_state.value}", Severity.ERROR)
+        # valves open that nothing commanded (a stuck valve), once the board has had time to close them
+        s = self._status_fresh(self._t_entry_s + cfg.cutoff_timeout_s)
+        if s is not None and st is not SeqState.SAFE:
+            if st not in ARMED_STATES and not s.all_valves_closed:
+                return self._enter_safe(t, f"valves open while disarmed (0x{s.valves_open:x})",
+                                        Severity.CRITICAL)
+            if st in (SeqState.ARMING, SeqState.SLEW, SeqState.SETTLE, SeqState.TRIM) and s.main_valves_open:
+                return self._enter_safe(t, "main valves open without a main-burn command", Severity.CRITICAL)
 
         if (st in (SeqState.PLANNED, SeqState.GO_RECEIVED) and plan is not None
                 and t > plan.t_ignition_s + cfg.ignition_late_max_s):
@@ -738,6 +749,10 @@ class Sequencer:
                     out.append(self._event(Severity.INFO, "sequencer.safe_confirmed",
                                            "board reports all valves closed and disarmed"))
                 return out
+            if sf.confirmed and s is not None:  # safe was confirmed, and now the board says otherwise
+                sf.confirmed = False
+                out.append(self._event(Severity.CRITICAL, "sequencer.safe_lost",
+                                       f"board reports {s.arm_state.value}, valves 0x{s.valves_open:x}"))
             if sf.confirmed:
                 return out
             if t - sf.t_last_send_s >= cfg.safe_confirm_timeout_s:
@@ -785,6 +800,14 @@ class Sequencer:
             raise Rejected(AckReason.WRONG_STATE, f"cannot load a plan in {self.state.value}")
         if plan.t_ignition_s + self.config.ignition_late_max_s < self._peek(t_s):
             raise Rejected(AckReason.OUT_OF_RANGE, "ignition time already past")
+        if plan.accel_nominal_mps2 > self.config.accel_max_mps2:
+            raise Rejected(AckReason.OUT_OF_RANGE,
+                           f"planned acceleration {plan.accel_nominal_mps2} m/s^2 above the bound "
+                           f"{self.config.accel_max_mps2} m/s^2 the cutoff relies on")
+        if plan.planned_duration_s > self.config.max_burn_duration_s:
+            raise Rejected(AckReason.OUT_OF_RANGE,
+                           f"planned duration {plan.planned_duration_s:.0f} s above the bound "
+                           f"{self.config.max_burn_duration_s:.0f} s")
         out: list[Intent] = []
         t = self._advance(t_s, out)
         keep_go = self.go_burn_id == plan.burn_id

@@ -265,3 +265,17 @@ def test_restart_in_safe_comes_back_in_safe(tmp_path: Path) -> None:
         seq, intents = Sequencer.restore(FAST, j2.plan_record, j2.burns, 1.0, j2.ignitions)
     assert seq.state is SeqState.SAFE
     assert [type(i).__name__ for i in intents[:2]] == ["CloseAllValves", "Disarm"]
+
+
+def test_authenticator_state_with_nested_maps_and_wide_masks_round_trips(tmp_path: Path) -> None:
+    """The authenticator exports nested plain data: string key ids, an anti-replay mask as wide as its
+    window (hundreds of bits) and counters. The journal gives back exactly that, through compaction too."""
+    state = {"format": 1, "window": 256,
+             "keys": {"1": {"high": 2**31 + 5, "mask": (1 << 255) | 0b1011}, "7": {"high": 3, "mask": 1}},
+             "counts": {"accepted": 12, "replay": 2, "bad_mac": 0}}
+    p = tmp_path / "j"
+    with Journal.open(p, create=True) as j:
+        j.record_command(1, "noop", "accepted", 0.0, state)
+        j.compact()
+    with Journal.open(p) as j:
+        assert j.auth_state == state

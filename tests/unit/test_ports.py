@@ -82,9 +82,11 @@ def test_thruster_command_checks() -> None:
 
 def test_thruster_status_valve_views() -> None:
     """The valve bitmask must fit 46 bits; main_valves_open looks only at the deorbit thrusters."""
-    st = ThrusterStatus(0.0, ArmState.ARMED, 1 << 31, 0, 0, 2e6, 1.6e4)
+    attitude = ATTITUDE_THRUSTERS[5]
+    main = MAIN_THRUSTERS[3]
+    st = ThrusterStatus(0.0, ArmState.ARMED, 1 << attitude, 0, 0, 2e6, 1.6e4)
     assert not st.main_valves_open and not st.all_valves_closed
-    assert ThrusterStatus(0.0, ArmState.ARMED, 1 << 5, 0, 0, 2e6, 1.6e4).main_valves_open
+    assert ThrusterStatus(0.0, ArmState.ARMED, 1 << main, 0, 0, 2e6, 1.6e4).main_valves_open
     with pytest.raises(ValueError, match="46 bits"):
         ThrusterStatus(0.0, ArmState.ARMED, 1 << 46, 0, 0, 2e6, 1.6e4)
     with pytest.raises(ValueError, match="propellant_kg"):

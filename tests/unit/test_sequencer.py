@@ -232,12 +232,15 @@ def test_board_disarming_itself_during_burn_is_a_fault() -> None:
 
 
 def test_rejections_name_their_reason() -> None:
-    """GO without a plan, GO for another burn id, GO in SAFE, RESUME outside SAFE, a plan in the past."""
+    """GO without a plan, GO for another burn id, GO in SAFE, RESUME outside SAFE; a plan in the past,
+    above the acceleration bound or longer than the burn duration bound."""
     seq = Sequencer(FAST)
     cases = [
         (lambda: seq.go(0.0, 1), AckReason.UNKNOWN_BURN),
         (lambda: seq.resume(0.0), AckReason.WRONG_STATE),
         (lambda: seq.load_plan(100.0, plan(t_ig=10.0)), AckReason.OUT_OF_RANGE),
+        (lambda: seq.load_plan(0.0, plan(accel=FAST.accel_max_mps2 * 1.5)), AckReason.OUT_OF_RANGE),
+        (lambda: seq.load_plan(0.0, plan(dv=FAST.max_burn_duration_s, accel=0.5)), AckReason.OUT_OF_RANGE),
     ]
     for call, reason in cases:
         with pytest.raises(Rejected) as exc:
@@ -362,3 +365,41 @@ def test_final_burn_cutoff_with_reference_vehicle_numbers() -> None:
     assert abs(rig.dv_truth_mps[7] - 28.7) <= 0.005 * 28.7
     assert 17.0 * 60.0 <= result.duration_s <= 19.0 * 60.0
     assert rig.violations == []
+
+
+@pytest.mark.parametrize("state", [SeqState.PLANNED, SeqState.SLEW])
+def test_valve_stuck_open_goes_to_safe(state: SeqState) -> None:
+    """A main valve reported open with no main-burn command (disarmed in PLANNED, or armed while slewing)
+    leads to SAFE with a CRITICAL event once the board has had cutoff_timeout_s to close it; SAFE then
+    keeps re-sending the close command (bounded) since the board never confirms."""
+    rig = Rig()
+    rig.run(rig.seq.load_plan(0.0, plan(t_ig=30.0)))
+    if state is SeqState.SLEW:
+        rig.run(rig.seq.go(0.0, 1))
+        rig.cycles_until(SeqState.SLEW, 0.0)
+    rig.stuck_main_open = True
+    for _ in range(int(FAST.cutoff_timeout_s / FAST.control_cycle_s) + 3):
+        rig.cycle(0.0, att_err_rad=math.radians(3.0))
+    assert rig.seq.state is SeqState.SAFE
+    assert any("open" in m for m in rig.events("sequencer.state"))
+    for _ in range(100):
+        rig.cycle(0.0)
+    assert len(rig.events("sequencer.safe_retry")) == FAST.safe_max_retries
+    assert rig.ignitions == []
+
+
+def test_safe_lost_after_confirmation_is_reported_and_resent() -> None:
+    """SAFE confirmed, then a valve opens: CRITICAL safe_lost, RESUME refused, close re-sent."""
+    rig = Rig()
+    rig.run(rig.seq.abort(0.0))
+    rig.cycle(0.0)
+    rig.cycle(0.0)
+    assert rig.events("sequencer.safe_confirmed")
+    rig.stuck_main_open = True
+    rig.cycle(0.0)
+    assert rig.events("sequencer.safe_lost")
+    with pytest.raises(Rejected):
+        rig.seq.resume(rig.t_s)
+    for _ in range(10):
+        rig.cycle(0.0)
+    assert rig.events("sequencer.safe_retry")

@@ -74,6 +74,7 @@ class Rig:
     trim_open: bool = False
     refuse_arm: bool = False
     silent: bool = False  # the board stops reporting status
+    stuck_main_open: bool = False  # a main valve stuck open whatever the command
     trim_fraction: float = 0.2  # trim acceleration as a fraction of the main one (FAST bounds it: 0.15)
     faults: ThrusterFaults = ThrusterFaults.NONE
     log: list[Intent] = field(default_factory=list)
@@ -152,7 +153,8 @@ class Rig:
         self.run(self.seq.attitude_error(self.t_s, att_err_rad))
         # valves follow the command one cycle late; a disarmed board holds every valve closed
         armed = self.arm is ArmState.ARMED
-        self.main_open, self.trim_open = self.main_pending and armed, self.trim_pending and armed
+        self.main_open = (self.main_pending and armed) or self.stuck_main_open
+        self.trim_open = self.trim_pending and armed
         self.main_pending, self.trim_pending = self.main_cmd and armed, self.trim_cmd and armed
         self.report()
         self.run(self.seq.tick(self.t_s))
