@@ -123,3 +123,16 @@ def test_in_place_propagator_equals_the_function() -> None:
     with pytest.raises(CoreError):
         prop.step(rest[25], rest[25] - 1.0, 5.0, -np.inf)
     assert np.array_equal(prop.y, before)
+
+
+def test_a_trace_of_propellant_is_not_burnt_below_the_dry_mass() -> None:
+    """Propellant that the flow would burn in less than one tick of the time scale (here 1e-5 kg at
+    1e3 kg/s at t = 1e9 s, whose tick is 1.2e-7 s) counts as none: the span coasts and the mass never goes
+    below the dry mass."""
+    model = rigid.RigidBodyModel(np.eye(3) * 1e8, cd=2.2, area_m2=2500.0)
+    bank = rigid.ThrusterBank([[1e6, 0.0, 0.0]], [[0.0, 0.0, 0.0]], [1e3])
+    y = np.zeros(20)
+    y[0:3], y[3:6], y[6], y[13] = [6.8e6, 0.0, 0.0], [0.0, 7.6e3, 0.0], 1.0, 4.5e5 + 1e-5
+    res = rigid.propagate_valves(model, bank, [np.inf], 4.5e5, 1e9, y, 1e9 + 10.0, 5.0)
+    assert res.y[13] >= 4.5e5
+    assert res.open_s[0] <= 1.2e-7
