@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from firmware_bindings import attitude, frames, rigid
+from firmware_bindings import attitude, frames, orbit, rigid
 from firmware_bindings.environment import AtmosphereModel, GravityModel
 from hil.plant.debris import DebrisFootprint, footprint_from_breakup
 from hil.scenario import Scenario
@@ -120,27 +120,11 @@ def utc_from_t_s(t_s: float) -> datetime:
     return J2000_UTC + timedelta(seconds=float(t_s))
 
 
-def state_from_elements(gm_m3_s2: float, a_m: float, e: float, i_rad: float, raan_rad: float,
-                        argp_rad: float, nu_rad: float) -> tuple[F64Array, F64Array]:
-    """ECI position and velocity of osculating Keplerian elements."""
-    p = a_m * (1.0 - e * e)
-    r = p / (1.0 + e * math.cos(nu_rad))
-    r_pf = np.array([r * math.cos(nu_rad), r * math.sin(nu_rad), 0.0])
-    v_pf = math.sqrt(gm_m3_s2 / p) * np.array([-math.sin(nu_rad), e + math.cos(nu_rad), 0.0])
-    cO, sO, ci, si = math.cos(raan_rad), math.sin(raan_rad), math.cos(i_rad), math.sin(i_rad)
-    cw, sw = math.cos(argp_rad), math.sin(argp_rad)
-    rot = np.array([
-        [cO * cw - sO * sw * ci, -cO * sw - sO * cw * ci, sO * si],
-        [sO * cw + cO * sw * ci, -sO * sw + cO * cw * ci, -cO * si],
-        [sw * si, cw * si, ci],
-    ])
-    return rot @ r_pf, rot @ v_pf
-
-
 def apsis_altitudes_m(gm_m3_s2: float, re_m: float, r_eci_m: F64Array, v_eci_mps: F64Array) -> tuple[float,
                                                                                                      float]:
     """Osculating two-body perigee and apogee altitudes above the equatorial radius (m); apogee is +inf for
-    an orbit that is not bound."""
+    an orbit that is not bound (unlike ``orbit.apsis_altitudes_m``, never raises: a report of the truth
+    must not fail on an unusual state)."""
     rn = float(np.linalg.norm(r_eci_m))
     v2 = float(v_eci_mps @ v_eci_mps)
     energy = 0.5 * v2 - gm_m3_s2 / rn
@@ -151,12 +135,6 @@ def apsis_altitudes_m(gm_m3_s2: float, re_m: float, r_eci_m: F64Array, v_eci_mps
     rp = p / (1.0 + e)
     ra = p / (1.0 - e) if e < 1.0 and energy < 0.0 else math.inf
     return rp - re_m, ra - re_m
-
-
-def flight_path_angle_rad(r_eci_m: F64Array, v_eci_mps: F64Array) -> float:
-    """Inertial flight-path angle: the angle of the velocity above the local horizontal."""
-    s = float(r_eci_m @ v_eci_mps) / (float(np.linalg.norm(r_eci_m)) * float(np.linalg.norm(v_eci_mps)))
-    return math.asin(max(-1.0, min(1.0, s)))
 
 
 def lvlh_attitude(r_eci_m: F64Array, v_eci_mps: F64Array) -> tuple[F64Array, F64Array]:
@@ -229,9 +207,9 @@ class Plant:
         o = s.orbit
         rp = gravity.re_m + o.perigee_alt_km * 1e3
         ra = gravity.re_m + o.apogee_alt_km * 1e3
-        r, v = state_from_elements(gravity.gm_m3_s2, 0.5 * (rp + ra), (ra - rp) / (ra + rp),
-                                   math.radians(o.inclination_deg), math.radians(o.raan_deg),
-                                   math.radians(o.arg_perigee_deg), math.radians(o.true_anomaly_deg))
+        elements = (0.5 * (rp + ra), (ra - rp) / (ra + rp), math.radians(o.inclination_deg),
+                    math.radians(o.raan_deg), math.radians(o.arg_perigee_deg), math.radians(o.true_anomaly_deg))
+        r, v = orbit.state_from_elements(elements, gravity.gm_m3_s2)
         q, w = lvlh_attitude(r, v)
         y0 = np.zeros(rigid.NSTATE)
         y0[0:3], y0[3:6], y0[6:10], y0[10:13] = r, v, q, w
@@ -307,7 +285,7 @@ class Plant:
     def _event(self, altitude_m: float) -> EntryEvent:
         r, v = self._y[0:3].copy(), self._y[3:6].copy()
         return EntryEvent(t_s=self._t_s, altitude_m=altitude_m, r_eci_m=r, v_eci_mps=v, mass_kg=self.mass_kg,
-                          fpa_rad=flight_path_angle_rad(r, v))
+                          fpa_rad=orbit.flight_path_angle_rad(r, v))
 
     def set_attitude(self, q_body_from_eci: Any, omega_body_rps: Any) -> None:
         """Put the body in another attitude and rate now (a scenario that starts tumbling, a test); the
