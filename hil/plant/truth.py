@@ -208,7 +208,8 @@ class Plant:
         rp = gravity.re_m + o.perigee_alt_km * 1e3
         ra = gravity.re_m + o.apogee_alt_km * 1e3
         elements = (0.5 * (rp + ra), (ra - rp) / (ra + rp), math.radians(o.inclination_deg),
-                    math.radians(o.raan_deg), math.radians(o.arg_perigee_deg), math.radians(o.true_anomaly_deg))
+                    math.radians(o.raan_deg), math.radians(o.arg_perigee_deg),
+                    math.radians(o.true_anomaly_deg))
         r, v = orbit.state_from_elements(elements, gravity.gm_m3_s2)
         q, w = lvlh_attitude(r, v)
         y0 = np.zeros(rigid.NSTATE)
