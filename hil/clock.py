@@ -180,6 +180,8 @@ class SimClock:
                 self.stalls.append(stall)
                 if self.on_stall is not None:
                     self.on_stall(stall)
+            if self._changed is not None:
+                self._changed.set()  # other waiters held by the same cycles go on too
 
     # ---- the lockstep gate ----
 
