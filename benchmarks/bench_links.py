@@ -74,7 +74,7 @@ async def _pty_echo(n: int, warmup: int) -> list[float]:
     thread = threading.Thread(target=_echo, args=(master, stop), name="pty-echo", daemon=True)
     thread.start()
     try:
-        async with open_link(f"serial://{os.ttyname(slave)}", "bench", "host") as host:
+        async with open_link(f"serial://{os.ttyname(slave)}", "imu", "host") as host:
             return await _round_trips(host, None, n, warmup)
     finally:
         stop.set()
@@ -84,12 +84,12 @@ async def _pty_echo(n: int, warmup: int) -> list[float]:
 
 
 async def _pty_board(n: int, warmup: int) -> list[float]:
-    async with PtyLink("bench") as board, open_link(f"serial://{board.path}", "bench", "host") as host:
+    async with PtyLink("imu") as board, open_link(f"serial://{board.path}", "imu", "host") as host:
         return await _round_trips(host, board, n, warmup)
 
 
 async def _mqtt(url: str, n: int, warmup: int) -> list[float]:
-    async with open_link(url, "bench", "host") as host, open_link(url, "bench", "board") as board:
+    async with open_link(url, "imu", "host") as host, open_link(url, "imu", "board") as board:
         return await _round_trips(host, board, n, warmup)
 
 
