@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from hil.links.serial_link import SerialLink
 from hil.protocol.framing import StreamDecoder, frame
 from hil.protocol.spacepacket import pack
 from tests.support.aio import run
+from tests.support.pty_pair import PtyPair
 
 
 def pkt(seq: int, apid: int = 0x51, size: int = 40) -> bytes:
@@ -44,38 +44,64 @@ def test_round_trip_over_a_pty() -> None:
 
 
 def test_bytes_on_the_line_are_cobs_frames() -> None:
-    """Read the master end as raw bytes and decode them with the protocol's decoder (not the link's)."""
+    """Read the master end as raw bytes: exactly the COBS frames of the packets, each ending in 0x00, which
+    the protocol's own decoder turns back into the packets."""
 
     async def body() -> None:
-        master, slave = os.openpty()
-        try:
-            path = os.ttyname(slave)
-            async with open_link(f"serial://{path}", "imu", "host") as host:
+        with PtyPair() as pty:
+            async with open_link(f"serial://{pty.path}", "imu", "host") as host:
                 sent = [pkt(i, size=300) for i in range(5)]
                 for p in sent:
                     await host.send(p)
-                decoder = StreamDecoder()
-                got: list[bytes] = []
+                expected = b"".join(frame(p) for p in sent)
                 raw = bytearray()
-                readable = asyncio.Event()
-                loop = asyncio.get_running_loop()
-                os.set_blocking(master, False)
-                loop.add_reader(master, readable.set)
-                try:
-                    while len(got) < len(sent):
-                        readable.clear()
-                        await asyncio.wait_for(readable.wait(), 5.0)
-                        data = os.read(master, 4096)
-                        raw += data
-                        got += decoder.feed(data)
-                finally:
-                    loop.remove_reader(master)
-                assert got == sent
-                assert decoder.stats.frames == len(sent)
-                assert bytes(raw) == b"".join(frame(p) for p in sent)
+                while len(raw) < len(expected):
+                    raw += await pty.read(5.0)
+                assert bytes(raw) == expected
+                assert raw.count(0) == len(sent) and raw.endswith(b"\x00")
+                decoder = StreamDecoder()
+                assert decoder.feed(bytes(raw)) == sent
+
+    run(body())
+
+
+def test_board_writes_reach_the_host_in_any_chunking() -> None:
+    """Frames written to the line a few bytes at a time, and many in one write, decode the same."""
+
+    async def body() -> None:
+        with PtyPair() as pty:
+            async with open_link(f"serial://{pty.path}", "imu", "host") as host:
+                sent = [pkt(i) for i in range(30)]
+                wire = b"".join(frame(p) for p in sent[:10])
+                for k in range(0, len(wire), 7):
+                    pty.write(wire[k : k + 7])
+                pty.write(b"".join(frame(p) for p in sent[10:]))
+                assert [await host.recv(5.0) for _ in sent] == sent
+
+    run(body())
+
+
+def test_outbox_while_down_is_bounded(tmp_path: Path) -> None:
+    """Packets sent while the port is gone wait in a bounded outbox; the oldest beyond it are dropped
+    and counted, and the rest go out in order when the port is back."""
+    alias = tmp_path / "ttyIMU"
+
+    async def body() -> None:
+        board = PtyLink("imu", alias=alias)
+        await board.__aenter__()
+        try:
+            async with SerialLink(str(alias), 921600, outbox_size=5) as host:
+                await board.__aexit__(None, None, None)
+                await host.wait_state(LinkState.DOWN, timeout_s=10.0)
+                for i in range(8):
+                    await host.send(pkt(i))
+                assert (host.unsent(), host.stats.tx_dropped) == (5, 3)
+                board = PtyLink("imu", alias=alias)
+                await board.__aenter__()
+                await host.flush(15.0)
+                assert [await board.recv(5.0) for _ in range(5)] == [pkt(i) for i in range(3, 8)]
         finally:
-            os.close(master)
-            os.close(slave)
+            await board.__aexit__(None, None, None)
 
     run(body())
 
