@@ -95,6 +95,8 @@ async def _mqtt(url: str, n: int, warmup: int) -> list[float]:
 
 def run(quick: bool) -> Iterable[dict[str, object]]:
     n, warmup = (300, 30) if quick else (3000, 200)
+    # Tail latencies on a shared machine follow its load: report it with the figures.
+    yield figure("links_load_average_1min_at_start", os.getloadavg()[0], "")
     for name, coro in (("pty_echo", _pty_echo(n, warmup)), ("pty_board", _pty_board(n, warmup))):
         p50, p99, worst = _percentiles_ms(asyncio.run(coro))
         yield figure(f"links_{name}_round_trip_64B_p50", p50, "ms")
@@ -112,3 +114,4 @@ def run(quick: bool) -> Iterable[dict[str, object]]:
     yield figure("links_mqtt_qos1_round_trip_64B_p50", p50, "ms")
     yield figure("links_mqtt_qos1_round_trip_64B_p99", p99, "ms")
     yield figure("links_mqtt_qos1_round_trip_64B_max", worst, "ms")
+    yield figure("links_load_average_1min_at_end", os.getloadavg()[0], "")
