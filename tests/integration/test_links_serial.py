@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from pathlib import Path
 
 import pytest
 
-from hil.links import FaultConfig, FaultyLink, LinkError, LinkState, PtyLink, open_link
+from hil.links import FaultConfig, FaultyLink, LinkClosedError, LinkError, LinkState, PtyLink, open_link
 from hil.links.serial_link import SerialLink
 from hil.protocol.framing import StreamDecoder, frame
 from hil.protocol.spacepacket import pack
@@ -200,5 +201,53 @@ def test_fault_wrapper_over_a_serial_link() -> None:
             assert board.stats.crc_errors + board.stats.framing_errors == f.corrupted + f.corrupted_duplicates
             assert board.stats.duplicates == f.duplicated - f.corrupted_duplicates
             assert min(f.dropped, f.corrupted, f.duplicated, f.reordered) > 0
+
+    run(body())
+
+
+def test_port_lost_and_back_during_continuous_traffic(tmp_path: Path) -> None:
+    """A stream of packets every 2 ms while the board's port goes away and comes back: the host reports
+    DOWN then UP, keeps what it could not send, and the board receives, in order and each once, every
+    packet sent from the moment the port was gone (earlier ones may die in the lost port's buffer)."""
+    alias = tmp_path / "ttyIMU"
+    n, cut = 300, 100
+
+    async def body() -> None:
+        boards = [PtyLink("imu", alias=alias)]
+        await boards[0].__aenter__()
+        replugged = asyncio.Event()
+        got: list[bytes] = []
+        try:
+            async with open_link(f"serial://{alias}", "imu", "host") as host:
+
+                async def send_all() -> None:
+                    for i in range(n):
+                        await host.send(pkt(i))
+                        if i == cut:
+                            await boards[0].__aexit__(None, None, None)
+                            await host.wait_state(LinkState.DOWN, timeout_s=10.0)
+                            boards.append(PtyLink("imu", alias=alias))
+                            await boards[1].__aenter__()
+                            replugged.set()
+                        await asyncio.sleep(0.002)
+
+                async def receive_all() -> None:
+                    while not got or got[-1] != pkt(n - 1):
+                        try:
+                            got.append(await boards[-1].recv(15.0))
+                        except LinkClosedError:
+                            await asyncio.wait_for(replugged.wait(), 15.0)
+
+                async with asyncio.TaskGroup() as tg:
+                    tg.create_task(send_all(), name="send")
+                    tg.create_task(receive_all(), name="receive")
+                assert list(host.state_history)[-2:] == [LinkState.DOWN, LinkState.UP]
+                assert host.stats.reconnects == 1
+        finally:
+            await boards[-1].__aexit__(None, None, None)
+        seqs = [int.from_bytes(p[2:4], "big") & 0x3FFF for p in got]
+        assert seqs == sorted(set(seqs))  # in order, each once
+        assert set(got) <= {pkt(i) for i in range(n)}
+        assert set(range(cut + 1, n)) <= set(seqs)
 
     run(body())
