@@ -22,7 +22,7 @@ from typing import Protocol
 
 import numpy as np
 
-from hil.links.base import Link, LinkState, LinkStats, check_packet
+from hil.links.base import Link, LinkClosedError, LinkState, LinkStats, check_packet
 
 #: Bits flipped in a corrupted packet are at most this many, all distinct: CRC-16/CCITT-FALSE detects
 #: every pattern of up to three bit errors in any packet a link carries, so a corrupted packet never passes.
@@ -224,6 +224,8 @@ class FaultyLink(Link):
 
     async def send(self, packet: bytes | bytearray | memoryview) -> None:
         data = check_packet(packet)
+        if self._state is LinkState.CLOSED or not self._entered:
+            raise LinkClosedError(f"link {self.name} is not open")
         now = self._clock()
         for release_s, out in self.injector.process(data, now):
             heapq.heappush(self._heap, (release_s, next(self._order), out))
