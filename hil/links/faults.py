@@ -5,7 +5,9 @@ disconnect for a while, each counted.
 what goes on the wire and when, drawing from one random generator, so the same seed and the same inputs
 give the same faults. :class:`FaultyLink` wraps a link and applies the injector to everything sent
 through it (a faulty wire towards the peer, whose link then checks CRCs and drops duplicates); during an
-injected disconnect it also drops what it receives and reports itself DOWN.
+injected disconnect it also drops what it receives and reports itself DOWN. A copy delayed or held back
+by more than the receiver's duplicate window (64 packets of its APID, docs/icd.md section 5) is, by that
+rule, new: keep delays short against the packet rate when a test counts duplicates.
 """
 
 from __future__ import annotations

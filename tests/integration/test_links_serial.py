@@ -25,8 +25,10 @@ def test_round_trip_over_a_pty() -> None:
     """Commands reach the board and telemetry comes back, byte for byte, with COBS framing on the line."""
 
     async def body() -> None:
+        board_link = open_link("pty://", "imu", "board")
+        assert isinstance(board_link, PtyLink)
         async with (
-            PtyLink("imu") as board,
+            board_link as board,
             open_link(f"serial://{board.path}?baud=115200", "imu", "host") as host,
         ):
             assert isinstance(host, SerialLink)
