@@ -110,7 +110,8 @@ def packet_section(s: PacketSpec) -> list[str]:
     lines.append(f"| {offset} | (CRC) | u16 | | | | CRC-16/CCITT-FALSE over octets 0..{offset - 1} |")
     example = _example(s)
     if example:
-        lines += ["", f"Example (sequence count 1, time tag 0x5A000000.8000, example values): `{example}`"]
+        lines += ["", "Example (sequence count 1, time tag 0x5A000000.8000, every field 0 or its minimum, "
+                  f"enumerations their first value): `{example}`"]
     lines.append("")
     return lines
 
