@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import re
 import socket
@@ -29,6 +30,9 @@ from hil.links.url import MqttSpec
 from hil.protocol.topics import KINDS, OFFLINE, ONLINE, QOS, topic
 
 T = TypeVar("T")
+#: The MQTT client library logs here (a lost broker shows as an error line); the link's own state and
+#: ``last_error`` say the same in one place.
+LOGGER = logging.getLogger("hil.links.mqtt")
 
 
 def topics(prefix: str, board: str) -> dict[str, str]:
@@ -134,6 +138,7 @@ class MqttLink(Link):
             username=self.spec.username,
             password=self.spec.password,
             identifier=self.client_id,
+            logger=LOGGER,
             clean_session=False,
             will=will,
             keepalive=self.spec.keepalive_s,
