@@ -10,7 +10,7 @@ import pytest
 
 from hil import scenario
 from hil.plant import Plant, TruthState
-from hil.protocol.catalogue import DEORBIT_THRUSTERS, THRUSTER_COUNT
+from hil.protocol.catalogue import ATTITUDE_THRUSTERS, DEORBIT_THRUSTERS, THRUSTER_COUNT
 
 
 @pytest.fixture(scope="module")
@@ -173,3 +173,16 @@ def test_reentry_summary_before_and_after() -> None:
     assert all(v is None for v in p.reentry_summary().values())
     assert utc_from_t_s(0.0).isoformat() == "2000-01-01T12:00:00+00:00"
     assert utc_from_t_s(p.t_s).isoformat() == "2030-06-01T00:00:00+00:00"
+
+
+def test_thruster_order_is_the_icd_order(iss: scenario.Scenario) -> None:
+    """Indices 0-15 are the attitude Dracos and 16-45 the deorbit Dracos (hil.protocol.catalogue), with the
+    scenario's thrust within 5 sigma of its dispersion and the deorbit thrust along +x body."""
+    p = Plant.from_scenario(iss, seed=9)
+    names = p.thrusters.names
+    assert len(names) == THRUSTER_COUNT
+    assert all(names[i].startswith("ATT-") for i in ATTITUDE_THRUSTERS)
+    assert all(names[i].startswith("DEO-") for i in DEORBIT_THRUSTERS)
+    sigma = iss.thrusters.thrust_sigma_fraction * iss.thrusters.thrust_n
+    assert np.all(np.abs(p.thrusters.thrust_n - iss.thrusters.thrust_n) < 5 * sigma)
+    assert np.all(p.thrusters.dir_body[16:, 0] > np.cos(np.radians(1.0)))
