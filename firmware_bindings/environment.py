@@ -7,16 +7,17 @@ field is symmetric about the shared z axis); every array function calls one batc
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 
-from firmware_bindings._arrays import F64Array, as_f64, dptr, dptr_out
+from firmware_bindings._arrays import F64Array, as_f64
 from firmware_bindings._core import ffi, lib
 from firmware_bindings._status import ensure
-from firmware_bindings.frames import _count, _f64, _times_for, geodetic_altitude_m
+from firmware_bindings.frames import _broadcast_points, _call_n, _f64, _timed_vectors, geodetic_altitude_m
 
 __all__ = [
     "AtmosphereModel",
@@ -74,13 +75,18 @@ class AtmosphereModel:
         return m
 
 
+@functools.cache
+def _default_gravity() -> GravityModel:
+    return GravityModel.default()
+
+
 def gravity_accel(r_m: npt.ArrayLike, model: GravityModel | None = None) -> F64Array:
     """Gravitational acceleration (m/s^2) at positions ``(..., 3)``; ``model`` defaults to
     ``GravityModel.default()``. Positions within 1,000 km of the centre raise ``InvalidInputError``."""
     r = as_f64(r_m, (3,), "r_m")
-    m = (model or GravityModel.default())._c()
+    m = (model or _default_gravity())._c()
     out = np.empty_like(r)
-    ensure(lib.fb_grav_accel_n(m, _count(r, 3), dptr(r), dptr_out(out)), "gravity_accel")
+    _call_n("gravity_accel", lib.fb_grav_accel_n, r.shape[:-1], [(r, 3)], [(out, 3)], prefix=(m,))
     return out
 
 
@@ -88,7 +94,7 @@ def sun_direction_eci(t_s: npt.ArrayLike) -> F64Array:
     """Unit vectors ``(..., 3)`` toward the Sun in ECI (low precision, about 0.01 deg) at times ``t_s``."""
     t = _f64(t_s, "t_s")
     out = np.empty((*t.shape, 3), dtype=np.float64)
-    ensure(lib.fb_atm_sun_eci_n(_count(t, 1), dptr(t), dptr_out(out)), "sun_direction_eci")
+    _call_n("sun_direction_eci", lib.fb_atm_sun_eci_n, t.shape, [(t, 1)], [(out, 3)])
     return out
 
 
@@ -104,13 +110,13 @@ def density_kg_m3(
     ``model`` defaults to ``AtmosphereModel()`` (the exponential table, scale 1). A float for a single
     position.
     """
-    r = as_f64(r_eci_m, (3,), "r_eci_m")
-    lead = r.shape[:-1]
-    t = _times_for(t_s, lead)
-    h = _times_for(geodetic_altitude_m(t, r) if h_m is None else h_m, lead, "h_m")
+    if h_m is None:
+        t, (r,) = _timed_vectors(t_s, [(r_eci_m, "r_eci_m")])
+        h = np.asarray(geodetic_altitude_m(t, r), dtype=np.float64).reshape(t.shape)
+    else:
+        (t, h), (r,) = _broadcast_points([(t_s, "t_s"), (h_m, "h_m")], [(r_eci_m, "r_eci_m")])
+    lead = t.shape
     m = (model or AtmosphereModel())._c()
     out = np.empty_like(t)
-    ensure(
-        lib.fb_atm_density_n(m, _count(t, 1), dptr(t), dptr(r), dptr(h), dptr_out(out)), "density_kg_m3"
-    )
+    _call_n("density_kg_m3", lib.fb_atm_density_n, lead, [(t, 1), (r, 3), (h, 1)], [(out, 1)], prefix=(m,))
     return float(out) if out.ndim == 0 else out

@@ -1,17 +1,19 @@
 """Time scales, reference frames and geodesy of the C core: the thin checked binding and its numpy API.
 
 Time is ``t_s``, seconds of UTC since J2000 (2000-01-01 12:00:00 UTC), UT1 taken equal to UTC. ECI is
-the equator and equinox of date treated as inertial; ``ECEF = R3(gmst) ECI`` with GMST from the IAU 1982
-expression, no precession, nutation or polar motion. Geodetic coordinates are WGS-84
+the true equator and mean equinox of date treated as inertial; ``ECEF = R3(gmst) ECI`` with GMST from
+the IAU 1982 expression, no precession, nutation or polar motion. Geodetic coordinates are WGS-84
 ``[lat_rad, lon_rad, h_m]`` along the last axis, longitude in (-pi, pi]. LVLH has z toward the Earth's
 centre, y against the orbit normal, x = y x z. See ``csrc/fb_frames.h`` for every approximation.
 
 Every array function takes any leading shape (``(..., 3)`` for vectors) and calls one batch entry point of
-the core: no Python loop over points. Times broadcast against the leading shape of the vectors.
+the core: no Python loop over points. Times and vectors broadcast together (numpy rules on the leading
+shape): one position at many times, many positions at one time, or one time per position.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,6 +29,7 @@ __all__ = [
     "WGS84_A_M",
     "WGS84_F",
     "WGS84_OMEGA_RAD_S",
+    "dcm_ecef_from_eci",
     "dcm_lvlh_from_eci",
     "ecef_from_eci",
     "ecef_from_geodetic",
@@ -35,6 +38,7 @@ __all__ = [
     "eci_state_from_ecef",
     "geodetic_altitude_m",
     "geodetic_from_ecef",
+    "geodetic_from_eci",
     "gmst_rad",
     "great_circle",
     "j2000_s_from_utc",
@@ -49,14 +53,7 @@ MEAN_RADIUS_M = 6371008.8
 _INT_MAX = 2**31 - 1
 
 
-# ---- thin layer: sizes checked, one C call, status through ensure() ----
-
-def _count(a: F64Array, per_point: int) -> int:
-    n = a.size // per_point
-    if n > _INT_MAX:
-        raise ValueError(f"too many points for one call ({n})")
-    return n
-
+# ---- thin layer: shapes checked, one C batch call, status through ensure() ----
 
 def _f64(x: Any, name: str) -> F64Array:
     """``x`` as a C-contiguous float64 array of its own shape (0-d kept, unlike ``as_f64``)."""
@@ -66,16 +63,57 @@ def _f64(x: Any, name: str) -> F64Array:
         raise ValueError(f"{name} must be numeric: {exc}") from None
 
 
-def _times_for(t_s: Any, lead: tuple[int, ...], name: str = "t_s") -> F64Array:
-    """``t_s`` broadcast to the leading shape ``lead`` of a vector array, as contiguous float64."""
-    t = _f64(t_s, name)
+def _broadcast_points(
+    scalars: Sequence[tuple[Any, str]], vectors: Sequence[tuple[Any, str]]
+) -> tuple[list[F64Array], list[F64Array]]:
+    """Per-point scalars and ``(..., 3)`` vectors broadcast to one leading shape (numpy rules), as
+    contiguous float64 copies: one position at many times, many positions at one time, and so on."""
+    sc = [_f64(x, name) for x, name in scalars]
+    vecs = [as_f64(v, (3,), name) for v, name in vectors]
     try:
-        return np.array(np.broadcast_to(t, lead), dtype=np.float64, order="C")
+        lead = np.broadcast_shapes(*(a.shape for a in sc), *(v.shape[:-1] for v in vecs))
     except ValueError:
-        raise ValueError(f"{name} of shape {t.shape} does not broadcast to shape {lead}") from None
+        shapes = [f"{name} {a.shape}" for a, (_, name) in zip(sc, scalars, strict=True)]
+        shapes += [f"{name} {v.shape}" for v, (_, name) in zip(vecs, vectors, strict=True)]
+        raise ValueError(f"{', '.join(shapes)} do not broadcast together") from None
+    return (
+        [np.array(np.broadcast_to(a, lead), dtype=np.float64, order="C") for a in sc],
+        [np.array(np.broadcast_to(v, (*lead, 3)), dtype=np.float64, order="C") for v in vecs],
+    )
 
 
-def _calendar(year: int, month: int, day: int, hour: int, minute: int, second: float) -> tuple[int, ...]:
+def _timed_vectors(t_s: Any, vectors: Sequence[tuple[Any, str]]) -> tuple[F64Array, list[F64Array]]:
+    """Times and ``(..., 3)`` vectors broadcast together (see ``_broadcast_points``)."""
+    (t,), vecs = _broadcast_points([(t_s, "t_s")], vectors)
+    return t, vecs
+
+
+def _call_n(
+    what: str,
+    fn: Callable[..., int],
+    lead: tuple[int, ...],
+    inputs: Sequence[tuple[F64Array, int]],
+    outputs: Sequence[tuple[F64Array, int]],
+    prefix: tuple[Any, ...] = (),
+) -> None:
+    """Call the batch entry point ``fn(*prefix, n, inputs..., outputs...)`` over the ``prod(lead)`` points
+    (each array given with its doubles per point) and raise through ``ensure`` on failure, naming the
+    first failing point's index (found by single-point calls, on the error path only)."""
+    n = int(np.prod(lead, dtype=np.int64))
+    if n > _INT_MAX:
+        raise ValueError(f"{what}: too many points for one call ({n})")
+    ptrs = [(dptr(a), k) for a, k in inputs] + [(dptr_out(a), k) for a, k in outputs]
+    code = fn(*prefix, n, *(p for p, _ in ptrs))
+    if code != 0 and n > 1:
+        for i in range(n):
+            one = fn(*prefix, 1, *(p + k * i for p, k in ptrs))
+            if one != 0:
+                index = tuple(int(j) for j in np.unravel_index(i, lead))
+                ensure(one, f"{what} at index {index}")
+    ensure(code, what)
+
+
+def _calendar(year: int, month: int, day: int, hour: int, minute: int) -> tuple[int, ...]:
     fields = (year, month, day, hour, minute)
     for name, v in zip(("year", "month", "day", "hour", "minute"), fields, strict=True):
         if isinstance(v, bool) or not isinstance(v, int | np.integer):
@@ -97,7 +135,7 @@ def _split_when(
         return when.year, when.month, when.day, when.hour, when.minute, sec
     if month is None or day is None:
         raise TypeError("calendar fields need year, month and day")
-    y, mo, d, h, mi = _calendar(when, month, day, hour, minute, second)
+    y, mo, d, h, mi = _calendar(when, month, day, hour, minute)
     return y, mo, d, h, mi, float(second)
 
 
@@ -141,36 +179,45 @@ def gmst_rad(t_s: npt.ArrayLike) -> Any:
     """Greenwich mean sidereal time (IAU 1982) in [0, 2 pi) at ``t_s``; a float for a scalar input."""
     t = _f64(t_s, "t_s")
     out = np.empty_like(t)
-    ensure(lib.fb_time_gmst_rad_n(_count(t, 1), dptr(t), dptr_out(out)), "gmst_rad")
+    _call_n("gmst_rad", lib.fb_time_gmst_rad_n, t.shape, [(t, 1)], [(out, 1)])
     return float(out) if out.ndim == 0 else out
 
 
 def ecef_from_eci(t_s: npt.ArrayLike, r_eci_m: npt.ArrayLike) -> F64Array:
     """ECEF components of ECI positions ``(..., 3)`` at times ``t_s`` (broadcast to the leading shape)."""
-    r = as_f64(r_eci_m, (3,), "r_eci_m")
-    t = _times_for(t_s, r.shape[:-1])
+    t, (r,) = _timed_vectors(t_s, [(r_eci_m, "r_eci_m")])
     out = np.empty_like(r)
-    ensure(lib.fb_frame_ecef_from_eci_n(_count(t, 1), dptr(t), dptr(r), dptr_out(out)), "ecef_from_eci")
+    _call_n("ecef_from_eci", lib.fb_frame_ecef_from_eci_n, t.shape, [(t, 1), (r, 3)], [(out, 3)])
     return out
 
 
 def eci_from_ecef(t_s: npt.ArrayLike, r_ecef_m: npt.ArrayLike) -> F64Array:
     """ECI components of ECEF positions ``(..., 3)`` at times ``t_s``."""
-    r = as_f64(r_ecef_m, (3,), "r_ecef_m")
-    t = _times_for(t_s, r.shape[:-1])
+    t, (r,) = _timed_vectors(t_s, [(r_ecef_m, "r_ecef_m")])
     out = np.empty_like(r)
-    ensure(lib.fb_frame_eci_from_ecef_n(_count(t, 1), dptr(t), dptr(r), dptr_out(out)), "eci_from_ecef")
+    _call_n("eci_from_ecef", lib.fb_frame_eci_from_ecef_n, t.shape, [(t, 1), (r, 3)], [(out, 3)])
     return out
+
+
+def dcm_ecef_from_eci(t_s: npt.ArrayLike) -> F64Array:
+    """Rotation matrices ``(..., 3, 3)`` taking ECI components to ECEF components at times ``t_s``."""
+    t = _f64(t_s, "t_s")
+    out = np.empty((*t.shape, 3, 3), dtype=np.float64)
+    _call_n("dcm_ecef_from_eci", lib.fb_frame_dcm_ecef_from_eci_n, t.shape, [(t, 1)], [(out, 9)])
+    return out
+
+
+def geodetic_from_eci(t_s: npt.ArrayLike, r_eci_m: npt.ArrayLike) -> F64Array:
+    """WGS-84 ``[lat_rad, lon_rad, h_m]`` of ECI positions ``(..., 3)`` at times ``t_s``: the sub-point of
+    a ground track (two batch calls, ECEF first)."""
+    return geodetic_from_ecef(ecef_from_eci(t_s, r_eci_m))
 
 
 def _state_args(
     t_s: npt.ArrayLike, r_m: npt.ArrayLike, v_mps: npt.ArrayLike, names: tuple[str, str]
 ) -> tuple[F64Array, F64Array, F64Array]:
-    r = as_f64(r_m, (3,), names[0])
-    v = as_f64(v_mps, (3,), names[1])
-    if r.shape != v.shape:
-        raise ValueError(f"{names[0]} {r.shape} and {names[1]} {v.shape} must have the same shape")
-    return _times_for(t_s, r.shape[:-1]), r, v
+    t, (r, v) = _timed_vectors(t_s, [(r_m, names[0]), (v_mps, names[1])])
+    return t, r, v
 
 
 def ecef_state_from_eci(
@@ -179,12 +226,8 @@ def ecef_state_from_eci(
     """ECEF position and velocity (Earth-fixed, including -omega x r) of ECI states."""
     t, r, v = _state_args(t_s, r_eci_m, v_eci_mps, ("r_eci_m", "v_eci_mps"))
     r_out, v_out = np.empty_like(r), np.empty_like(v)
-    ensure(
-        lib.fb_frame_ecef_state_from_eci_n(
-            _count(t, 1), dptr(t), dptr(r), dptr(v), dptr_out(r_out), dptr_out(v_out)
-        ),
-        "ecef_state_from_eci",
-    )
+    _call_n("ecef_state_from_eci", lib.fb_frame_ecef_state_from_eci_n, t.shape, [(t, 1), (r, 3), (v, 3)],
+            [(r_out, 3), (v_out, 3)])
     return r_out, v_out
 
 
@@ -194,12 +237,8 @@ def eci_state_from_ecef(
     """ECI position and velocity of Earth-fixed states (adds omega x r)."""
     t, r, v = _state_args(t_s, r_ecef_m, v_ecef_mps, ("r_ecef_m", "v_ecef_mps"))
     r_out, v_out = np.empty_like(r), np.empty_like(v)
-    ensure(
-        lib.fb_frame_eci_state_from_ecef_n(
-            _count(t, 1), dptr(t), dptr(r), dptr(v), dptr_out(r_out), dptr_out(v_out)
-        ),
-        "eci_state_from_ecef",
-    )
+    _call_n("eci_state_from_ecef", lib.fb_frame_eci_state_from_ecef_n, t.shape, [(t, 1), (r, 3), (v, 3)],
+            [(r_out, 3), (v_out, 3)])
     return r_out, v_out
 
 
@@ -207,41 +246,37 @@ def geodetic_from_ecef(r_ecef_m: npt.ArrayLike) -> F64Array:
     """WGS-84 ``[lat_rad, lon_rad, h_m]`` along the last axis of ECEF positions ``(..., 3)``.
 
     Sub-millimetre from -1 km to 2,000 km altitude, poles included; a point within 50 km of the Earth's
-    centre raises ``InvalidInputError``.
+    centre or beyond 1e10 m raises ``InvalidInputError`` naming the first such point's index.
     """
     r = as_f64(r_ecef_m, (3,), "r_ecef_m")
     out = np.empty_like(r)
-    ensure(lib.fb_frame_geodetic_from_ecef_n(_count(r, 3), dptr(r), dptr_out(out)), "geodetic_from_ecef")
+    _call_n("geodetic_from_ecef", lib.fb_frame_geodetic_from_ecef_n, r.shape[:-1], [(r, 3)], [(out, 3)])
     return out
 
 
 def ecef_from_geodetic(lla: npt.ArrayLike) -> F64Array:
-    """ECEF positions of WGS-84 ``[lat_rad, lon_rad, h_m]`` (last axis); |lat| <= pi/2, h_m >= -1,000 km."""
+    """ECEF positions of WGS-84 ``[lat_rad, lon_rad, h_m]`` (last axis); |lat| <= pi/2,
+    -1,000 km <= h_m <= 1e10 m."""
     g = as_f64(lla, (3,), "lla")
     out = np.empty_like(g)
-    ensure(lib.fb_frame_ecef_from_geodetic_n(_count(g, 3), dptr(g), dptr_out(out)), "ecef_from_geodetic")
+    _call_n("ecef_from_geodetic", lib.fb_frame_ecef_from_geodetic_n, g.shape[:-1], [(g, 3)], [(out, 3)])
     return out
 
 
 def geodetic_altitude_m(t_s: npt.ArrayLike, r_eci_m: npt.ArrayLike) -> Any:
     """WGS-84 geodetic altitude of ECI positions ``(..., 3)``; a float for a single position."""
-    r = as_f64(r_eci_m, (3,), "r_eci_m")
-    t = _times_for(t_s, r.shape[:-1])
+    t, (r,) = _timed_vectors(t_s, [(r_eci_m, "r_eci_m")])
     out = np.empty_like(t)
-    ensure(lib.fb_frame_altitude_m_n(_count(t, 1), dptr(t), dptr(r), dptr_out(out)), "geodetic_altitude_m")
+    _call_n("geodetic_altitude_m", lib.fb_frame_altitude_m_n, t.shape, [(t, 1), (r, 3)], [(out, 1)])
     return float(out) if out.ndim == 0 else out
 
 
 def dcm_lvlh_from_eci(r_eci_m: npt.ArrayLike, v_eci_mps: npt.ArrayLike) -> F64Array:
     """Direction cosine matrices ``(..., 3, 3)`` taking ECI components to LVLH components."""
-    r = as_f64(r_eci_m, (3,), "r_eci_m")
-    v = as_f64(v_eci_mps, (3,), "v_eci_mps")
-    if r.shape != v.shape:
-        raise ValueError(f"r_eci_m {r.shape} and v_eci_mps {v.shape} must have the same shape")
+    _, (r, v) = _broadcast_points([], [(r_eci_m, "r_eci_m"), (v_eci_mps, "v_eci_mps")])
     out = np.empty((*r.shape, 3), dtype=np.float64)
-    ensure(
-        lib.fb_frame_dcm_lvlh_from_eci_n(_count(r, 3), dptr(r), dptr(v), dptr_out(out)), "dcm_lvlh_from_eci"
-    )
+    _call_n("dcm_lvlh_from_eci", lib.fb_frame_dcm_lvlh_from_eci_n, r.shape[:-1], [(r, 3), (v, 3)],
+            [(out, 9)])
     return out
 
 
@@ -250,21 +285,12 @@ def great_circle(
 ) -> tuple[Any, Any]:
     """Great-circle distance (m, on the sphere of the mean radius 6,371,008.8 m) and initial bearing
     (rad clockwise from north, in [0, 2 pi)) from point 1 to point 2; arguments broadcast together."""
-    args = [_f64(x, n) for x, n in
-            zip((lat1_rad, lon1_rad, lat2_rad, lon2_rad), ("lat1_rad", "lon1_rad", "lat2_rad", "lon2_rad"),
-                strict=True)]
-    try:
-        shaped = np.broadcast_arrays(*args)
-    except ValueError:
-        raise ValueError("great_circle arguments do not broadcast together") from None
-    a1, o1, a2, o2 = (np.array(x, dtype=np.float64, order="C") for x in shaped)
-    dist, bear = np.empty_like(a1), np.empty_like(a1)
-    ensure(
-        lib.fb_frame_great_circle_n(
-            _count(a1, 1), dptr(a1), dptr(o1), dptr(a2), dptr(o2), dptr_out(dist), dptr_out(bear)
-        ),
-        "great_circle",
+    (a1, o1, a2, o2), _ = _broadcast_points(
+        [(lat1_rad, "lat1_rad"), (lon1_rad, "lon1_rad"), (lat2_rad, "lat2_rad"), (lon2_rad, "lon2_rad")], []
     )
+    dist, bear = np.empty_like(a1), np.empty_like(a1)
+    _call_n("great_circle", lib.fb_frame_great_circle_n, a1.shape, [(a1, 1), (o1, 1), (a2, 1), (o2, 1)],
+            [(dist, 1), (bear, 1)])
     if dist.ndim == 0:
         return float(dist), float(bear)
     return dist, bear

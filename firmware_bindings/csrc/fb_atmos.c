@@ -231,7 +231,11 @@ fb_status fb_atm_density(const fb_atm_model *m, double t_s, const double r_eci_m
     } else {
         return FB_E_RANGE;
     }
-    *rho_kg_m3 = m->scale * rho;
+    rho *= m->scale;
+    if (!isfinite(rho)) {
+        return FB_E_RANGE; /* an enormous scale factor overflowed */
+    }
+    *rho_kg_m3 = rho;
     return FB_OK;
 }
 

@@ -14,9 +14,11 @@
  * whole exponential table below 100 km. The exponential table itself jumps slightly at its band edges
  * (its bands are not fitted to meet): at a node the density is the table's rho0.
  * Errors: FB_E_RANGE for an unknown kind, a scale not positive, h_m below -100 km, hp_n outside 2..6
- * (Harris-Priester) or |t_s| > 1e10 s; FB_E_DEGENERATE for a zero position (Harris-Priester needs its direction).
+ * (Harris-Priester), |t_s| > 1e10 s, or a result that overflows (an enormous scale); FB_E_DEGENERATE for
+ * a zero position (Harris-Priester needs its direction).
  * The Sun direction (Astronomical Almanac low-precision formula, Vallado algorithm 29) is in the mean
- * equator and equinox of date, taken as the core's ECI.
+ * equator and equinox of date, taken as the core's ECI (the true equator differs by the nutation in
+ * obliquity, under 0.003 deg, inside the formula's 0.01 deg).
  */
 #ifndef FB_ATMOS_H
 #define FB_ATMOS_H

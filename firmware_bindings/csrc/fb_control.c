@@ -14,6 +14,10 @@
 /* Backtracking may double the step constant at most this often per iteration. */
 #define CTL_MAX_DOUBLINGS 60
 #define CTL_POWER_ITERS 50
+/* Largest weighted command accepted, as a multiple of sqrt(lambda_max(A A^T)). */
+#define CTL_MAX_COMMAND_RATIO 1e6
+/* Relative tolerance of the re-solves between rounding decisions (a final solve uses the caller's tol). */
+#define CTL_PASS_TOL 1e-8
 
 static int ctl_positive3(const double v[3])
 {
@@ -140,10 +144,12 @@ static double ctl_lambda_max(const ctl_problem *p)
 /*
  * Minimise |A u - b|^2 + reg |u|^2 over lo <= u <= hi by FISTA with adaptive restart and backtracking.
  * u holds the start (clipped into the box) on entry and the solution on exit. Returns the iterations used;
- * *converged is set when the projected step fell below tol.
+ * *converged is set when a projected gradient step changed the weighted output A u by no more than
+ * out_tol (the solver then stops). Steps along the null space of A change nothing the vehicle feels, so
+ * they do not keep the solver going.
  */
 static int ctl_solve(const ctl_problem *p, const double *lo, const double *hi, double lipschitz,
-                     double tol, int max_iter, double *u, int *converged)
+                     double out_tol, int max_iter, double *u, int *converged)
 {
     double x[64], y[64], g[64], pnew[64], r[6], ad[6];
     double t = 1.0, big_l = lipschitz;
@@ -154,7 +160,7 @@ static int ctl_solve(const ctl_problem *p, const double *lo, const double *hi, d
         y[k] = x[k];
     }
     for (it = 0; it < max_iter; ++it) {
-        double dmax = 0.0, restart = 0.0, t_next, beta;
+        double restart = 0.0, t_next, beta;
         int dbl;
         ctl_apply(p, y, r);
         for (k = 0; k < 6; ++k) {
@@ -188,13 +194,9 @@ static int ctl_solve(const ctl_problem *p, const double *lo, const double *hi, d
             big_l *= 2.0;
         }
         for (k = 0; k < n; ++k) {
-            double d = fabs(pnew[k] - y[k]);
-            if (d > dmax) {
-                dmax = d;
-            }
             restart += (y[k] - pnew[k]) * (pnew[k] - x[k]);
         }
-        if (dmax <= tol) {
+        if (sqrt(fb_dot3(ad, ad) + fb_dot3(ad + 3, ad + 3)) <= out_tol) {
             for (k = 0; k < n; ++k) {
                 x[k] = pnew[k];
             }
@@ -217,6 +219,18 @@ static int ctl_solve(const ctl_problem *p, const double *lo, const double *hi, d
         u[k] = x[k];
     }
     return it;
+}
+
+/* The objective with thruster k moved to on-fraction c and the others as they are in u. */
+static double ctl_rounding_cost(const ctl_problem *p, const double *u, int k, double c)
+{
+    double r[6];
+    int j;
+    ctl_apply(p, u, r);
+    for (j = 0; j < 6; ++j) {
+        r[j] += p->a[6 * k + j] * (c - u[k]) - p->b[j];
+    }
+    return fb_dot3(r, r) + fb_dot3(r + 3, r + 3) + p->reg * (c * c - u[k] * u[k]);
 }
 
 static fb_status ctl_check_layout(const fb_ctl_thruster_layout *layout)
@@ -259,7 +273,7 @@ fb_status fb_ctl_allocate(const fb_ctl_thruster_layout *layout, const fb_ctl_all
                           fb_ctl_alloc_result *result)
 {
     ctl_problem p;
-    double lo[64], hi[64], u[64], lipschitz, umin;
+    double lo[64], hi[64], u[64], lipschitz, lambda_max, out_tol, b_norm, umin;
     int k, n, it1, it2 = 0, conv1, conv = 1, conv_all;
     fb_status st;
     if (layout == NULL || cfg == NULL || torque_cmd_body_nm == NULL || force_cmd_body_n == NULL
@@ -297,18 +311,27 @@ fb_status fb_ctl_allocate(const fb_ctl_thruster_layout *layout, const fb_ctl_all
         p.b[k] = torque_cmd_body_nm[k];
         p.b[3 + k] = cfg->force_weight_m * force_cmd_body_n[k];
     }
-    lipschitz = 2.0 * (ctl_lambda_max(&p) + p.reg);
+    lambda_max = ctl_lambda_max(&p);
+    lipschitz = 2.0 * (lambda_max + p.reg);
+    out_tol = cfg->tol * sqrt(lambda_max);
     if (!isfinite(lipschitz)) {
+        return FB_E_RANGE;
+    }
+    /* A command beyond a million times what every thruster together gives is an error, not a request to
+     * saturate; the bound also keeps every gradient finite. */
+    b_norm = sqrt(fb_dot3(p.b, p.b) + fb_dot3(p.b + 3, p.b + 3));
+    if (lambda_max > 0.0 && !(b_norm <= CTL_MAX_COMMAND_RATIO * sqrt(lambda_max))) {
         return FB_E_RANGE;
     }
     if (!(lipschitz > 0.0)) {
         lipschitz = 1.0; /* every column is zero: any step is exact */
     }
-    it1 = ctl_solve(&p, lo, hi, lipschitz, cfg->tol, cfg->max_iter, u, &conv1);
+    it1 = ctl_solve(&p, lo, hi, lipschitz, out_tol, cfg->max_iter, u, &conv1);
     conv_all = conv1;
 
     /* Minimum on-time: settle the short pulses one at a time, re-solving after each decision. Every pass
-     * fixes at least one free thruster, so there are at most n passes after the first solve. */
+     * fixes one free thruster, so there are at most n passes after the first solve, then one last solve
+     * to the caller's tolerance. */
     umin = cfg->min_on_s / cfg->cycle_s;
     if (umin > 0.0) {
         int pass;
@@ -322,18 +345,18 @@ fb_status fb_ctl_allocate(const fb_ctl_thruster_layout *layout, const fb_ctl_all
             if (longest < 0) {
                 break;
             }
-            if (u[longest] >= 0.5 * umin) {
+            if (ctl_rounding_cost(&p, u, longest, umin) <= ctl_rounding_cost(&p, u, longest, 0.0)) {
                 lo[longest] = umin;
                 hi[longest] = umin;
             } else {
-                for (k = 0; k < n; ++k) {
-                    if (hi[k] > lo[k] && u[k] > 0.0 && u[k] < umin) {
-                        lo[k] = 0.0;
-                        hi[k] = 0.0;
-                    }
-                }
+                lo[longest] = 0.0;
+                hi[longest] = 0.0;
             }
-            it2 += ctl_solve(&p, lo, hi, lipschitz, cfg->tol, cfg->max_iter, u, &conv);
+            it2 += ctl_solve(&p, lo, hi, lipschitz, fmax(out_tol, CTL_PASS_TOL * sqrt(lambda_max)),
+                             cfg->max_iter, u, &conv);
+        }
+        if (pass > 0) {
+            it2 += ctl_solve(&p, lo, hi, lipschitz, out_tol, cfg->max_iter, u, &conv);
             conv_all = conv_all && conv;
         }
     }

@@ -43,6 +43,9 @@ fb_status fb_frame_ecef_from_eci(double t_s, const double r_eci_m[3], double r_e
         return st;
     }
     fb_frames_r3(g, r_eci_m, tmp);
+    if (!fb_isfinite3(tmp)) {
+        return FB_E_RANGE; /* components near the largest double overflow when turned */
+    }
     fb_copy3(tmp, r_ecef_m);
     return FB_OK;
 }
@@ -62,7 +65,35 @@ fb_status fb_frame_eci_from_ecef(double t_s, const double r_ecef_m[3], double r_
         return st;
     }
     fb_frames_r3(-g, r_ecef_m, tmp);
+    if (!fb_isfinite3(tmp)) {
+        return FB_E_RANGE;
+    }
     fb_copy3(tmp, r_eci_m);
+    return FB_OK;
+}
+
+fb_status fb_frame_dcm_ecef_from_eci(double t_s, double dcm[9])
+{
+    double g, c, s;
+    fb_status st;
+    if (dcm == NULL) {
+        return FB_E_NULL;
+    }
+    st = fb_time_gmst_rad(t_s, &g);
+    if (st != FB_OK) {
+        return st;
+    }
+    c = cos(g);
+    s = sin(g);
+    dcm[0] = c;
+    dcm[1] = s;
+    dcm[2] = 0.0;
+    dcm[3] = -s;
+    dcm[4] = c;
+    dcm[5] = 0.0;
+    dcm[6] = 0.0;
+    dcm[7] = 0.0;
+    dcm[8] = 1.0;
     return FB_OK;
 }
 
@@ -86,6 +117,9 @@ fb_status fb_frame_ecef_state_from_eci(double t_s, const double r_eci_m[3], cons
     /* v_ecef = R v_eci - omega x r_ecef, omega = (0, 0, w) */
     v[0] += FB_WGS84_OMEGA_RAD_S * r[1];
     v[1] -= FB_WGS84_OMEGA_RAD_S * r[0];
+    if (!fb_isfinite3(r) || !fb_isfinite3(v)) {
+        return FB_E_RANGE;
+    }
     fb_copy3(r, r_ecef_m);
     fb_copy3(v, v_ecef_mps);
     return FB_OK;
@@ -112,6 +146,9 @@ fb_status fb_frame_eci_state_from_ecef(double t_s, const double r_ecef_m[3], con
     vi[2] = v_ecef_mps[2];
     fb_frames_r3(-g, r_ecef_m, r);
     fb_frames_r3(-g, vi, v);
+    if (!fb_isfinite3(r) || !fb_isfinite3(v)) {
+        return FB_E_RANGE;
+    }
     fb_copy3(r, r_eci_m);
     fb_copy3(v, v_eci_mps);
     return FB_OK;
@@ -201,6 +238,9 @@ fb_status fb_frame_altitude_m(double t_s, const double r_eci_m[3], double *h_m)
     if (!isfinite(t_s) || !fb_isfinite3(r_eci_m)) {
         return FB_E_NONFINITE;
     }
+    if (fabs(t_s) > 1.0e10) {
+        return FB_E_RANGE; /* the same time range as every other function of the area */
+    }
     if (!(fb_norm3(r_eci_m) >= FB_FRAMES_R_MIN_M) || !(fb_norm3(r_eci_m) <= FB_FRAMES_R_MAX_M)) {
         return FB_E_RANGE;
     }
@@ -233,6 +273,9 @@ fb_status fb_frame_dcm_lvlh_from_eci(const double r_eci_m[3], const double v_eci
     y[1] = -h[1] / hn;
     y[2] = -h[2] / hn;
     fb_cross3(y, z, x);
+    if (!fb_isfinite3(x) || !fb_isfinite3(y) || !fb_isfinite3(z)) {
+        return FB_E_RANGE; /* |r| or |r x v| overflowed */
+    }
     dcm[0] = x[0];
     dcm[1] = x[1];
     dcm[2] = x[2];
@@ -400,6 +443,19 @@ fb_status fb_frame_dcm_lvlh_from_eci_n(int n, const double *r_eci_m, const doubl
     FB_FRAMES_BATCH_CHECK(r_eci_m == NULL || v_eci_mps == NULL || dcm == NULL);
     for (i = 0; i < n; ++i) {
         fb_status st = fb_frame_dcm_lvlh_from_eci(&r_eci_m[3 * i], &v_eci_mps[3 * i], &dcm[9 * i]);
+        if (st != FB_OK) {
+            return st;
+        }
+    }
+    return FB_OK;
+}
+
+fb_status fb_frame_dcm_ecef_from_eci_n(int n, const double *t_s, double *dcm)
+{
+    int i;
+    FB_FRAMES_BATCH_CHECK(t_s == NULL || dcm == NULL);
+    for (i = 0; i < n; ++i) {
+        fb_status st = fb_frame_dcm_ecef_from_eci(t_s[i], &dcm[9 * i]);
         if (st != FB_OK) {
             return st;
         }

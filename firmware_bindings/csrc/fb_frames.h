@@ -12,6 +12,7 @@
  * Inputs: any finite t_s with |t_s| <= 1e10 s; latitudes in [-pi/2, pi/2] (FB_E_RANGE otherwise);
  * ecef_from_geodetic accepts -1,000 km <= h_m <= 1e10 m; geodetic_from_ecef and altitude_m accept points
  * 50 km to 1e10 m from the centre.
+ * A result that would overflow a double (positions near 1e308 m) is FB_E_RANGE, never inf.
  * Batch functions (_n) take n points as row-major n x 3 (n x 9 for DCMs) or length-n arrays and return
  * the first failing point's status (outputs then unspecified); n = 0 does nothing, n < 0 is FB_E_RANGE.
  */
@@ -29,6 +30,8 @@
 /* FB_CDEF_BEGIN */
 fb_status fb_frame_ecef_from_eci(double t_s, const double r_eci_m[3], double r_ecef_m[3]);
 fb_status fb_frame_eci_from_ecef(double t_s, const double r_ecef_m[3], double r_eci_m[3]);
+/* The rotation itself: dcm (row-major) takes ECI components to ECEF components, R3(gmst(t_s)). */
+fb_status fb_frame_dcm_ecef_from_eci(double t_s, double dcm[9]);
 /* Position and velocity, including the Earth-rotation term omega x r. */
 fb_status fb_frame_ecef_state_from_eci(double t_s, const double r_eci_m[3], const double v_eci_mps[3],
                                        double r_ecef_m[3], double v_ecef_mps[3]);
@@ -43,7 +46,8 @@ fb_status fb_frame_altitude_m(double t_s, const double r_eci_m[3], double *h_m);
 /* Direction cosine matrix (row-major) taking ECI components to LVLH components. */
 fb_status fb_frame_dcm_lvlh_from_eci(const double r_eci_m[3], const double v_eci_mps[3], double dcm[9]);
 /* Great-circle distance (on a sphere of the WGS-84 mean radius 6,371,008.8 m) and initial bearing
-   (radians clockwise from north, in [0, 2 pi)) from point 1 to point 2. */
+   (radians clockwise from north, in [0, 2 pi)) from point 1 to point 2. The bearing is 0 for coincident
+   points and, from a pole (where north is undefined), whatever the formula gives. */
 fb_status fb_frame_great_circle(double lat1_rad, double lon1_rad, double lat2_rad, double lon2_rad,
                                 double *distance_m, double *bearing_rad);
 
@@ -57,6 +61,7 @@ fb_status fb_frame_geodetic_from_ecef_n(int n, const double *r_ecef_m, double *l
 fb_status fb_frame_ecef_from_geodetic_n(int n, const double *lla, double *r_ecef_m);
 fb_status fb_frame_altitude_m_n(int n, const double *t_s, const double *r_eci_m, double *h_m);
 fb_status fb_frame_dcm_lvlh_from_eci_n(int n, const double *r_eci_m, const double *v_eci_mps, double *dcm);
+fb_status fb_frame_dcm_ecef_from_eci_n(int n, const double *t_s, double *dcm);
 fb_status fb_frame_great_circle_n(int n, const double *lat1_rad, const double *lon1_rad,
                                   const double *lat2_rad, const double *lon2_rad, double *distance_m,
                                   double *bearing_rad);

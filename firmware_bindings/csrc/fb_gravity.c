@@ -74,6 +74,9 @@ fb_status fb_grav_accel(const fb_grav_model *m, const double r_m[3], double a_mp
         return FB_E_RANGE;
     }
     fb_grav_eval(m, r_m, a);
+    if (!fb_isfinite3(a)) {
+        return FB_E_RANGE; /* overflow: a position or model near the limits of a double */
+    }
     fb_copy3(a, a_mps2);
     return FB_OK;
 }

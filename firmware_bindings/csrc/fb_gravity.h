@@ -3,6 +3,8 @@
  *
  * The zonal field is symmetric about the Earth's axis, which is the z axis of both ECI and ECEF here, so
  * the acceleration may be evaluated in either frame.
+ * Left out: the tesseral and sectorial terms (C22/S22 alone is about 1e-4 m/s^2 in low orbit, against
+ * 1e-2 m/s^2 for J2) and zonal terms beyond J4; the flight software and the plant share this field.
  * fb_grav_accel rejects with FB_E_RANGE a model with GM or Re not positive and finite, and a position
  * closer than 1,000 km to the centre (the series means nothing there).
  */

@@ -26,8 +26,10 @@
  * matrices) and returns FB_OK or the first error met; on an error the outputs are unspecified. Inputs
  * that stand for a rotation (rotate, to_dcm, to_rotvec, error, propagate, slerp) may have any finite,
  * non-zero norm and are normalised first; a quaternion whose squared norm is zero or underflows is
- * FB_E_DEGENERATE. multiply and conjugate are plain algebra and do not normalise. Outputs may not alias
- * inputs unless a function says so.
+ * FB_E_DEGENERATE, one whose squared norm overflows FB_E_RANGE (as is a rotation vector whose norm
+ * overflows). NaN or infinity anywhere in an input is FB_E_NONFINITE; a negative n is FB_E_RANGE.
+ * multiply and conjugate are plain algebra and do not normalise. Outputs may not alias inputs unless a
+ * function says so.
  */
 #ifndef FB_QUAT_H
 #define FB_QUAT_H
@@ -76,8 +78,17 @@ fb_status fb_quat_propagate(int n, const double *q_body_from_eci, const double *
 
 /* Spherical interpolation from q0 (t = 0) to q1 (t = 1) along the shorter arc at a constant angular rate:
  * q0 (x) q_from_rotvec(t * rotvec(conj(q0) (x) q1)), with the sign of q1 chosen so the arc is <= 180 deg.
- * t may be any finite number (outside [0, 1] it extrapolates at the same rate). */
+ * t may be any finite number (outside [0, 1] it extrapolates at the same rate; FB_E_RANGE if t times the
+ * arc overflows). */
 fb_status fb_quat_slerp(int n, const double *q0, const double *q1, const double *t, double *q);
+
+/* q_a_from_b (w >= 0) from two directions known in both frames (TRIAD): the primary u_b is carried exactly
+ * onto the direction of u_a, and the secondary v_b into the half-plane spanned by u_a and v_a on v_a's
+ * side. Vectors may have any non-zero length; FB_E_DEGENERATE when a primary and its secondary are parallel
+ * (sine of their angle below 1e-12) or zero. For a burn attitude: u_b = +x body, u_a = the thrust
+ * direction in ECI, giving q_eci_from_body. */
+fb_status fb_quat_from_two_axes(int n, const double *u_b, const double *v_b, const double *u_a,
+                                const double *v_a, double *q_a_from_b);
 /* FB_CDEF_END */
 
 #endif

@@ -5,6 +5,10 @@
  * (2000-01-01 12:00:00 UTC), with leap seconds ignored inside a run and UT1 taken equal to UTC
  * (|UT1 - UTC| < 0.9 s, about 400 m of ground track at the equator; stated in docs/architecture.md).
  * A double holds t_s near 8e8 s to about 1e-7 s.
+ * Calendar inputs: years 1900-2199, a real Gregorian date, hour 0-23, minute 0-59, 0 <= second < 61 (a
+ * leap second 23:59:60.x is accepted and counted as the first second of the next day); FB_E_RANGE
+ * otherwise, FB_E_NONFINITE for a NaN second. The Julian date carries about 5e-5 s of rounding; t_s is
+ * formed from whole days and the time of day, without that rounding.
  */
 #ifndef FB_TIME_H
 #define FB_TIME_H

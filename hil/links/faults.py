@@ -5,7 +5,9 @@ disconnect for a while, each counted.
 what goes on the wire and when, drawing from one random generator, so the same seed and the same inputs
 give the same faults. :class:`FaultyLink` wraps a link and applies the injector to everything sent
 through it (a faulty wire towards the peer, whose link then checks CRCs and drops duplicates); during an
-injected disconnect it also drops what it receives and reports itself DOWN.
+injected disconnect it also drops what it receives and reports itself DOWN. A copy delayed or held back
+by more than the receiver's duplicate window (64 packets of its APID, docs/icd.md section 5) is, by that
+rule, new: keep delays short against the packet rate when a test counts duplicates.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from typing import Protocol
 
 import numpy as np
 
-from hil.links.base import Link, LinkState, LinkStats, check_packet
+from hil.links.base import Link, LinkClosedError, LinkState, LinkStats, check_packet
 
 #: Bits flipped in a corrupted packet are at most this many, all distinct: CRC-16/CCITT-FALSE detects
 #: every pattern of up to three bit errors in any packet a link carries, so a corrupted packet never passes.
@@ -65,9 +67,13 @@ class FaultConfig:
 
 @dataclasses.dataclass
 class FaultCounts:
+    """What was injected, per packet sent: ``duplicated`` extra copies (``corrupted_duplicates`` of them
+    copies of a corrupted packet), ``lost_while_disconnected`` in either direction."""
+
     dropped: int = 0
     corrupted: int = 0
     duplicated: int = 0
+    corrupted_duplicates: int = 0
     delayed: int = 0
     reordered: int = 0
     disconnects: int = 0
@@ -149,6 +155,8 @@ class FaultInjector:
             release_s = now_s + draw.uniform(*c.delay_s)
         copies = 2 if u_dup < c.duplicate_p else 1
         self.counts.duplicated += copies - 1
+        if data is not packet:
+            self.counts.corrupted_duplicates += copies - 1
         if u_reord < c.reorder_p and self._held is None and released == []:
             self.counts.reordered += 1
             self._held = (release_s + c.reorder_hold_s, data)
@@ -218,6 +226,8 @@ class FaultyLink(Link):
 
     async def send(self, packet: bytes | bytearray | memoryview) -> None:
         data = check_packet(packet)
+        if self._state is LinkState.CLOSED or not self._entered:
+            raise LinkClosedError(f"link {self.name} is not open")
         now = self._clock()
         for release_s, out in self.injector.process(data, now):
             heapq.heappush(self._heap, (release_s, next(self._order), out))

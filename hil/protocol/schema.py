@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import struct
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum, IntFlag
 from typing import Any
@@ -443,7 +443,7 @@ class Catalogue:
             self._by_name[s.name] = s
             self._by_apid[s.apid] = s
 
-    def __iter__(self) -> Any:
+    def __iter__(self) -> Iterator[PacketSpec]:
         return iter(self.specs)
 
     def __len__(self) -> int:

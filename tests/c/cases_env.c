@@ -41,6 +41,13 @@ FBT_CASE(frame_eci_from_ecef)
     return (int)fb_frame_eci_from_ecef(in[0], &in[1], out);
 }
 
+/* t_s -> dcm[9] (row-major, ECI to ECEF) */
+FBT_CASE(frame_dcm_ecef_from_eci)
+{
+    FBT_ARITY(1, 9);
+    return (int)fb_frame_dcm_ecef_from_eci(in[0], out);
+}
+
 /* t_s r_eci[3] v_eci[3] -> r_ecef[3] v_ecef[3] */
 FBT_CASE(frame_ecef_state_from_eci)
 {

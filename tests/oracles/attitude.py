@@ -127,6 +127,20 @@ def quat_slerp(q0: npt.ArrayLike, q1: npt.ArrayLike, t: npt.ArrayLike) -> F64:
     return quat_normalize(wa * a + wb * b)
 
 
+def quat_from_two_axes(u_b: npt.ArrayLike, v_b: npt.ArrayLike, u_a: npt.ArrayLike,
+                       v_a: npt.ArrayLike) -> F64:
+    """TRIAD (Black 1964): q_a_from_b from the triads of a primary and a secondary direction in each frame."""
+    def triad(u_in: npt.ArrayLike, v_in: npt.ArrayLike) -> F64:
+        u, v = _q(u_in), _q(v_in)
+        t1 = u / np.linalg.norm(u, axis=-1, keepdims=True)
+        c = np.cross(u, v)
+        t2 = c / np.linalg.norm(c, axis=-1, keepdims=True)
+        return np.stack([t1, t2, np.cross(t1, t2)], axis=-1)
+
+    m = triad(u_a, v_a) @ np.swapaxes(triad(u_b, v_b), -1, -2)
+    return quat_from_dcm(m)
+
+
 def angle_between(q0: npt.ArrayLike, q1: npt.ArrayLike) -> F64:
     """Rotation angle (rad, in [0, pi]) from q0 to q1."""
     d = np.abs(np.sum(quat_normalize(q0) * quat_normalize(q1), axis=-1))
@@ -164,15 +178,17 @@ def effectiveness(r_body_m: npt.ArrayLike, dir_body: npt.ArrayLike, thrust_n: np
 
 
 def _fista(a: F64, b: F64, reg: float, lo: F64, hi: F64, u0: F64, tol: float, max_iter: int) -> F64:
-    lip = 2.0 * (np.linalg.eigvalsh(a @ a.T).max() + reg)
+    lam = float(np.linalg.eigvalsh(a @ a.T).max())
+    lip = 2.0 * (lam + reg)
     lip = lip if lip > 0 else 1.0
+    out_tol = tol * np.sqrt(max(lam, 0.0))
     x = np.clip(u0, lo, hi)
     y = x.copy()
     t = 1.0
     for _ in range(max_iter):
         g = 2.0 * (a.T @ (a @ y - b) + reg * y)
         p = np.clip(y - g / lip, lo, hi)
-        if np.max(np.abs(p - y), initial=0.0) <= tol:
+        if np.linalg.norm(a @ (p - y)) <= out_tol:
             return p
         restart = float((y - p) @ (p - x)) > 0.0
         t_next = 0.5 * (1.0 + np.sqrt(1.0 + 4.0 * t * t))
@@ -197,6 +213,7 @@ def allocate(r_body_m: npt.ArrayLike, dir_body: npt.ArrayLike, thrust_n: npt.Arr
     lo, hi = np.zeros(n), np.ones(n)
     u = _fista(a, b, reg_nm2, lo, hi, np.zeros(n), tol, max_iter)
     umin = min_on_s / cycle_s
+    passes = 0
     if umin > 0.0:
         for _ in range(n):
             free = hi > lo
@@ -204,10 +221,20 @@ def allocate(r_body_m: npt.ArrayLike, dir_body: npt.ArrayLike, thrust_n: npt.Arr
             if not short.any():
                 break
             k = int(np.argmax(np.where(short, u, -1.0)))
-            if u[k] >= 0.5 * umin:
+            r = a @ u - b
+            uk = float(u[k])
+
+            def cost(c: float, col: F64 = a[:, k], r: F64 = r, uk: float = uk) -> float:
+                rr = r + col * (c - uk)
+                return float(rr @ rr + reg_nm2 * (c * c - uk * uk))
+
+            if cost(umin) <= cost(0.0):
                 lo[k] = hi[k] = umin
             else:
-                lo[short] = hi[short] = 0.0
+                lo[k] = hi[k] = 0.0
+            u = _fista(a, b, reg_nm2, lo, hi, u, max(tol, 1e-8), max_iter)
+            passes += 1
+        if passes:
             u = _fista(a, b, reg_nm2, lo, hi, u, tol, max_iter)
     t = np.where(u <= 0.0, 0.0, np.clip(u * cycle_s, min_on_s, cycle_s))
     achieved = e @ (t / cycle_s)

@@ -22,7 +22,8 @@ NAN = float("nan")
 OK, E_NONFINITE, E_RANGE, E_DEGENERATE = 0, 2, 3, 10
 # outputs per case (a failing case's outputs are placeholders the runner does not compare)
 N_OUT = {"time_jd_from_utc": 1, "time_j2000_s_from_utc": 1, "time_gmst_rad": 1, "frame_ecef_from_eci": 3,
-         "frame_eci_from_ecef": 3, "frame_ecef_state_from_eci": 6, "frame_eci_state_from_ecef": 6,
+         "frame_eci_from_ecef": 3, "frame_dcm_ecef_from_eci": 9, "frame_ecef_state_from_eci": 6,
+         "frame_eci_state_from_ecef": 6,
          "frame_geodetic_from_ecef": 3, "frame_geodetic_from_ecef_m": 3, "frame_ecef_from_geodetic": 3,
          "frame_altitude_m": 1, "frame_dcm_lvlh_from_eci": 9, "frame_great_circle": 2, "grav_accel": 3,
          "atm_density": 1, "atm_sun_eci": 3}
@@ -101,9 +102,13 @@ def frames_lines() -> list[str]:
         lines.append(format_line("frame_ecef_state_from_eci", OK, 1e-4, [t, *r, *v], [*re_, *ve]))
         ri, vi = F.eci_state_from_ecef(t, r, v)
         lines.append(format_line("frame_eci_state_from_ecef", OK, 1e-4, [t, *r, *v], [*ri, *vi]))
+        lines.append(format_line("frame_dcm_ecef_from_eci", OK, 1e-11, [t], F.r3(F.gmst_rad(t)).ravel()))
     lines += [
         fail("frame_ecef_from_eci", E_NONFINITE, [0.0, NAN, 0.0, 0.0]),
         fail("frame_eci_from_ecef", E_RANGE, [2e10, 7e6, 0.0, 0.0]),
+        fail("frame_dcm_ecef_from_eci", E_NONFINITE, [NAN]),
+        "# a position near the largest double overflows when turned: rejected, not returned as inf",
+        fail("frame_ecef_from_eci", E_RANGE, [1e8, 1.7e308, 1.7e308, 0.0]),
         fail("frame_ecef_state_from_eci", E_NONFINITE, [0.0, 7e6, 0, 0, 0, math.inf, 0]),
         fail("frame_eci_state_from_ecef", E_NONFINITE, [NAN, 7e6, 0, 0, 0, 7e3, 0]),
     ]
@@ -143,6 +148,7 @@ def frames_lines() -> list[str]:
     lines += [
         fail("frame_altitude_m", E_RANGE, [0.0, 1.0, 2.0, 3.0]),
         fail("frame_altitude_m", E_RANGE, [0.0, 0.0, -1e300, 0.0]),
+        fail("frame_altitude_m", E_RANGE, [-2e10, 7e6, 0.0, 0.0]),
         "# LVLH by its definition in fb_frames.h: r along x, v along y gives x_lvlh = +y, y_lvlh = -z, "
         "z_lvlh = -x (exact)",
         format_line("frame_dcm_lvlh_from_eci", OK, 0.0, [7e6, 0, 0, 0, 7.5e3, 0],
@@ -241,6 +247,7 @@ def atmos_lines(t: float, apex: np.ndarray, sun: np.ndarray) -> list[str]:
         fail("atm_density", E_RANGE, [0, 0.0, 3, 0.0, *r, 4e5]),
         fail("atm_density", E_RANGE, [0, 1.0, 3, 0.0, *r, -1.5e5]),
         fail("atm_density", E_RANGE, [1, 1.0, 3, 0.0, *r, -1e300]),
+        fail("atm_density", E_RANGE, [0, 1.7e308, 3, 0.0, *r, -9e4]),
         fail("atm_density", E_RANGE, [1, 1.0, 7, 0.0, *r, 4e5]),
         fail("atm_density", E_RANGE, [1, 1.0, 1, 0.0, *r, 4e5]),
         fail("atm_density", E_DEGENERATE, [1, 1.0, 3, 0.0, 0, 0, 0, 4e5]),

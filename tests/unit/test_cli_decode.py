@@ -11,8 +11,9 @@ from typing import Any
 
 import pytest
 
+from flight.security import KeyRing, Signer
 from hil.cli import main
-from hil.protocol import spacepacket
+from hil.protocol import spacepacket, telecommand
 from hil.protocol.catalogue import CATALOGUE, ThrusterMode
 from hil.protocol.framing import frame
 
@@ -120,3 +121,59 @@ def test_command_line_never_shows_a_traceback(tmp_path: Path) -> None:
     bad = subprocess.run([sys.executable, "-m", "hil.cli", "decode", str(tmp_path / "nope")],
                          capture_output=True, text=True, env=env, timeout=60, check=False)
     assert bad.returncode == 1 and "Traceback" not in bad.stderr and bad.stderr.count("\n") == 1
+
+
+def test_decode_reads_standard_input(tmp_path: Path) -> None:
+    stream, _good = _capture()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-m", "hil.cli", "decode", "-"], input=stream, capture_output=True,
+                          env=env, timeout=60, check=False)
+    assert done.returncode == 0
+    assert json.loads(done.stdout.splitlines()[-1])["counts"]["packets"] == 5
+
+
+def test_decode_verifies_telecommands_with_a_key_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    key = os.urandom(32)
+    keys = tmp_path / "keys.json"
+    keys.write_text(json.dumps({"keys": {"1": key.hex()}}))
+    signer = Signer(KeyRing({1: key}), 1)
+    go = telecommand.sign("TC_GO", {"command_id": 1, "burn_id": 2}, signer, seq_count=0, time_tag_s=5.0)
+    rogue = Signer(KeyRing({1: os.urandom(32)}), 1)
+    forged = telecommand.sign("TC_GO", {"command_id": 2, "burn_id": 2}, rogue, seq_count=1, time_tag_s=6.0)
+    path = tmp_path / "uplink.bin"
+    path.write_bytes(frame(go) + frame(forged) + frame(go))
+    status, lines, _ = _run(capsys, ["decode", "--keys", str(keys), str(path)])
+    assert status == 0
+    assert [r["auth"] for r in lines[:-1]] == ["accepted", "bad_mac", "replay"]
+    assert lines[-1]["counts"]["auth_accepted"] == 1 and lines[-1]["counts"]["auth_rejected"] == 2
+    assert main(["decode", "--keys", str(tmp_path / "none.json"), str(path)]) == 1
+    assert "cannot read key file" in capsys.readouterr().err
+
+
+def test_dispatcher_turns_failures_into_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A subcommand that cannot be imported, or that fails unexpectedly, gives one line and status 1."""
+    import types
+
+    from hil import cli
+
+    boom = types.ModuleType("hil_test_boom")
+    boom.HELP = "fails"  # type: ignore[attr-defined]
+    boom.configure = lambda parser: None  # type: ignore[attr-defined]
+
+    def run(args: object) -> int:
+        raise RuntimeError("board exploded")
+
+    boom.run = run  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "hil_test_boom", boom)
+    monkeypatch.setitem(cli.SUBCOMMANDS, "boom", "hil_test_boom")
+    monkeypatch.setitem(cli.SUBCOMMANDS, "missing", "hil.no_such_module")
+    monkeypatch.delenv("HIL_DEBUG", raising=False)
+    assert main(["boom"]) == 1
+    err = capsys.readouterr().err
+    assert err == "hil: internal error: RuntimeError: board exploded\n"
+    assert main(["missing"]) == 1
+    assert "not available" in capsys.readouterr().err

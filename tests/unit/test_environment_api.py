@@ -78,3 +78,21 @@ def test_sun_direction_shapes() -> None:
     u = sun_direction_eci(np.linspace(0, 3.15e7, 5))
     assert u.shape == (5, 3)
     assert np.allclose(np.linalg.norm(u, axis=1), 1.0, atol=1e-15)
+
+
+def test_a_failing_density_batch_names_the_bad_point() -> None:
+    """A batch with one altitude below -100 km fails naming that point's index."""
+    r = np.tile([6.8e6, 0.0, 0.0], (4, 1))
+    h = np.array([400e3, 300e3, -2e5, 100e3])
+    with pytest.raises(InvalidInputError, match=r"density_kg_m3 at index \(2,\)"):
+        density_kg_m3(0.0, r, h)
+
+
+def test_density_broadcasts_times_altitudes_and_positions() -> None:
+    """One position and time with a column of altitudes gives one density per altitude."""
+    h = np.array([150e3, 300e3, 450e3])
+    rho = density_kg_m3(8e8, [6.8e6, 0.0, 0.0], h, AtmosphereModel("harris-priester"))
+    assert rho.shape == (3,)
+    assert rho[0] > rho[1] > rho[2] > 0.0
+    with pytest.raises(ValueError, match="do not broadcast"):
+        density_kg_m3(np.zeros(2), np.zeros((3, 3)) + 7e6, 4e5)

@@ -55,6 +55,7 @@ CALLS: dict[str, Callable[[Sequence[float]], Any]] = {
     "time_gmst_rad": lambda v: [fr.gmst_rad(v[0])],
     "frame_ecef_from_eci": lambda v: fr.ecef_from_eci(v[0], v[1:4]),
     "frame_eci_from_ecef": lambda v: fr.eci_from_ecef(v[0], v[1:4]),
+    "frame_dcm_ecef_from_eci": lambda v: fr.dcm_ecef_from_eci(v[0]).ravel(),
     "frame_ecef_state_from_eci": lambda v: np.concatenate(fr.ecef_state_from_eci(v[0], v[1:4], v[4:7])),
     "frame_eci_state_from_ecef": lambda v: np.concatenate(fr.eci_state_from_ecef(v[0], v[1:4], v[4:7])),
     "frame_geodetic_from_ecef": lambda v: fr.geodetic_from_ecef(v),

@@ -33,13 +33,17 @@ def test_any_leading_shape_for_geodetic() -> None:
 
 
 def test_times_broadcast_against_points() -> None:
-    """One time for many points, or one time per point; a time array that does not fit is a ValueError."""
+    """One time for many points, one time per point, or one point at many times; shapes that do not
+    broadcast are a ValueError."""
     r = np.array([[7e6, 0.0, 0.0], [0.0, 7e6, 0.0]])
     one = fr.ecef_from_eci(1.0e8, r)
     each = fr.ecef_from_eci([1.0e8, 1.0e8], r)
     assert np.array_equal(one, each)
     with pytest.raises(ValueError, match="broadcast"):
         fr.ecef_from_eci([1.0, 2.0, 3.0], r)
+    track = fr.ecef_from_eci(np.array([0.0, 60.0, 120.0]), r[0])
+    assert track.shape == (3, 3)
+    assert np.array_equal(track[1], fr.ecef_from_eci(60.0, r[0]))
 
 
 def test_non_contiguous_and_integer_inputs_are_converted() -> None:
@@ -60,8 +64,8 @@ def test_bad_shapes_are_value_errors() -> None:
     """A vector whose last axis is not 3, or mismatched r and v, is rejected before the core is called."""
     with pytest.raises(ValueError, match="trailing shape"):
         fr.geodetic_from_ecef([7e6, 0.0])
-    with pytest.raises(ValueError, match="same shape"):
-        fr.ecef_state_from_eci(0.0, np.ones((2, 3)), np.ones(3))
+    with pytest.raises(ValueError, match="do not broadcast"):
+        fr.ecef_state_from_eci(0.0, np.ones((2, 3)), np.ones((3, 3)))
     with pytest.raises(ValueError, match="numeric"):
         fr.gmst_rad("noon")
 
@@ -104,3 +108,12 @@ def test_calendar_field_mistakes_are_type_errors() -> None:
         fr.j2000_s_from_utc(2031)
     with pytest.raises(TypeError):
         fr.j2000_s_from_utc(datetime(2031, 1, 1), 1, 1)
+
+
+def test_a_failing_batch_names_the_first_bad_point() -> None:
+    """In a batch, the error names the index (in the caller's leading shape) of the first bad point."""
+    r = np.full((2, 3, 3), 7.0e6)
+    r[1, 2] = [1.0, 2.0, 3.0]
+    r[1, 1] = [math.nan, 0.0, 0.0]
+    with pytest.raises(InvalidInputError, match=r"geodetic_from_ecef at index \(1, 1\).*FB_E_NONFINITE"):
+        fr.geodetic_from_ecef(r)

@@ -10,10 +10,11 @@ thrust run until ``t_k + dt``.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flight.config import FlightConfig
-from flight.ports import MAIN_THRUSTERS, ArmState, ThrusterFaults, ThrusterStatus
+from flight.ports import ATTITUDE_THRUSTERS, MAIN_THRUSTERS, ArmState, ThrusterFaults, ThrusterStatus
 from flight.sequencer import (
     ArmConfirm,
     ArmPrepare,
@@ -50,7 +51,7 @@ FAST = FlightConfig(
 )
 
 MAIN_MASK = sum(1 << i for i in MAIN_THRUSTERS)
-TRIM_MASK = 1 << 30
+TRIM_MASK = 1 << ATTITUDE_THRUSTERS[0]  # one attitude thruster stands for the trim set
 
 
 def plan(
@@ -73,15 +74,18 @@ class Rig:
     trim_open: bool = False
     refuse_arm: bool = False
     silent: bool = False  # the board stops reporting status
+    stuck_main_open: bool = False  # a main valve stuck open whatever the command
     trim_fraction: float = 0.2  # trim acceleration as a fraction of the main one (FAST bounds it: 0.15)
     faults: ThrusterFaults = ThrusterFaults.NONE
     log: list[Intent] = field(default_factory=list)
     ignitions: list[int] = field(default_factory=list)
+    ignited_plans: dict[int, dict[str, object]] = field(default_factory=dict)
     results: dict[int, BurnResult] = field(default_factory=dict)
     plan_records: list[dict[str, object]] = field(default_factory=list)
     dv_truth_mps: dict[int, float] = field(default_factory=dict)
     violations: list[str] = field(default_factory=list)
     current_burn: int | None = None
+    persist: Callable[[object], bool] | None = None  # a journal's apply_intent, run before each intent
 
     def __post_init__(self) -> None:
         if self.seq.config is not self.config:
@@ -91,6 +95,8 @@ class Rig:
     def run(self, intents: list[Intent]) -> list[Intent]:
         for it in intents:
             self.log.append(it)
+            if self.persist is not None:
+                self.persist(it)
             if isinstance(it, ArmPrepare):
                 if self.refuse_arm or it.code != self.config.arm_code:
                     self.faults |= ThrusterFaults.ARM_REJECTED
@@ -117,6 +123,7 @@ class Rig:
                     self.trim_cmd = it.open
             elif isinstance(it, PersistIgnition):
                 self.ignitions.append(it.burn_id)
+                self.ignited_plans[it.burn_id] = dict(it.plan)
                 self.current_burn = it.burn_id
                 self.dv_truth_mps.setdefault(it.burn_id, 0.0)
             elif isinstance(it, PersistBurnResult):
@@ -146,7 +153,8 @@ class Rig:
         self.run(self.seq.attitude_error(self.t_s, att_err_rad))
         # valves follow the command one cycle late; a disarmed board holds every valve closed
         armed = self.arm is ArmState.ARMED
-        self.main_open, self.trim_open = self.main_pending and armed, self.trim_pending and armed
+        self.main_open = (self.main_pending and armed) or self.stuck_main_open
+        self.trim_open = self.trim_pending and armed
         self.main_pending, self.trim_pending = self.main_cmd and armed, self.trim_cmd and armed
         self.report()
         self.run(self.seq.tick(self.t_s))

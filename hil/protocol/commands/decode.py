@@ -12,6 +12,7 @@ import json
 import sys
 from typing import Any, BinaryIO
 
+from flight.security import Authenticator, KeyRing, SecurityError
 from hil.cli import CliError
 from hil.protocol.catalogue import CATALOGUE
 from hil.protocol.framing import RawStreamDecoder, StreamDecoder
@@ -27,22 +28,31 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", help="capture to decode ('-' for standard input)")
     parser.add_argument("--framing", choices=("cobs", "raw"), default="cobs",
                         help="cobs: serial frames delimited by 0x00 (default); raw: packets back to back")
+    parser.add_argument("--keys", metavar="FILE",
+                        help="telecommand key file (JSON, see docs/icd.md section 7): verify each signed "
+                             "telecommand in capture order and add its outcome as \"auth\"")
 
 
-def decode_stream(stream: BinaryIO, framing: str, out: Any) -> dict[str, int]:
-    """Write one JSON line per packet of ``stream`` to ``out``; return the counts (also written last)."""
+def decode_stream(
+    stream: BinaryIO, framing: str, out: Any, authenticator: Authenticator | None = None
+) -> dict[str, int]:
+    """Write one JSON line per packet of ``stream`` to ``out``; return the counts (also written last).
+    With an authenticator, signed telecommands are verified in capture order."""
     decoder: StreamDecoder | RawStreamDecoder = StreamDecoder() if framing == "cobs" else RawStreamDecoder()
     tracker = SequenceTracker()
     undecodable = 0
     while chunk := stream.read(CHUNK_OCTETS):
         for raw in decoder.feed(chunk):
-            tracker.observe(peek_apid(raw), peek_seq_count(raw))
+            tracker.observe_packet(raw)
             try:
                 record: dict[str, Any] = CATALOGUE.decode(raw).to_json()
             except DecodeError as exc:
                 undecodable += 1
                 record = {"apid": peek_apid(raw), "name": None, "seq_count": peek_seq_count(raw),
                           "error": str(exc), "hex": raw.hex()}
+            spec = CATALOGUE.by_apid(peek_apid(raw))
+            if authenticator is not None and spec is not None and spec.authenticated:
+                record["auth"] = authenticator.verify_space_packet(raw).outcome.value
             out.write(json.dumps(record, allow_nan=False) + "\n")
     decoder.flush()
     seq = tracker.totals()
@@ -52,17 +62,26 @@ def decode_stream(stream: BinaryIO, framing: str, out: Any) -> dict[str, int]:
         "oversize": s.oversize, "gaps": seq.gaps, "missing": seq.missing, "duplicates": seq.duplicates,
         "resets": seq.resets, "undecodable": undecodable, "bytes": s.bytes,
     }
+    if authenticator is not None:
+        counts["auth_accepted"] = authenticator.counts["accepted"]
+        counts["auth_rejected"] = authenticator.rejected
     out.write(json.dumps({"counts": counts}) + "\n")
     return counts
 
 
 def run(args: argparse.Namespace) -> int:
+    authenticator = None
+    if args.keys is not None:
+        try:
+            authenticator = Authenticator(KeyRing.from_file(args.keys))
+        except SecurityError as exc:
+            raise CliError(str(exc)) from None
     if args.file == "-":
-        decode_stream(sys.stdin.buffer, args.framing, sys.stdout)
+        decode_stream(sys.stdin.buffer, args.framing, sys.stdout, authenticator)
         return 0
     try:
         with open(args.file, "rb") as stream:
-            decode_stream(stream, args.framing, sys.stdout)
+            decode_stream(stream, args.framing, sys.stdout, authenticator)
     except IsADirectoryError:
         raise CliError(f"{args.file} is a directory, not a capture file") from None
     except FileNotFoundError:
