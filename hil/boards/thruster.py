@@ -64,10 +64,11 @@ class ThrusterBoard:
         return max(self.clock.now_s, self.plant.t_s, self.core.t_s)
 
     def _apply(self, t_s: float) -> None:
-        """Give the plant the core's actual valve schedule from ``t_s``."""
+        """Give the plant the core's actual valve schedule and thrust factors from ``t_s``."""
         if t_s > self.plant.t_s:
             self.plant.advance_to(t_s)
-        self.plant.set_valves(max(t_s, self.plant.t_s), self.core.actual_until_s.copy())
+        self.plant.set_valves(max(t_s, self.plant.t_s), self.core.actual_until_s.copy(),
+                              thrust_factor=self.core.thrust_factor)
 
     async def send_status(self) -> None:
         await self.link.send(self.writer.encode("THRUSTER_STATUS", self.core.status_values(), self.now_s()))

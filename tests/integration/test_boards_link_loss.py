@@ -96,12 +96,12 @@ async def burn_then_lose_link(broker: Broker, prefix: str) -> tuple[ThrusterBoar
 
 
 def test_watchdog_closes_every_valve_when_the_link_is_lost(restartable_broker: Broker, prefix: str) -> None:
-    """Main burn at 10 Hz over MQTT, then the broker dies: within one watchdog period (max(1 s, 3 cycles))
-    of the last valid command every valve is commanded closed and the board latches SAFED."""
+    """Main burn at 10 Hz over MQTT, then the broker dies: within one watchdog period (3 cycles, 0.3 s) of
+    the last valid command every valve is commanded closed and the board latches SAFED."""
     board, last_valid_s = run(burn_then_lose_link(restartable_broker, prefix), timeout_s=60.0)
     core = board.core
     deadline = last_valid_s + core.watchdog_period_s
-    assert core.watchdog_period_s == 1.0
+    assert core.watchdog_period_s == 0.3
     assert np.all(core.commanded_until_s <= deadline + 1e-6)
     assert core.armed_state is ArmedState.SAFED
     assert core.counters.watchdog_expiries == 1

@@ -26,6 +26,7 @@ from hil.drivers.imu import ImuDriver
 from hil.drivers.thruster import ThrusterDriver
 from hil.links import Link, LinkState, LoopbackHub, LoopbackLink, PtyLink, open_link
 from hil.plant import Plant
+from hil.protocol.catalogue import ArmedState
 from hil.scenario import load
 from tests.support.aio import run
 from tests.support.broker import Broker
@@ -170,7 +171,8 @@ def test_lockstep_gives_the_same_result_bit_for_bit_on_every_transport(broker: B
 
 def test_silent_flight_software_stalls_the_gate_boundedly_and_the_watchdog_safes_the_board() -> None:
     """With no commands at all the gate stalls each cycle for its bound and goes on; the armed board's
-    watchdog expires (flag reported) and no thrust is produced."""
+    watchdog expires watchdog_s (1 s) after arming, the board reports SAFED (DISARMED at the port) with
+    the WATCHDOG fault and every valve closed, and no thrust is produced."""
     flight = Flight(burn_cycles=0, total_cycles=15, answer=False)
     boards, thr = run(fly(3, flight, stall_timeout_s=0.02))
     assert boards.clock.stall_count >= 10
@@ -178,7 +180,8 @@ def test_silent_flight_software_stalls_the_gate_boundedly_and_the_watchdog_safes
     core = boards.thruster.core
     assert core.watchdog_expired and core.counters.watchdog_expiries == 1
     status = run(_last_status(thr))
-    assert status.arm_state is ArmState.ARMED  # not in main-burn mode: armed, every valve closed
+    assert boards.thruster.core.armed_state is ArmedState.SAFED
+    assert status.arm_state is ArmState.DISARMED
     assert status.faults & ThrusterFaults.WATCHDOG
     assert status.all_valves_closed
     assert math.isfinite(status.t_s)

@@ -87,27 +87,33 @@ def test_on_times_are_clamped_to_the_cycle_and_short_pulses_dropped() -> None:
     assert r.board.status_values()["flags"] & ThrusterFlags.ON_TIME_CLAMPED
 
 
-def test_main_burn_opens_the_deorbit_thrusters_for_the_whole_cycle() -> None:
-    """MAIN_BURN: the 30 deorbit Dracos (16-45) open for the cycle; attitude thrusters pulse as commanded."""
+def test_main_burn_holds_the_deorbit_valves_open_until_the_next_command() -> None:
+    """MAIN_BURN: the 30 deorbit Dracos (16-45) stay open until the next command (at the latest the
+    watchdog, 3 cycles); attitude thrusters pulse as commanded; a PULSE command closes the mains."""
     r = Rig()
     r.arm()
-    r.command(0.0, mode="MAIN_BURN", period_s=0.1, dt=0.1)
+    on = [0.05] * ATTITUDE_THRUSTERS.stop + [0.0] * len(DEORBIT_THRUSTERS)
+    r.command(on, mode="MAIN_BURN", period_s=0.1, dt=0.1)
     until = r.board.commanded_until_s - r.t
-    assert np.allclose(until[DEORBIT_THRUSTERS.start:], 0.1)
-    assert np.all(until[: ATTITUDE_THRUSTERS.stop] == 0.0)
+    assert np.allclose(until[DEORBIT_THRUSTERS.start:], WATCHDOG_CYCLES * 0.1)
+    assert np.allclose(until[: ATTITUDE_THRUSTERS.stop], 0.05)
+    r.command(0.0, mode="PULSE", period_s=0.1, dt=0.1)
+    assert not r.board.commanded_open().any()
 
 
-def test_watchdog_expires_one_period_after_the_last_command_and_latches_safe_in_main_burn() -> None:
-    """Watchdog period is max(watchdog_s, 3 cycle periods); expiry in MAIN_BURN latches SAFED until DISARM."""
+def test_watchdog_expires_three_cycles_after_the_last_command_and_latches_safe() -> None:
+    """Watchdog period is 3 cycle periods of the last command (0.3 s at 10 Hz, ICD 8.2); on expiry every
+    valve is closed and the board is SAFED until DISARM; commands are then rejected."""
     r = Rig(watchdog_s=1.0)
     r.arm()
     r.command(0.0, mode="MAIN_BURN", period_s=0.1, dt=0.1)
     t_cmd = r.t
-    assert r.board.watchdog_period_s == pytest.approx(max(1.0, WATCHDOG_CYCLES * 0.1))
-    r.board.advance(t_cmd + 0.999)
-    assert r.board.armed_state is ArmedState.ARMED
-    r.board.advance(t_cmd + 1.0)
+    assert r.board.watchdog_period_s == pytest.approx(WATCHDOG_CYCLES * 0.1)
+    r.board.advance(t_cmd + 0.299)
+    assert r.board.armed_state is ArmedState.ARMED and r.board.commanded_open().any()
+    r.board.advance(t_cmd + 0.3)
     assert r.board.armed_state is ArmedState.SAFED
+    assert not r.board.commanded_open().any()
     assert r.board.status_values()["flags"] & ThrusterFlags.WATCHDOG_EXPIRED
     r.t = t_cmd + 1.5
     r.command(0.05)
@@ -117,9 +123,11 @@ def test_watchdog_expires_one_period_after_the_last_command_and_latches_safe_in_
 
 
 def test_watchdog_is_long_enough_for_the_coast_command_rate() -> None:
-    """At 0.1 Hz (10 s cycles) the watchdog waits three cycles (30 s) before it expires."""
+    """At 0.1 Hz (10 s cycles) the watchdog waits three cycles (30 s); after arming and before any command
+    it waits watchdog_s."""
     r = Rig(watchdog_s=1.0)
     r.arm()
+    assert r.board.watchdog_period_s == 1.0
     r.command(0.0, period_s=10.0, dt=0.1)
     r.board.advance(r.t + 29.9)
     assert not r.board.watchdog_expired
@@ -127,8 +135,9 @@ def test_watchdog_is_long_enough_for_the_coast_command_rate() -> None:
     assert r.board.watchdog_expired
 
 
-def test_stale_and_duplicate_commands_never_act_twice() -> None:
-    """A command whose cycle is not newer is rejected; a repeated packet is dropped as a duplicate."""
+def test_stale_and_repeated_commands_never_act_twice() -> None:
+    """A command whose cycle is not newer, or whose command_id is the last one's, is rejected and counted
+    (REJECTED_STALE_CYCLE); cycle 0 is never executed (the last cycle starts at 0)."""
     r = Rig()
     r.arm()
     r.command(0.05, dt=0.1)
@@ -139,8 +148,15 @@ def test_stale_and_duplicate_commands_never_act_twice() -> None:
     r.board.receive(r.t + 0.01, packet)
     assert r.board.counters.commands_executed == before
     assert r.board.status_values()["flags"] & ThrusterFlags.REJECTED_STALE_CYCLE
-    r.board.receive(r.t + 0.02, packet)
-    assert r.board.counters.duplicates == 1
+    rejected = r.board.counters.commands_rejected
+    values["cycle"] = r.cycle + 1
+    values["command_id"] = r.ids  # the last executed command's id, under a new cycle
+    r.board.receive(r.t + 0.02, r.writer.encode("THRUSTER_COMMAND", values, r.t + 0.02))
+    assert r.board.counters.commands_rejected == rejected + 1
+    cycle_zero = {**values, "cycle": 0, "command_id": 5000}
+    r.board.receive(r.t + 0.03, r.writer.encode("THRUSTER_COMMAND", cycle_zero, r.t + 0.03))
+    assert r.board.counters.commands_rejected == rejected + 2
+    assert r.board.counters.commands_executed == before
 
 
 def test_propellant_follows_valve_time_and_pressure_blows_down() -> None:
@@ -149,6 +165,7 @@ def test_propellant_follows_valve_time_and_pressure_blows_down() -> None:
     r.arm()
     for _ in range(10):
         r.command(0.0, mode="MAIN_BURN", period_s=0.1, dt=0.1)
+    r.command(0.0, mode="ALL_OFF", period_s=0.1, dt=0.1)
     r.board.advance(r.t + 1.0)
     used = 16_000.0 - r.board.propellant_kg
     expected = 30 * 10 * 0.1 * 400.0 / (300.0 * G0_MPS2)
@@ -157,7 +174,8 @@ def test_propellant_follows_valve_time_and_pressure_blows_down() -> None:
 
 
 def test_valve_faults_act_on_the_actual_schedule() -> None:
-    """Stuck closed never opens; stuck open stays open after DISARM; degraded 0.5 halves the pulse (1 us)."""
+    """Stuck closed never opens; stuck open stays open after DISARM; degraded 0.5 keeps the valve timing
+    (1 us) and halves the thrust factor given to the plant."""
     r = Rig()
     r.arm()
     r.send("THRUSTER_FAULT_INJECT", {"kind": "VALVE_STUCK_CLOSED", "thruster": 3, "factor": 1.0})
@@ -165,7 +183,8 @@ def test_valve_faults_act_on_the_actual_schedule() -> None:
     r.command(0.08, dt=0.1)
     actual = r.board.actual_until_s - r.t
     assert actual[3] == 0.0
-    assert actual[4] == pytest.approx(0.04, abs=1e-6)
+    assert actual[4] == pytest.approx(0.08, abs=1e-6)
+    assert r.board.thrust_factor[4] == 0.5 and r.board.thrust_factor[5] == 1.0
     assert actual[5] == pytest.approx(0.08, abs=1e-6)
     r.send("THRUSTER_FAULT_INJECT", {"kind": "VALVE_STUCK_OPEN", "thruster": 7, "factor": 1.0})
     r.send("THRUSTER_ARM", {"action": "DISARM", "arm_code": 0}, 0.5)
@@ -182,7 +201,7 @@ def test_board_reset_disarms_and_is_reported_once() -> None:
     r.send("THRUSTER_FAULT_INJECT", {"kind": "BOARD_RESET", "thruster": 0, "factor": 1.0})
     assert r.board.armed_state is ArmedState.DISARMED
     assert not r.board.commanded_open().any()
-    assert r.board.last_cycle is None
+    assert r.board.last_cycle == 0
     assert r.board.status_values()["flags"] & ThrusterFlags.BOARD_RESET
     assert not r.board.status_values()["flags"] & ThrusterFlags.BOARD_RESET
 
@@ -207,3 +226,14 @@ def test_config_rejects_nonsense() -> None:
         ThrusterBoardConfig(watchdog_s=-1.0)
     with pytest.raises(ValueError, match="thrust_n"):
         ThrusterBoardConfig(thrust_n=math.nan)
+
+
+def test_a_wrong_confirm_while_armed_disarms_and_closes_every_valve() -> None:
+    """ICD 8.2: a confirm without prepare returns the board to DISARMED, also from ARMED mid-burn."""
+    r = Rig()
+    r.arm()
+    r.command(0.0, mode="MAIN_BURN", period_s=0.1, dt=0.1)
+    assert r.board.commanded_open().any()
+    r.send("THRUSTER_ARM", {"action": "ARM_CONFIRM", "arm_code": 0x5AFE}, 0.05)
+    assert r.board.armed_state is ArmedState.DISARMED
+    assert not r.board.commanded_open().any()
