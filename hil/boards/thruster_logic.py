@@ -47,7 +47,7 @@ from hil.protocol.catalogue import (
     ThrusterMode,
 )
 from hil.protocol.schema import DecodeError, Message
-from hil.protocol.spacepacket import Check, check
+from hil.protocol.spacepacket import Check, check, peek_apid
 
 F64 = NDArray[np.float64]
 G0_MPS2 = 9.80665
@@ -295,6 +295,11 @@ class ThrusterBoardCore:
         try:
             msg = CATALOGUE.decode(packet)
         except DecodeError:
+            spec = CATALOGUE.by_apid(peek_apid(packet))
+            if spec is not None and spec.board == "thruster" and spec.direction == "cmd":
+                # a command of ours with a field out of range or a wrong length: answered (ICD 8.3)
+                self.counters.commands_rejected += 1
+                return Reaction("bad", send_status=True)
             self.counters.rx_framing_errors += 1
             return Reaction("bad", send_status=changed)
         self.counters.rx_packets += 1

@@ -9,9 +9,11 @@ import pytest
 
 from hil.boards.thruster_logic import G0_MPS2, ThrusterBoardConfig, ThrusterBoardCore
 from hil.drivers.packets import PacketWriter
+from hil.protocol import spacepacket
 from hil.protocol.catalogue import (
     ARM_CONFIRM_TIMEOUT_S,
     ATTITUDE_THRUSTERS,
+    CATALOGUE,
     DEORBIT_THRUSTERS,
     THRUSTER_COUNT,
     WATCHDOG_CYCLES,
@@ -218,6 +220,22 @@ def test_garbage_is_counted_not_raised() -> None:
     c = r.board.counters
     assert (c.rx_framing_errors, c.rx_crc_errors, c.rx_unexpected) == (1, 1, 1)
     assert r.board.armed_state is ArmedState.DISARMED
+
+
+def test_out_of_range_command_is_rejected_and_answered() -> None:
+    """A THRUSTER_COMMAND with a valid CRC but a field out of range (cycle period 0) is counted in
+    commands_rejected and answered with a status (ICD 8.3); nothing opens."""
+    r = Rig()
+    r.arm()
+    spec = CATALOGUE.by_name("THRUSTER_COMMAND")
+    values = {"command_id": 50, "cycle": 1, "mode": "PULSE", "cycle_period_us": 1000,
+              "on_time_us": [500] * 46}
+    user_data = bytearray(spec.pack_fields(values))
+    user_data[9:13] = (0).to_bytes(4, "big")  # cycle_period_us = 0, below its minimum of 1000
+    packet = spacepacket.pack(spec.apid, 0, bytes(user_data), packet_type=spec.packet_type, time_tag_s=1e9)
+    reaction = r.board.receive(r.t, packet)
+    assert reaction.send_status and r.board.counters.commands_rejected == 1
+    assert not r.board.commanded_open().any()
 
 
 def test_config_rejects_nonsense() -> None:
