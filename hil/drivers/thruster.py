@@ -5,6 +5,7 @@ sample it answers (``cmd.t_s``, else ``time_source()``, the latest IMU time), wh
 gate matches; on-times are sent in microseconds, bounded by the cycle period. THRUSTER_STATUS reports
 become ``ThrusterStatus`` values; ``status()`` returns the latest (waiting, bounded, for the first) and
 reports are also streamed by :meth:`ThrusterDriver.statuses`. Reports older than the last are dropped.
+With a ``time_source`` the driver sends THRUSTER_TIME_SYNC on start and every 60 s of spacecraft time.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import asyncio
 import itertools
 import math
 from collections.abc import Callable
+from typing import Self
 
 from flight.ports import (
     MAIN_THRUSTERS,
@@ -35,6 +37,10 @@ U32 = 1 << 32
 #: Commands the driver originates (arming, time sync, fault injection) take command ids from here up, so
 #: they never collide with the flight software's ThrusterCommand ids (which should stay below).
 DRIVER_COMMAND_IDS = 0x8000_0000
+#: THRUSTER_TIME_SYNC on start and every 60 s of spacecraft time (docs/icd.md, section 9).
+TIME_SYNC_PERIOD_S = 60.0
+#: How often (wall time) the time-sync task looks at spacecraft time.
+TIME_SYNC_POLL_S = 0.5
 
 _ARM = {
     ArmedState.DISARMED: ArmState.DISARMED,
@@ -110,9 +116,13 @@ class ThrusterDriver(Driver):
         time_source: Callable[[], float | None] | None = None,
         stale_after_s: float = 3.0,
         status_timeout_s: float = 2.0,
+        time_sync_period_s: float | None = TIME_SYNC_PERIOD_S,
         on_event: Callable[[Event], None] | None = None,
     ) -> None:
         super().__init__(link, stale_after_s=stale_after_s, on_event=on_event)
+        self.time_sync_period_s = time_sync_period_s
+        self._sync_ids = itertools.count(1)
+        self.last_sync_t_s: float | None = None
         if not (math.isfinite(period_s) and period_s > 0.0):
             raise ValueError("period_s must be positive")
         self.period_s = period_s
@@ -135,6 +145,23 @@ class ThrusterDriver(Driver):
 
     def _closed(self) -> None:
         self._stream.close()
+
+    async def __aenter__(self) -> Self:
+        await super().__aenter__()
+        if self.time_sync_period_s is not None and self.time_source is not None:
+            self._spawn(self._time_sync_loop(), "time-sync")
+        return self
+
+    async def _time_sync_loop(self) -> None:
+        """THRUSTER_TIME_SYNC (STEP) with the spacecraft time once it is known, then every period of it."""
+        assert self.time_source is not None and self.time_sync_period_s is not None
+        while True:
+            t = self.time_source()
+            last = self.last_sync_t_s
+            if t is not None and (last is None or t - last >= self.time_sync_period_s):
+                self.last_sync_t_s = t
+                await self.time_sync(next(self._sync_ids) % U32, t)
+            await asyncio.sleep(TIME_SYNC_POLL_S)
 
     def statuses(self) -> Stream[ThrusterStatus]:
         """Every status report, in order (a bounded stream; the port's ``status()`` gives the latest)."""
