@@ -10,7 +10,6 @@ plant) in lockstep takes its time from the time tags of the packets it receives.
 from __future__ import annotations
 
 import asyncio
-import logging
 import struct
 
 from hil.boards.common import Housekeeping, PlantLike
@@ -21,8 +20,6 @@ from hil.drivers.timebase import t_from_tag
 from hil.links.base import Link
 from hil.protocol.catalogue import ArmedState
 from hil.protocol.spacepacket import PRIMARY_HEADER_OCTETS, packet_is_valid
-
-log = logging.getLogger(__name__)
 
 #: Wall-clock period of the housekeeping loop in lockstep, where simulated time moves only with the IMU.
 LOCKSTEP_POLL_S = 0.2
