@@ -73,6 +73,7 @@ class StreamDecoder:
         self.reset()
 
     def feed(self, data: bytes | bytearray | memoryview) -> list[bytes]:
+        """The valid packets whose frames ``data`` completes, in order; everything else is counted."""
         stats = self.stats
         stats.bytes += len(data)
         pieces = bytes(data).split(DELIMITER)
