@@ -150,3 +150,23 @@ def test_bad_port_broker_or_scenario_is_one_clear_line(where: list[str]) -> None
     assert done.returncode == 1
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("hil: ")
+
+
+async def command_at(url: str, t_s: float) -> float:
+    async with open_link(url, "thruster", "host") as link, ThrusterDriver(link, period_s=0.1) as thr:
+        await thr.command(ThrusterCommand(1, (0.0,) * THRUSTER_COUNT, False, 100, t_s=t_s))
+        async with asyncio.timeout(10.0):
+            async for status in thr.statuses():
+                if status.last_command_id == 100:
+                    return status.t_s
+    raise AssertionError("no status for the command")
+
+
+def test_standalone_thruster_board_in_lockstep_follows_the_command_time_tags() -> None:
+    """With no IMU board beside it, a lockstep thruster board takes its time from the commands: the status
+    answering a command tagged 100 s after the scenario start carries that time (within one tick)."""
+    t0 = 959_774_400.0  # iss-deorbit start, 2030-06-01T00:00:00 UTC, seconds since J2000
+    with board_process("thruster", "--serial", "pty", "--time", "lockstep") as (proc, path):
+        t_status = run(command_at(f"serial://{path}", t0 + 100.0))
+        assert interrupt(proc)[0] == 0
+    assert abs(t_status - (t0 + 100.0)) <= 2**-16
