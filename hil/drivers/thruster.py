@@ -5,7 +5,8 @@ sample it answers (``cmd.t_s``, else ``time_source()``, the latest IMU time), wh
 gate matches; on-times are sent in microseconds, bounded by the cycle period. THRUSTER_STATUS reports
 become ``ThrusterStatus`` values; ``status()`` returns the latest (waiting, bounded, for the first) and
 reports are also streamed by :meth:`ThrusterDriver.statuses`. Reports older than the last are dropped.
-With a ``time_source`` the driver sends THRUSTER_TIME_SYNC on start and every 60 s of spacecraft time.
+The driver sends THRUSTER_TIME_SYNC on start and every 60 s of spacecraft time: from ``time_source`` when
+it has one, otherwise just before a command that carries its time (``cmd.t_s``).
 """
 
 from __future__ import annotations
@@ -152,13 +153,16 @@ class ThrusterDriver(Driver):
             self._spawn(self._time_sync_loop(), "time-sync")
         return self
 
+    def _sync_due(self, t_s: float) -> bool:
+        last = self.last_sync_t_s
+        return self.time_sync_period_s is not None and (last is None or t_s - last >= self.time_sync_period_s)
+
     async def _time_sync_loop(self) -> None:
         """THRUSTER_TIME_SYNC (STEP) with the spacecraft time once it is known, then every period of it."""
         assert self.time_source is not None and self.time_sync_period_s is not None
         while True:
             t = self.time_source()
-            last = self.last_sync_t_s
-            if t is not None and (last is None or t - last >= self.time_sync_period_s):
+            if t is not None and self._sync_due(t):
                 self.last_sync_t_s = t
                 await self.time_sync(next(self._sync_ids) % U32, t)
             await asyncio.sleep(TIME_SYNC_POLL_S)
@@ -207,7 +211,12 @@ class ThrusterDriver(Driver):
     async def command(self, cmd: ThrusterCommand) -> None:
         period = cmd.period_s if cmd.period_s is not None else self.period_s
         values = command_values(cmd, period)
-        await self._send(self._writer.encode("THRUSTER_COMMAND", values, self._now_s(cmd.t_s)))
+        t_s = self._now_s(cmd.t_s)
+        if self.time_source is None and cmd.t_s is not None and self._sync_due(cmd.t_s):
+            # No time source: the command's own (fresh) spacecraft time synchronises the board first.
+            self.last_sync_t_s = cmd.t_s
+            await self.time_sync(next(self._sync_ids) % U32, cmd.t_s)
+        await self._send(self._writer.encode("THRUSTER_COMMAND", values, t_s))
 
     async def status(self) -> ThrusterStatus:
         """The latest status; waits for the first one at most ``status_timeout_s`` (ThrusterStatusTimeout)."""

@@ -193,3 +193,20 @@ def test_thruster_driver_sends_time_sync_on_start_and_every_minute() -> None:
 
     first, second, expected = run(scenario())
     assert first == expected and second == pytest.approx(T0 + 61.0, abs=2**-16)
+
+
+def test_without_a_time_source_commands_carry_the_time_sync() -> None:
+    """With no time source, the first command tagged with spacecraft time is preceded by a
+    THRUSTER_TIME_SYNC with that time; the next one within 60 s is not."""
+
+    async def scenario() -> list[str]:
+        host, board = loopback_pair("thruster")
+        async with host, board, ThrusterDriver(host) as thr:
+            await thr.command(ThrusterCommand(1, (), False, 1, t_s=T0))
+            await thr.command(ThrusterCommand(2, (), False, 2, t_s=T0 + 10.0))
+            names = []
+            while board.pending():
+                names.append(CATALOGUE.decode(await board.recv(timeout_s=1.0)).name)
+            return names
+
+    assert run(scenario()) == ["THRUSTER_TIME_SYNC", "THRUSTER_COMMAND", "THRUSTER_COMMAND"]
