@@ -69,6 +69,8 @@ class FlightConfig:
     # safing: board confirmation of closed valves and disarm; commands re-sent at this period
     safe_confirm_timeout_s: float = 2.0
     safe_max_retries: int = 5
+    # a ground state vector's epoch may lie at most this far from spacecraft time
+    state_vector_max_age_s: float = 86400.0
     # thruster status older than this is stale (the sequencer then treats the board as unconfirmed)
     thruster_status_max_age_s: float = 2.0
 

@@ -58,6 +58,17 @@ Transition table (``t`` is spacecraft time, ``t_ig`` the planned ignition time):
     SAFE          board silent or not yet safe: re-send, bounded      SAFE          CloseAllValves, Disarm
     SAFE          resume, board confirmed closed and disarmed         PLANNED/IDLE
 
+After a restart (``Sequencer.restore`` from the journal) every valve is commanded closed and the board
+disarmed first; a burn that had ignited without a recorded result is closed as INTERRUPTED and the
+sequencer starts in SAFE; one that was in SAFE starts in SAFE; otherwise it resumes in PLANNED or
+GO_RECEIVED with the persisted plan.
+
+Every state that waits is bounded in spacecraft time: PLANNED and GO_RECEIVED by the ignition window,
+ARMING by ``arm_timeout_s``, SLEW by ``slew_timeout_s`` and the window, SETTLE by the window, IGNITION by
+``ignition_timeout_s``, BURN by the maximum duration, CUTOFF and a stopping TRIM by ``cutoff_timeout_s``,
+TRIM by ``trim_timeout_s``, SAFE's re-sending by ``safe_max_retries``. IDLE (no plan) and a confirmed SAFE
+wait for the ground by design.
+
 A GO is withdrawn by NO_GO, ABORT and SAFE. A burn id that has ignited is done for good: the plan loader
 rejects it, the ignition step refuses it, and the done set survives restarts through the journal.
 
@@ -79,7 +90,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from flight.config import FlightConfig
-from flight.ports import AckReason, ArmState, Event, Severity, ThrusterFaults, ThrusterStatus, Vec3
+from flight.ports import (
+    AckReason,
+    ArmState,
+    Event,
+    Severity,
+    Telemetry,
+    ThrusterFaults,
+    ThrusterStatus,
+    Vec3,
+)
 
 
 class SeqState(enum.Enum):
@@ -384,11 +404,12 @@ class Sequencer:
     # ---------------------------------------------------------------------------- persistence
 
     def plan_record(self) -> dict[str, Any]:
-        """The plan, its GO and the crew-clear flag as plain data for the journal."""
+        """The plan, its GO, the crew-clear flag and whether in SAFE, as plain data for the journal."""
         return {
             "plan": None if self.plan is None else self.plan.to_dict(),
             "go_burn_id": self.go_burn_id,
             "crew_clear": self.crew_clear,
+            "safe": self.state is SeqState.SAFE,
         }
 
     @classmethod
@@ -398,38 +419,53 @@ class Sequencer:
         plan_record: Mapping[str, Any] | None,
         burns: Mapping[int, BurnResult | None],
         t_s: float,
+        ignitions: Mapping[int, tuple[float, Mapping[str, Any]]] | None = None,
     ) -> tuple[Sequencer, list[Intent]]:
         """Rebuild after a restart from journal data; returns the sequencer and the intents to run first.
 
-        A burn that ignited without a recorded result was interrupted by the restart: it is closed as
-        INTERRUPTED and the sequencer starts in SAFE (valves closed, board disarmed), so the ground
-        decides what follows. Otherwise the plan is picked up where it stood (PLANNED or GO_RECEIVED).
+        The first intents always close every valve and disarm the board: whatever the previous life left
+        armed is made safe before anything else. A burn that ignited without a recorded result was
+        interrupted by the restart: it is closed as INTERRUPTED (its achieved delta-v unknown, NaN; name,
+        target and ignition time from ``ignitions`` when given) and the sequencer starts in SAFE, so the
+        ground decides what follows. A sequencer that was in SAFE comes back in SAFE. Otherwise the plan is
+        picked up where it stood (PLANNED or GO_RECEIVED; arming starts again when its time comes).
         """
         seq = cls(config)
         seq._t_s = t_s
         seq.burns = dict(burns)
-        out: list[Intent] = []
+        out: list[Intent] = [CloseAllValves(), Disarm()]
+        was_safe = False
         if plan_record is not None:
             seq.crew_clear = bool(plan_record.get("crew_clear", False))
+            was_safe = bool(plan_record.get("safe", False))
             raw_plan = plan_record.get("plan")
             plan = None if raw_plan is None else BurnPlan.from_dict(raw_plan)
             if plan is not None and plan.burn_id not in seq.burns:
                 seq.plan = plan
                 go = plan_record.get("go_burn_id")
                 seq.go_burn_id = plan.burn_id if go == plan.burn_id else None
-        interrupted = [bid for bid, res in seq.burns.items() if res is None]
+        interrupted = sorted(bid for bid, res in seq.burns.items() if res is None)
+        for bid in interrupted:
+            t_ig, raw = (ignitions or {}).get(bid, (math.nan, {}))
+            result = BurnResult(
+                burn_id=bid,
+                name=str(raw.get("name", f"burn-{bid}")),
+                final=bool(raw.get("final", False)),
+                t_ignition_s=float(t_ig),
+                duration_s=math.nan,
+                dv_target_mps=float(raw.get("dv_target_mps", math.nan)),
+                dv_achieved_mps=math.nan,
+                outcome=BurnOutcome.INTERRUPTED,
+            )
+            seq.burns[bid] = result
+            out.append(PersistBurnResult(result))
         if interrupted:
-            for bid in interrupted:
-                result = BurnResult(bid, f"burn-{bid}", False, math.nan, math.nan, math.nan, math.nan,
-                                    BurnOutcome.INTERRUPTED)
-                seq.burns[bid] = result
-                out.append(PersistBurnResult(result))
             seq.plan = None
             seq.go_burn_id = None
             out += seq._enter_safe(t_s, f"restart during burn {interrupted}", Severity.CRITICAL)
-            out.append(PersistPlan(seq.plan_record()))
-            return seq, out
-        if seq.plan is not None:
+        elif was_safe:
+            out += seq._enter_safe(t_s, "restart in SAFE", Severity.WARNING)
+        elif seq.plan is not None:
             seq._set_state(SeqState.GO_RECEIVED if seq.go_burn_id is not None else SeqState.PLANNED, t_s,
                            "restored", out)
         else:
@@ -458,6 +494,21 @@ class Sequencer:
     @property
     def trim_commanded_on(self) -> bool:
         return self.state is SeqState.TRIM and self._burn is not None and self._burn.trim_stop_s is None
+
+    def telemetry(self) -> Telemetry:
+        """The sequencer's state for the ground, at the time of its latest input."""
+        plan = self.plan
+        return Telemetry(self._t_s, "sequencer", {
+            "state": self.state.value,
+            "burn_id": -1 if plan is None else plan.burn_id,
+            "t_ignition_s": math.nan if plan is None else plan.t_ignition_s,
+            "dv_target_mps": math.nan if plan is None else plan.dv_target_mps,
+            "dv_measured_mps": self.dv_measured_mps,
+            "go": self.go_burn_id is not None,
+            "crew_clear": self.crew_clear,
+            "burns_done": len(self.burns),
+            "safe_confirmed": self._safe is not None and self._safe.confirmed,
+        })
 
     # ------------------------------------------------------------------------------- helpers
 
@@ -831,6 +882,7 @@ class Sequencer:
         out: list[Intent] = []
         t = self._advance(t_s, out)
         self._safe = None
+        out.append(SetImuRate(self.config.imu_rate_coast_hz))
         if self.plan is not None and self.plan.burn_id not in self.burns:
             self._set_state(SeqState.PLANNED, t, "resumed", out)
         else:

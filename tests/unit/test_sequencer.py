@@ -7,6 +7,7 @@ import math
 
 import pytest
 
+from flight.config import FlightConfig
 from flight.ports import AckReason, ArmState
 from flight.sequencer import (
     BurnOutcome,
@@ -320,3 +321,44 @@ def test_restore_picks_up_the_plan_and_go() -> None:
     seq.crew_clear_received(0.0)
     restored, _ = Sequencer.restore(FAST, seq.plan_record(), {}, 1.0)
     assert restored.state is SeqState.GO_RECEIVED and restored.plan == p and restored.crew_clear
+
+
+def test_telemetry_reports_state_and_progress() -> None:
+    """Telemetry carries the state, the planned burn and the measured delta-v of the burn under way."""
+    rig = Rig()
+    assert rig.seq.telemetry().values["state"] == "IDLE"
+    rig.run(rig.seq.load_plan(0.0, plan(dv=3.0)))
+    rig.run(rig.seq.go(0.0, 1))
+    rig.cycles_until(SeqState.BURN, 0.5)
+    rig.cycle(0.5)
+    tm = rig.seq.telemetry()
+    assert tm.values["state"] == "BURN" and tm.values["burn_id"] == 1 and tm.values["go"] is True
+    assert tm.values["dv_measured_mps"] == pytest.approx(rig.dv_truth_mps[1])
+    assert tm.t_s == rig.t_s
+
+
+def test_final_burn_cutoff_with_reference_vehicle_numbers() -> None:
+    """The final burn with the numbers of reference/hardware.md: 30 Dracos of 400 N (Isp 300 s) on a 450 t
+    stack, 28.7 m/s target (200 x 145 km to 200 x 50 km), flight configuration defaults (10 Hz control,
+    0.05 m/s^2 bound), mass falling as propellant burns. Authority: the reference numbers and the 0.5 %
+    goal; tolerance 0.005 x 28.7 = 0.1435 m/s on the truth delta-v; duration near the quoted 18 minutes."""
+    cfg = dataclasses.replace(FlightConfig(), arm_lead_s=120.0)
+    rig = Rig(config=cfg)
+    thrust_n, isp_s, g0 = 30 * 400.0, 300.0, 9.80665
+    mass_kg = 450_000.0
+    t_ig = 200.0
+    rig.run(rig.seq.load_plan(0.0, BurnPlan(7, "final", t_ig, 28.7, thrust_n / mass_kg, (0.0, -1.0, 0.0),
+                                            final=True)))
+    rig.run(rig.seq.crew_clear_received(0.0))
+    rig.run(rig.seq.go(0.0, 7))
+    rig.coast(t_ig - cfg.arm_lead_s - 1.0)
+    while 7 not in rig.results:
+        assert rig.t_s < t_ig + 3600.0, rig.seq.state
+        rig.cycle(thrust_n / mass_kg)
+        if rig.main_open:
+            mass_kg -= thrust_n / (isp_s * g0) * cfg.control_cycle_s
+    result = rig.results[7]
+    assert result.outcome is BurnOutcome.COMPLETED
+    assert abs(rig.dv_truth_mps[7] - 28.7) <= 0.005 * 28.7
+    assert 17.0 * 60.0 <= result.duration_s <= 19.0 * 60.0
+    assert rig.violations == []

@@ -10,6 +10,7 @@ thrust run until ``t_k + dt``.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flight.config import FlightConfig
@@ -77,11 +78,13 @@ class Rig:
     faults: ThrusterFaults = ThrusterFaults.NONE
     log: list[Intent] = field(default_factory=list)
     ignitions: list[int] = field(default_factory=list)
+    ignited_plans: dict[int, dict[str, object]] = field(default_factory=dict)
     results: dict[int, BurnResult] = field(default_factory=dict)
     plan_records: list[dict[str, object]] = field(default_factory=list)
     dv_truth_mps: dict[int, float] = field(default_factory=dict)
     violations: list[str] = field(default_factory=list)
     current_burn: int | None = None
+    persist: Callable[[object], bool] | None = None  # a journal's apply_intent, run before each intent
 
     def __post_init__(self) -> None:
         if self.seq.config is not self.config:
@@ -91,6 +94,8 @@ class Rig:
     def run(self, intents: list[Intent]) -> list[Intent]:
         for it in intents:
             self.log.append(it)
+            if self.persist is not None:
+                self.persist(it)
             if isinstance(it, ArmPrepare):
                 if self.refuse_arm or it.code != self.config.arm_code:
                     self.faults |= ThrusterFaults.ARM_REJECTED
@@ -117,6 +122,7 @@ class Rig:
                     self.trim_cmd = it.open
             elif isinstance(it, PersistIgnition):
                 self.ignitions.append(it.burn_id)
+                self.ignited_plans[it.burn_id] = dict(it.plan)
                 self.current_burn = it.burn_id
                 self.dv_truth_mps.setdefault(it.burn_id, 0.0)
             elif isinstance(it, PersistBurnResult):
