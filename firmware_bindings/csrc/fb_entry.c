@@ -198,7 +198,7 @@ static fb_status fragment_impact(const fb_force_model *frag, const fb_entry_conf
     fb_ode_options opt;
     fb_ode_result res;
     double r[3], r_ecef[3], h;
-    int i;
+    int i, terminal;
     fb_status st;
     ctx.m = frag;
     ctx.drift_m = cfg->terminal_drift_m;
@@ -226,7 +226,14 @@ static fb_status fragment_impact(const fb_force_model *frag, const fb_entry_conf
     }
     fb_copy3(res.y, r);
     *t_imp = res.t_s;
-    if (h > 1e-3) {
+    terminal = 0;
+    if (cfg->terminal_drift_m > 0.0) {
+        /* which side of the event function stopped the fragment: the drift or the ground */
+        double v_rel[3], v_h[3];
+        relative_velocity(frag, res.y, v_rel, v_h);
+        terminal = fb_norm3(v_h) * fb_norm3(v_rel) / ENTRY_G0_MPS2 - cfg->terminal_drift_m < h;
+    }
+    if (terminal && h > 0.0) {
         /* terminal phase: drift on by v_h tau, then fall straight down */
         double v_rel[3], v_h[3], dt;
         relative_velocity(frag, res.y, v_rel, v_h);
