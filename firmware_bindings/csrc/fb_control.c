@@ -14,6 +14,8 @@
 /* Backtracking may double the step constant at most this often per iteration. */
 #define CTL_MAX_DOUBLINGS 60
 #define CTL_POWER_ITERS 50
+/* Largest weighted command accepted, as a multiple of sqrt(lambda_max(A A^T)). */
+#define CTL_MAX_COMMAND_RATIO 1e6
 
 static int ctl_positive3(const double v[3])
 {
@@ -140,10 +142,12 @@ static double ctl_lambda_max(const ctl_problem *p)
 /*
  * Minimise |A u - b|^2 + reg |u|^2 over lo <= u <= hi by FISTA with adaptive restart and backtracking.
  * u holds the start (clipped into the box) on entry and the solution on exit. Returns the iterations used;
- * *converged is set when the projected step fell below tol.
+ * *converged is set when a projected gradient step changed the weighted output A u by no more than
+ * out_tol (the solver then stops). Steps along the null space of A change nothing the vehicle feels, so
+ * they do not keep the solver going.
  */
 static int ctl_solve(const ctl_problem *p, const double *lo, const double *hi, double lipschitz,
-                     double tol, int max_iter, double *u, int *converged)
+                     double out_tol, int max_iter, double *u, int *converged)
 {
     double x[64], y[64], g[64], pnew[64], r[6], ad[6];
     double t = 1.0, big_l = lipschitz;
@@ -154,7 +158,7 @@ static int ctl_solve(const ctl_problem *p, const double *lo, const double *hi, d
         y[k] = x[k];
     }
     for (it = 0; it < max_iter; ++it) {
-        double dmax = 0.0, restart = 0.0, t_next, beta;
+        double restart = 0.0, t_next, beta;
         int dbl;
         ctl_apply(p, y, r);
         for (k = 0; k < 6; ++k) {
@@ -188,13 +192,9 @@ static int ctl_solve(const ctl_problem *p, const double *lo, const double *hi, d
             big_l *= 2.0;
         }
         for (k = 0; k < n; ++k) {
-            double d = fabs(pnew[k] - y[k]);
-            if (d > dmax) {
-                dmax = d;
-            }
             restart += (y[k] - pnew[k]) * (pnew[k] - x[k]);
         }
-        if (dmax <= tol) {
+        if (sqrt(fb_dot3(ad, ad) + fb_dot3(ad + 3, ad + 3)) <= out_tol) {
             for (k = 0; k < n; ++k) {
                 x[k] = pnew[k];
             }
@@ -259,7 +259,7 @@ fb_status fb_ctl_allocate(const fb_ctl_thruster_layout *layout, const fb_ctl_all
                           fb_ctl_alloc_result *result)
 {
     ctl_problem p;
-    double lo[64], hi[64], u[64], lipschitz, umin;
+    double lo[64], hi[64], u[64], lipschitz, lambda_max, out_tol, b_norm, umin;
     int k, n, it1, it2 = 0, conv1, conv = 1, conv_all;
     fb_status st;
     if (layout == NULL || cfg == NULL || torque_cmd_body_nm == NULL || force_cmd_body_n == NULL
@@ -297,14 +297,22 @@ fb_status fb_ctl_allocate(const fb_ctl_thruster_layout *layout, const fb_ctl_all
         p.b[k] = torque_cmd_body_nm[k];
         p.b[3 + k] = cfg->force_weight_m * force_cmd_body_n[k];
     }
-    lipschitz = 2.0 * (ctl_lambda_max(&p) + p.reg);
+    lambda_max = ctl_lambda_max(&p);
+    lipschitz = 2.0 * (lambda_max + p.reg);
+    out_tol = cfg->tol * sqrt(lambda_max);
     if (!isfinite(lipschitz)) {
+        return FB_E_RANGE;
+    }
+    /* A command beyond a million times what every thruster together gives is an error, not a request to
+     * saturate; the bound also keeps every gradient finite. */
+    b_norm = sqrt(fb_dot3(p.b, p.b) + fb_dot3(p.b + 3, p.b + 3));
+    if (lambda_max > 0.0 && !(b_norm <= CTL_MAX_COMMAND_RATIO * sqrt(lambda_max))) {
         return FB_E_RANGE;
     }
     if (!(lipschitz > 0.0)) {
         lipschitz = 1.0; /* every column is zero: any step is exact */
     }
-    it1 = ctl_solve(&p, lo, hi, lipschitz, cfg->tol, cfg->max_iter, u, &conv1);
+    it1 = ctl_solve(&p, lo, hi, lipschitz, out_tol, cfg->max_iter, u, &conv1);
     conv_all = conv1;
 
     /* Minimum on-time: settle the short pulses one at a time, re-solving after each decision. Every pass
@@ -333,7 +341,7 @@ fb_status fb_ctl_allocate(const fb_ctl_thruster_layout *layout, const fb_ctl_all
                     }
                 }
             }
-            it2 += ctl_solve(&p, lo, hi, lipschitz, cfg->tol, cfg->max_iter, u, &conv);
+            it2 += ctl_solve(&p, lo, hi, lipschitz, out_tol, cfg->max_iter, u, &conv);
             conv_all = conv_all && conv;
         }
     }

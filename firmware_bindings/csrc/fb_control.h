@@ -19,9 +19,11 @@
  * solver minimises
  *     |tau(u) - tau_cmd|^2 + force_weight_m^2 |F(u) - F_cmd|^2 + reg_nm2 |u|^2,   0 <= u_k <= 1
  * by accelerated projected gradient (FISTA with adaptive restart) with a step from the largest eigenvalue
- * of the 6x6 normal matrix, stopped when the projected step is below tol (relative) or after max_iter
- * iterations. reg_nm2 (a small positive number, N^2 m^2) makes the solution unique (the smallest
- * on-times in the least-squares sense among equally good ones). Minimum on-time: pulses shorter than min_on_s are ROUNDED,
+ * of the 6x6 normal matrix (backtracking if that estimate is low), stopped when one projected step changes
+ * the weighted output [tau; force_weight_m F] by less than tol * sqrt(lambda_max(A A^T)) (tol relative to
+ * the largest output of a unit on-fraction vector) or after max_iter iterations. reg_nm2 (a small
+ * positive number, N^2 m^2) makes the solution unique (the smallest on-times in the least-squares sense
+ * among equally good ones). Minimum on-time: pulses shorter than min_on_s are ROUNDED,
  * one decision at a time: the longest short pulse is rounded up to min_on_s and fixed there when it is at
  * least min_on_s / 2; otherwise every short pulse is dropped to 0 and fixed; the problem is re-solved
  * over the thrusters not yet fixed after each decision (at most n + 1 solves in all). So every returned
@@ -56,7 +58,7 @@ typedef struct {
     double min_on_s;       /* shortest pulse, s, in [0, T] */
     double force_weight_m; /* length that weighs force errors against torque errors, m, >= 0 */
     double reg_nm2;        /* Tikhonov weight on (t/T)^2, N^2 m^2, >= 0 */
-    double tol;            /* relative stopping tolerance of each solve, in (0, 1) */
+    double tol;            /* relative stopping tolerance of each solve (see above), in (0, 1) */
     int max_iter;          /* iteration cap of each solve, 1..100000 */
 } fb_ctl_alloc_config;
 
@@ -66,8 +68,8 @@ typedef struct {
     double force_body_n[3];        /* cycle-average force achieved by on_time_s */
     double torque_residual_nm[3];  /* achieved minus commanded torque */
     double force_residual_n[3];    /* achieved minus commanded force */
-    int iterations;                /* iterations used by both solves together */
-    int converged;                 /* 1 when both solves met tol before max_iter */
+    int iterations;                /* iterations used by all solves together */
+    int converged;                 /* 1 when every solve met tol before max_iter */
 } fb_ctl_alloc_result;
 
 /* Commanded body torque (N m) of the PD law above; FB_E_RANGE for a gain or limit that is not > 0. */
@@ -76,7 +78,8 @@ fb_status fb_ctl_pd_torque(const fb_ctl_pd_config *cfg, const double q_body_from
                            const double omega_ref_body_rps[3], double torque_body_nm[3]);
 
 /* Thruster on-times for a commanded cycle-average body torque (N m) and force (N); see above.
- * FB_E_RANGE for a bad count, thrust, cycle, minimum on-time, weight, tolerance or cap;
+ * FB_E_RANGE for a bad count, thrust, cycle, minimum on-time, weight, tolerance or cap, and for a weighted
+ * command more than 1e6 times sqrt(lambda_max(A A^T)) (a million times the whole layout's output);
  * FB_E_DEGENERATE for a thrust direction that is not a unit vector within 1e-6. */
 fb_status fb_ctl_allocate(const fb_ctl_thruster_layout *layout, const fb_ctl_alloc_config *cfg,
                           const double torque_cmd_body_nm[3], const double force_cmd_body_n[3],

@@ -476,6 +476,9 @@ fb_status fb_quat_slerp(int n, const double *q0, const double *q1, const double 
         quat_mul(ac, b, d);
         rotvec_of_quat(d, rv);
         fb_scale3(t[i], rv, rv);
+        if (!isfinite(fb_norm3(rv))) {
+            return FB_E_RANGE; /* t so large that t times the arc overflows */
+        }
         quat_of_rotvec(rv, step);
         quat_mul(a, step, r);
         st = quat_unit(r, q + 4 * i);

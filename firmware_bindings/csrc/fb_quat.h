@@ -26,8 +26,10 @@
  * matrices) and returns FB_OK or the first error met; on an error the outputs are unspecified. Inputs
  * that stand for a rotation (rotate, to_dcm, to_rotvec, error, propagate, slerp) may have any finite,
  * non-zero norm and are normalised first; a quaternion whose squared norm is zero or underflows is
- * FB_E_DEGENERATE. multiply and conjugate are plain algebra and do not normalise. Outputs may not alias
- * inputs unless a function says so.
+ * FB_E_DEGENERATE, one whose squared norm overflows FB_E_RANGE (as is a rotation vector whose norm
+ * overflows). NaN or infinity anywhere in an input is FB_E_NONFINITE; a negative n is FB_E_RANGE.
+ * multiply and conjugate are plain algebra and do not normalise. Outputs may not alias inputs unless a
+ * function says so.
  */
 #ifndef FB_QUAT_H
 #define FB_QUAT_H
@@ -76,7 +78,8 @@ fb_status fb_quat_propagate(int n, const double *q_body_from_eci, const double *
 
 /* Spherical interpolation from q0 (t = 0) to q1 (t = 1) along the shorter arc at a constant angular rate:
  * q0 (x) q_from_rotvec(t * rotvec(conj(q0) (x) q1)), with the sign of q1 chosen so the arc is <= 180 deg.
- * t may be any finite number (outside [0, 1] it extrapolates at the same rate). */
+ * t may be any finite number (outside [0, 1] it extrapolates at the same rate; FB_E_RANGE if t times the
+ * arc overflows). */
 fb_status fb_quat_slerp(int n, const double *q0, const double *q1, const double *t, double *q);
 /* FB_CDEF_END */
 

@@ -90,6 +90,7 @@ FBT_CASE(ctl_null_arguments)
     FBT_ARITY(0, 1);
     layout.n = 0;
     out[0] = (double)(fb_ctl_pd_torque(NULL, q, q, v, v, v) + fb_ctl_pd_torque(&cfg, q, q, v, v, NULL)
-                      + fb_ctl_allocate(&layout, &acfg, v, v, NULL) + fb_ctl_allocate(NULL, &acfg, v, v, &res));
+                      + fb_ctl_allocate(&layout, &acfg, v, v, NULL)
+                      + fb_ctl_allocate(NULL, &acfg, v, v, &res));
     return 0;
 }

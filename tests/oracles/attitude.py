@@ -164,15 +164,17 @@ def effectiveness(r_body_m: npt.ArrayLike, dir_body: npt.ArrayLike, thrust_n: np
 
 
 def _fista(a: F64, b: F64, reg: float, lo: F64, hi: F64, u0: F64, tol: float, max_iter: int) -> F64:
-    lip = 2.0 * (np.linalg.eigvalsh(a @ a.T).max() + reg)
+    lam = float(np.linalg.eigvalsh(a @ a.T).max())
+    lip = 2.0 * (lam + reg)
     lip = lip if lip > 0 else 1.0
+    out_tol = tol * np.sqrt(max(lam, 0.0))
     x = np.clip(u0, lo, hi)
     y = x.copy()
     t = 1.0
     for _ in range(max_iter):
         g = 2.0 * (a.T @ (a @ y - b) + reg * y)
         p = np.clip(y - g / lip, lo, hi)
-        if np.max(np.abs(p - y), initial=0.0) <= tol:
+        if np.linalg.norm(a @ (p - y)) <= out_tol:
             return p
         restart = float((y - p) @ (p - x)) > 0.0
         t_next = 0.5 * (1.0 + np.sqrt(1.0 + 4.0 * t * t))

@@ -6,11 +6,15 @@ double-precision ulps unless a property says otherwise.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
+import pytest
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+from firmware_bindings import InvalidInputError
 from firmware_bindings import attitude as at
 from tests.oracles import attitude as oracle
 
@@ -185,3 +189,39 @@ def test_error_quaternion_takes_body_to_target(qb: np.ndarray, qt: np.ndarray) -
     assert e[0] >= 0.0
     assert same_rotation(at.quat_multiply(e, qb), qt, 1e-14)
     np.testing.assert_allclose(e, oracle.quat_error(qb, qt), rtol=0, atol=1e-14)
+
+
+
+Q = np.array([0.5, 0.5, -0.5, 0.5])
+V = np.array([0.1, -0.2, 0.3])
+NAN_CASES: dict[str, tuple[Callable[..., np.ndarray], list[np.ndarray]]] = {
+    # name: (call, the inputs it takes)
+    "quat_multiply": (at.quat_multiply, [Q, Q]),
+    "quat_conjugate": (at.quat_conjugate, [Q]),
+    "quat_normalize": (at.quat_normalize, [Q]),
+    "quat_rotate": (at.quat_rotate, [Q, V]),
+    "dcm_from_quat": (at.dcm_from_quat, [Q]),
+    "quat_from_dcm": (at.quat_from_dcm, [np.eye(3)]),
+    "quat_from_axis_angle": (at.quat_from_axis_angle, [V, np.array(0.4)]),
+    "quat_from_rotvec": (at.quat_from_rotvec, [V]),
+    "rotvec_from_quat": (at.rotvec_from_quat, [Q]),
+    "quat_error": (at.quat_error, [Q, Q]),
+    "quat_propagate": (at.quat_propagate, [Q, V]),
+    "quat_slerp": (at.quat_slerp, [Q, Q, np.array(0.4)]),
+}
+
+
+@given(st.sampled_from(sorted(NAN_CASES)), st.integers(0, 100), st.sampled_from([np.nan, np.inf, -np.inf]))
+def test_nan_or_infinity_in_any_input_is_rejected(name: str, slot: int, bad: float) -> None:
+    """Whichever function and whichever input component holds NaN or an infinity, the call raises
+    InvalidInputError with FB_E_NONFINITE (code 2) rather than returning a value."""
+    fn, inputs = NAN_CASES[name]
+    flat = np.concatenate([x.ravel() for x in inputs])
+    flat[slot % flat.size] = bad
+    args, start = [], 0
+    for x in inputs:
+        args.append(flat[start:start + x.size].reshape(x.shape))
+        start += x.size
+    with pytest.raises(InvalidInputError) as info:
+        fn(*args)
+    assert info.value.code == 2

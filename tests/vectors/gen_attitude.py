@@ -167,6 +167,7 @@ def quat_lines(rng: np.random.Generator) -> list[str]:
         add("quat_slerp", 0, 4e-15, [*q0, *q1, t], [*ref])
     add("quat_slerp", 2, 0.0, [1, 0, 0, 0, 0, 1, 0, 0, NAN], [NAN] * 4)
     add("quat_slerp", 10, 0.0, [1, 0, 0, 0, 0, 0, 0, 0, 0.5], [NAN] * 4)
+    add("quat_slerp", 3, 0.0, [1, 0, 0, 0, 0, 1, 0, 0, 1e308], [NAN] * 4)
 
     add("quat_bad_arguments", 0, 0.0, [1, 1, 0, 0, 0], [0, 12])
     add("quat_bad_arguments", 0, 0.0, [0, NAN, 0, 0, 0], [0, 12])  # n = 0 reads nothing
@@ -295,6 +296,12 @@ def control_lines(rng: np.random.Generator) -> list[str]:
         bad = list(base)
         bad[idx] = val
         add("ctl_allocate", status, 0.0, bad, [NAN] * 8)
+    # a command a million times beyond the layout's output (10 N m for this thruster) is rejected
+    bad = list(base)
+    bad[14] = 2e7
+    add("ctl_allocate", 3, 0.0, bad, [NAN] * 8)
+    bad[14] = 1e7  # within the bound: saturates at full on
+    add("ctl_allocate", 0, 1e-9, bad, [10.0, 0, 0, 0, 0, 10.0, 0.0, 1.0])
     for count in (0, 65):
         cfg_cmd = [1.0, 0.2, 1.0, 0.0, 1e-12, 100, 1, 0, 0, 0, 0, 0]
         add("ctl_allocate", 3, 0.0, [float(count), *cfg_cmd], [NAN] * 7)

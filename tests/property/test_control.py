@@ -1,0 +1,154 @@
+"""Properties of the attitude control law and the thruster allocator of the C core, against the numpy
+oracle (tests/oracles/attitude.py) and scipy's bounded least squares."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import example, given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+from scipy.optimize import lsq_linear
+
+from firmware_bindings import attitude as at
+from tests.oracles import attitude as oracle
+
+unit_quats = arrays(np.float64, 4, elements=st.floats(-1.0, 1.0)).filter(
+    lambda q: np.linalg.norm(q) > 1e-3).map(lambda q: q / np.linalg.norm(q))
+gain3 = arrays(np.float64, 3, elements=st.floats(1e3, 1e7))
+rates = arrays(np.float64, 3, elements=st.floats(-0.05, 0.05))
+STACK = at.default_stack_layout()
+
+
+@st.composite
+def pd_setups(draw: st.DrawFn) -> tuple[at.PdGains, np.ndarray, np.ndarray, np.ndarray]:
+    kp = draw(gain3)
+    kd = kp * draw(arrays(np.float64, 3, elements=st.floats(5.0, 200.0)))
+    gains = at.PdGains(kp_nm_per_rad=kp, kd_nms_per_rad=kd, rate_limit_rps=draw(st.floats(1e-4, 0.05)),
+                       torque_limit_nm=draw(arrays(np.float64, 3, elements=st.floats(1.0, 1e5))))
+    return gains, draw(unit_quats), draw(unit_quats), draw(rates)
+
+
+@given(pd_setups())
+def test_pd_torque_never_exceeds_its_limit_and_matches_oracle(setup: tuple) -> None:
+    """Every axis of the PD torque is within its limit (exactly), and the torque equals the oracle's within
+    1e-9 of the limit."""
+    gains, qb, qt, w = setup
+    tau = at.pd_torque(gains, qb, qt, w)
+    assert np.all(np.abs(tau) <= gains.torque_limit_nm)
+    ref = oracle.pd_torque(gains.kp_nm_per_rad, gains.kd_nms_per_rad, gains.rate_limit_rps,
+                           gains.torque_limit_nm, qb, qt, w)
+    np.testing.assert_allclose(tau, ref, rtol=0, atol=1e-9 * float(gains.torque_limit_nm.max()))
+
+
+@given(pd_setups())
+def test_pd_torque_at_rest_opposes_the_error(setup: tuple) -> None:
+    """With the body at rest, the torque points against the attitude error e (torque . e < 0 unless e = 0)
+    and, per axis, has the opposite sign of e wherever the torque is not zero."""
+    gains, qb, qt, _ = setup
+    tau = at.pd_torque(gains, qb, qt, np.zeros(3))
+    e = at.rotvec_from_quat(at.quat_error(qb, qt))
+    if np.linalg.norm(e) > 1e-12:
+        assert float(tau @ e) < 0.0
+    assert np.all(tau * e <= 0.0)
+
+
+@given(pd_setups())
+def test_large_errors_slew_at_no_more_than_the_rate_limit(setup: tuple) -> None:
+    """With no torque limit active, the commanded rate w_cmd = w + tau / kd has norm at most the rate limit
+    (within 1e-12 relative), whatever the error."""
+    gains, qb, qt, w = setup
+    free = at.PdGains(gains.kp_nm_per_rad, gains.kd_nms_per_rad, gains.rate_limit_rps, 1e30)
+    tau = at.pd_torque(free, qb, qt, w)
+    w_cmd = w + tau / gains.kd_nms_per_rad
+    assert np.linalg.norm(w_cmd) <= gains.rate_limit_rps * (1.0 + 1e-12)
+
+
+@given(unit_quats, rates)
+def test_pd_torque_follows_a_moving_target(qt: np.ndarray, w_ref: np.ndarray) -> None:
+    """On target and at the reference rate, the torque is zero (within 1e-9 N m): no fight with the
+    reference motion."""
+    gains = at.PdGains(1e5, 1e7, 0.01, 1e5)
+    np.testing.assert_allclose(at.pd_torque(gains, qt, qt, w_ref, w_ref), 0.0, rtol=0, atol=1e-9)
+
+
+@st.composite
+def stack_commands(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray]:
+    """A command the stack can achieve: made from random on-fractions of a random subset of thrusters."""
+    mask = draw(arrays(np.bool_, STACK.n))
+    u = draw(arrays(np.float64, STACK.n, elements=st.floats(0.0, 1.0))) * mask
+    return u, STACK.effectiveness() @ u
+
+
+@given(stack_commands())
+@example((np.zeros(46), np.zeros(6)))
+def test_allocation_reproduces_an_achievable_command(cmd: tuple[np.ndarray, np.ndarray]) -> None:
+    """A command made from on-times in [0, T] (min on-time 0) is reproduced within 1e-3 N m and 1e-4 N
+    (commands reach ~1e5 N m), and the C and oracle allocations achieve the same within that."""
+    _, b = cmd
+    cfg = at.AllocatorConfig(cycle_s=0.1, min_on_s=0.0, max_iter=20000, tol=1e-13)
+    res = at.allocate_thrusters(STACK, cfg, b[:3], b[3:])
+    assert np.all((res.on_time_s >= 0.0) & (res.on_time_s <= 0.1))
+    np.testing.assert_allclose(res.torque_residual_nm, 0.0, rtol=0, atol=1e-3)
+    np.testing.assert_allclose(res.force_residual_n, 0.0, rtol=0, atol=1e-4)
+    ref = oracle.allocate(STACK.r_body_m, STACK.dir_body, STACK.thrust_n, 0.1, 0.0, cfg.force_weight_m,
+                          cfg.reg_nm2, b[:3], b[3:], tol=1e-13, max_iter=20000)
+    np.testing.assert_allclose(res.torque_body_nm, ref.torque_body_nm, rtol=0, atol=1e-3)
+
+
+@given(arrays(np.float64, 6, elements=st.floats(-1e5, 1e5)))
+def test_allocation_is_the_bounded_least_squares_optimum(b: np.ndarray) -> None:
+    """With no minimum on-time and no regularisation, the weighted residual is that of scipy's lsq_linear
+    on the same bounded problem, within 1e-6 relative plus 1e-3 N m (commands may be unachievable)."""
+    cfg = at.AllocatorConfig(cycle_s=1.0, min_on_s=0.0, force_weight_m=10.0, reg_nm2=0.0, tol=1e-13,
+                             max_iter=50000)
+    res = at.allocate_thrusters(STACK, cfg, b[:3], b[3:])
+    w = np.array([1.0, 1.0, 1.0, 10.0, 10.0, 10.0])
+    a = STACK.effectiveness() * w[:, None]
+    best = lsq_linear(a, b * w, bounds=(0.0, 1.0), tol=1e-14, method="bvls")
+    ours = float(np.linalg.norm(w * np.concatenate([res.torque_residual_nm, res.force_residual_n])))
+    theirs = float(np.linalg.norm(a @ best.x - b * w))
+    assert ours <= theirs * (1.0 + 1e-6) + 1e-3
+
+
+@st.composite
+def random_layouts(draw: st.DrawFn) -> at.ThrusterLayout:
+    n = draw(st.integers(1, 24))
+    r = draw(arrays(np.float64, (n, 3), elements=st.floats(-50.0, 50.0)))
+    d = draw(arrays(np.float64, (n, 3), elements=st.floats(-1.0, 1.0)).filter(
+        lambda m: bool(np.all(np.linalg.norm(m, axis=1) > 0.1))))
+    f = draw(arrays(np.float64, n, elements=st.floats(1.0, 1000.0)))
+    return at.ThrusterLayout(r_body_m=r, dir_body=d / np.linalg.norm(d, axis=1)[:, None], thrust_n=f)
+
+
+@given(random_layouts(), arrays(np.float64, 6, elements=st.floats(-1e4, 1e4)), st.floats(0.05, 2.0),
+       st.floats(0.0, 1.0))
+def test_on_times_are_zero_or_between_the_minimum_and_the_cycle(
+        layout: at.ThrusterLayout, b: np.ndarray, cycle_s: float, min_frac: float) -> None:
+    """For any layout and command, every on-time is 0 or within [min_on_s, cycle_s]; the achieved torque and
+    force are those of the on-times; and rounding never leaves the weighted residual worse than firing
+    nothing (within 1e-9 relative)."""
+    cfg = at.AllocatorConfig(cycle_s=cycle_s, min_on_s=min_frac * cycle_s, max_iter=2000)
+    res = at.allocate_thrusters(layout, cfg, b[:3], b[3:])
+    t = res.on_time_s
+    assert np.all((t == 0.0) | ((t >= cfg.min_on_s) & (t <= cycle_s)))
+    achieved = layout.effectiveness() @ (t / cycle_s)
+    scale = 1e-12 * (1.0 + float(np.abs(layout.effectiveness()).sum()))
+    np.testing.assert_allclose(res.torque_body_nm, achieved[:3], rtol=0, atol=scale)
+    np.testing.assert_allclose(res.force_body_n, achieved[3:], rtol=0, atol=scale)
+    w = np.array([1.0, 1.0, 1.0, 10.0, 10.0, 10.0])
+    resid = np.linalg.norm(w * np.concatenate([res.torque_residual_nm, res.force_residual_n]))
+    assert resid <= np.linalg.norm(w * b) * (1.0 + 1e-9) + scale
+
+
+@given(stack_commands(), st.sampled_from([0.005, 0.01, 0.02]))
+def test_minimum_on_time_allocation_matches_oracle(
+        cmd: tuple[np.ndarray, np.ndarray], min_on_s: float) -> None:
+    """With a minimum on-time the C allocator and the oracle make the same rounding decisions: same
+    on-times within 1e-6 s and same achieved torque within 1 N m (of commands up to ~1e5 N m)."""
+    _, b = cmd
+    cfg = at.AllocatorConfig(cycle_s=0.1, min_on_s=min_on_s)
+    res = at.allocate_thrusters(STACK, cfg, b[:3], b[3:])
+    ref = oracle.allocate(STACK.r_body_m, STACK.dir_body, STACK.thrust_n, 0.1, min_on_s, cfg.force_weight_m,
+                          cfg.reg_nm2, b[:3], b[3:], tol=cfg.tol, max_iter=cfg.max_iter)
+    np.testing.assert_allclose(res.on_time_s, ref.on_time_s, rtol=0, atol=1e-6)
+    np.testing.assert_allclose(res.torque_body_nm, ref.torque_body_nm, rtol=0, atol=1.0)
