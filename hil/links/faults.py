@@ -65,9 +65,13 @@ class FaultConfig:
 
 @dataclasses.dataclass
 class FaultCounts:
+    """What was injected, per packet sent: ``duplicated`` extra copies (``corrupted_duplicates`` of them
+    copies of a corrupted packet), ``lost_while_disconnected`` in either direction."""
+
     dropped: int = 0
     corrupted: int = 0
     duplicated: int = 0
+    corrupted_duplicates: int = 0
     delayed: int = 0
     reordered: int = 0
     disconnects: int = 0
@@ -149,6 +153,8 @@ class FaultInjector:
             release_s = now_s + draw.uniform(*c.delay_s)
         copies = 2 if u_dup < c.duplicate_p else 1
         self.counts.duplicated += copies - 1
+        if data is not packet:
+            self.counts.corrupted_duplicates += copies - 1
         if u_reord < c.reorder_p and self._held is None and released == []:
             self.counts.reordered += 1
             self._held = (release_s + c.reorder_hold_s, data)

@@ -56,6 +56,19 @@ def tls_context(spec: MqttSpec) -> ssl.SSLContext:
     return ctx
 
 
+def _recheck_cancel() -> None:
+    """Re-raise a cancellation that a library call swallowed.
+
+    On Python 3.11, ``asyncio.wait_for`` (which aiomqtt uses for every broker round trip) returns the
+    result instead of raising CancelledError when the awaited event completes in the same loop iteration
+    as the cancellation. The request stays counted on the task, so look at it after every such call;
+    otherwise a closing link could wait for ever on its next event.
+    """
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
+
+
 def _reason(exc: BaseException) -> str:
     """A short lower-case reason, without errno numbers or source locations."""
     text = str(exc).strip()
@@ -129,6 +142,7 @@ class MqttLink(Link):
         try:
             async with asyncio.timeout(self._connect_timeout_s + 1.0):
                 await client.__aenter__()
+                _recheck_cancel()
         except TimeoutError:
             raise LinkError(
                 f"cannot connect to MQTT broker {where}: no answer within {self._connect_timeout_s} s"
@@ -141,10 +155,12 @@ class MqttLink(Link):
                 if self.role == "host":
                     subs.append((self.topics["state"], QOS))
                 granted = await client.subscribe(subs)
+                _recheck_cancel()
                 if any((g.value if hasattr(g, "value") else int(g)) >= 0x80 for g in granted):
                     raise LinkError(f"MQTT broker {where} refused a subscription to {self.rx_topic}")
                 if self.role == "board":
                     await client.publish(self.topics["state"], ONLINE, qos=QOS, retain=True)
+                    _recheck_cancel()
         except BaseException as exc:
             await self._drop_client(client)
             if isinstance(exc, TimeoutError | aiomqtt.MqttError):
@@ -156,6 +172,7 @@ class MqttLink(Link):
         with contextlib.suppress(Exception):
             async with asyncio.timeout(1.0):
                 await client.__aexit__(None, None, None)
+        _recheck_cancel()
 
     async def _connect_first(self) -> None:
         self._client = await self._open()
@@ -218,6 +235,7 @@ class MqttLink(Link):
                 continue
             packet = self._outbox[0]
             await client.publish(self.tx_topic, packet, qos=QOS, timeout=self._publish_timeout_s)
+            _recheck_cancel()
             # Sent and acknowledged: only now does it leave the outbox (it may have been resent).
             if self._outbox and self._outbox[0] is packet:
                 self._outbox_pop()

@@ -8,7 +8,10 @@ and also the form with a trailing 0x01 block that some encoders emit.
 
 from __future__ import annotations
 
+import re
+
 MAX_BLOCK = 254
+_ONES = re.compile(b"\x01+")
 
 
 class CobsDecodeError(ValueError):
@@ -39,22 +42,43 @@ def encode(data: bytes | bytearray | memoryview) -> bytes:
 
 
 def decode(encoded: bytes | bytearray | memoryview) -> bytes:
-    """The data whose COBS encoding is ``encoded`` (without delimiter); raises CobsDecodeError."""
+    """The data whose COBS encoding is ``encoded`` (without delimiter); raises CobsDecodeError.
+
+    Walks the code octets only: each code octet after the first becomes the 0x00 it stands for, or is
+    removed when it follows a full block (code 0xFF), and the leading code octet is dropped. A run of
+    0x01 codes (a run of zeros in the data) is handled in one step.
+    """
     enc = bytes(encoded)
     n = len(enc)
     if n == 0:
         raise CobsDecodeError("empty COBS frame")
     if b"\x00" in enc:
         raise CobsDecodeError("zero octet inside a COBS frame")
-    out = bytearray()
+    out = bytearray(enc)
+    removed: list[int] = []
     i = 0
-    while i < n:
+    match_ones = _ONES.match
+    while True:  # bounded: i strictly increases and stays below n
         code = enc[i]
-        end = i + code
-        if end > n:
-            raise CobsDecodeError(f"COBS block at offset {i} runs {end - n} octet(s) past the end")
-        out += enc[i + 1 : end]
-        i = end
-        if code != 0xFF and i < n:
-            out.append(0)
+        if code == 1:
+            m = match_ones(enc, i)
+            j = m.end() if m is not None else i + 1  # the code octet after the run, or the end
+            out[i + 1 : j + 1] = bytes(min(j, n - 1) - i)
+            if j >= n:
+                break
+            i = j
+            continue
+        j = i + code
+        if j >= n:
+            if j > n:
+                raise CobsDecodeError(f"COBS block at offset {i} runs {j - n} octet(s) past the end")
+            break
+        if code == 0xFF:
+            removed.append(j)
+        else:
+            out[j] = 0
+        i = j
+    for j in reversed(removed):
+        del out[j]
+    del out[0]
     return bytes(out)

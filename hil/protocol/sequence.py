@@ -1,20 +1,27 @@
 """Per-APID packet sequence tracking: gaps (lost packets), duplicates (redelivery), resets.
 
 The 14-bit CCSDS sequence count of each APID increases by one per packet, modulo 16384. For every
-packet received, ``SequenceTracker.observe`` classifies its count against what came before on that APID:
+packet received, ``SequenceTracker.observe`` classifies its count against the last ``window`` packets of
+that APID:
 
+- ``DUPLICATE``: the same count as one of them and, when a fingerprint is given, the same fingerprint
+  (``observe_packet`` uses the packet's octets): an MQTT QoS 1 redelivery or a repeated frame; the
+  caller must not act on it twice;
 - ``FIRST``: the first packet seen on the APID;
 - ``IN_ORDER``: the expected next count;
+- ``RESET``: count 0 when 0 is not expected, a count already seen with other content (the sender
+  restarted and counts again from 0), or a count far behind;
 - ``GAP``: ahead of the expected count by less than half the modulus; ``missing`` counts the skipped ones;
-- ``DUPLICATE``: a count among the last ``window`` counts seen (an MQTT QoS 1 redelivery or a repeated
-  frame); the caller must not act on it twice;
-- ``LATE``: behind, inside the window but not seen before (reordered); accepted, and it fills the gap
-  it was counted in;
-- ``RESET``: count 0 when 0 is not expected (the sender restarted), or a count behind the window.
+- ``LATE``: behind, inside the window, not seen before (reordered): new, and it fills part of a gap.
+
+Without fingerprints a sender that restarts within ``window`` packets of its previous start has its
+first packets taken for duplicates; with them, a restart is told from a redelivery by content.
 """
 
 from __future__ import annotations
 
+from collections import deque
+from collections.abc import Hashable
 from dataclasses import asdict, dataclass, field
 from enum import Enum
 
@@ -53,12 +60,16 @@ class SequenceCounts:
 
 @dataclass(slots=True)
 class _ApidState:
+    """The last ``window`` new packets of one APID, as (count, fingerprint), oldest first."""
+
     last: int
-    seen: list[int] = field(default_factory=list)  # most recent counts, newest last, at most `window`
+    recent: deque[tuple[int, Hashable]] = field(default_factory=deque)
+    keys: set[tuple[int, Hashable]] = field(default_factory=set)
+    per_count: dict[int, int] = field(default_factory=dict)  # count -> how many entries of `recent`
 
 
 class SequenceTracker:
-    """Classifies each packet's sequence count against the history of its APID."""
+    """Classifies each packet's sequence count against the recent history of its APID."""
 
     def __init__(self, window: int = DEFAULT_WINDOW) -> None:
         if not 1 <= window < HALF:
@@ -67,24 +78,34 @@ class SequenceTracker:
         self._apids: dict[int, _ApidState] = {}
         self._counts: dict[int, SequenceCounts] = {}
 
-    def observe(self, apid: int, seq_count: int) -> SeqStatus:
+    def observe_packet(self, packet: bytes) -> SeqStatus:
+        """``observe`` for a whole packet: APID and count from its header, its octets as fingerprint."""
+        apid = ((packet[0] & 0x07) << 8) | packet[1]
+        seq = ((packet[2] & 0x3F) << 8) | packet[3]
+        return self.observe(apid, seq, bytes(packet))
+
+    def observe(self, apid: int, seq_count: int, fingerprint: Hashable = None) -> SeqStatus:
+        """Classify one packet; ``fingerprint`` (for example its octets) tells a restart from a repeat."""
         if not 0 <= seq_count < SEQ_COUNT_MODULUS:
             raise ValueError(f"sequence count {seq_count} outside 0..{SEQ_COUNT_MODULUS - 1}")
         counts = self._counts.setdefault(apid, SequenceCounts())
         counts.packets += 1
         state = self._apids.get(apid)
         if state is None:
-            self._apids[apid] = _ApidState(seq_count, [seq_count])
+            state = self._apids[apid] = _ApidState(seq_count)
+            self._remember(state, seq_count, fingerprint)
             return SeqStatus.FIRST
+        count_seen = seq_count in state.per_count
+        if count_seen and (
+            fingerprint is None or (seq_count, fingerprint) in state.keys or (seq_count, None) in state.keys
+        ):
+            counts.duplicates += 1
+            return SeqStatus.DUPLICATE
         ahead = (seq_count - state.last) % SEQ_COUNT_MODULUS
         if ahead == 1:
             status = SeqStatus.IN_ORDER
-        elif seq_count in state.seen:
-            counts.duplicates += 1
-            return SeqStatus.DUPLICATE
-        elif seq_count == 0:
+        elif count_seen or seq_count == 0:
             counts.resets += 1
-            state.seen.clear()
             status = SeqStatus.RESET
         elif ahead < HALF:
             counts.gaps += 1
@@ -93,17 +114,28 @@ class SequenceTracker:
         elif SEQ_COUNT_MODULUS - ahead < self.window:
             counts.late += 1
             counts.missing = max(0, counts.missing - 1)
-            state.seen.append(seq_count)
-            del state.seen[: -self.window]
+            self._remember(state, seq_count, fingerprint)
             return SeqStatus.LATE
         else:
             counts.resets += 1
-            state.seen.clear()
             status = SeqStatus.RESET
         state.last = seq_count
-        state.seen.append(seq_count)
-        del state.seen[: -self.window]
+        self._remember(state, seq_count, fingerprint)
         return status
+
+    def _remember(self, state: _ApidState, seq_count: int, fingerprint: Hashable) -> None:
+        entry = (seq_count, fingerprint)
+        state.recent.append(entry)
+        state.keys.add(entry)
+        state.per_count[seq_count] = state.per_count.get(seq_count, 0) + 1
+        if len(state.recent) > self.window:
+            old = state.recent.popleft()
+            state.keys.discard(old)
+            n = state.per_count[old[0]] - 1
+            if n:
+                state.per_count[old[0]] = n
+            else:
+                del state.per_count[old[0]]
 
     def counts(self, apid: int) -> SequenceCounts:
         """The counters of one APID (zeros when it was never seen)."""
@@ -123,3 +155,4 @@ class SequenceTracker:
 
     def apids(self) -> list[int]:
         return sorted(self._counts)
+

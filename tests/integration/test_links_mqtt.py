@@ -41,6 +41,8 @@ async def round_trip(host_url: str, board_url: str, n: int = 20) -> None:
         for p in cmds:
             await board.send(p)
         assert [await host.recv(10.0) for _ in cmds] == cmds
+        await host.flush(10.0)  # frames_tx counts packets the broker acknowledged
+        await board.flush(10.0)
         assert host.stats.frames_tx == board.stats.frames_rx == n
         assert board.stats.frames_tx == host.stats.frames_rx == n
 

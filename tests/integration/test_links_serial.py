@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from hil.links import LinkError, LinkState, PtyLink, open_link
+from hil.links import FaultConfig, FaultyLink, LinkError, LinkState, PtyLink, open_link
 from hil.links.serial_link import SerialLink
 from hil.protocol.framing import StreamDecoder, frame
 from hil.protocol.spacepacket import pack
@@ -147,5 +147,32 @@ def test_port_unplugged_and_plugged_in_again_during_traffic(tmp_path: Path) -> N
                 assert LinkState.DOWN in host.state_history
         finally:
             await board.__aexit__(None, None, None)
+
+    run(body())
+
+
+def test_fault_wrapper_over_a_serial_link() -> None:
+    """Faults injected on the host's serial link reach the board as CRC errors and duplicates on the
+    wire; the board hands up exactly the packets neither dropped nor corrupted, each once."""
+
+    async def body() -> None:
+        cfg = FaultConfig(drop_p=0.1, corrupt_p=0.1, corrupt_bits=3, duplicate_p=0.2, reorder_p=0.1)
+        async with (
+            PtyLink("imu") as board,
+            FaultyLink(open_link(f"serial://{board.path}", "imu", "host"), cfg, 2024) as host,
+        ):
+            sent = [pkt(i) for i in range(300)]
+            for p in sent:
+                await host.send(p)
+            await host.drain(5.0)
+            f = host.faults
+            expected = len(sent) - f.dropped - f.corrupted
+            got = [await board.recv(5.0) for _ in range(expected)]
+            with pytest.raises(TimeoutError):
+                await board.recv(0.2)
+            assert len(set(got)) == len(got) and set(got) <= set(sent)
+            assert board.stats.crc_errors + board.stats.framing_errors == f.corrupted + f.corrupted_duplicates
+            assert board.stats.duplicates == f.duplicated - f.corrupted_duplicates
+            assert min(f.dropped, f.corrupted, f.duplicated, f.reordered) > 0
 
     run(body())

@@ -106,3 +106,17 @@ def test_raw_decoder_finds_packets_among_garbage_and_never_raises(
     assert all(spacepacket.packet_is_valid(p) for p in got)
     if all(spacepacket.packet_is_valid(i) for i in items):
         assert got == items
+
+
+@given(packets, st.lists(st.integers(0, 8 * 1024 - 1), min_size=1, max_size=3, unique=True))
+def test_up_to_three_bit_errors_in_a_packet_are_always_caught(packet: bytes, bits: list[int]) -> None:
+    """CRC-16/CCITT-FALSE has Hamming distance 4 for packets of this size (up to 32,751 bits), so any
+    1, 2 or 3 flipped bits in a packet are detected: the frame is dropped, never returned."""
+    corrupted = bytearray(packet)
+    for b in {b % (8 * len(packet)) for b in bits}:
+        corrupted[b // 8] ^= 0x80 >> (b % 8)
+    if bytes(corrupted) == packet:
+        return
+    dec = StreamDecoder()
+    assert dec.feed(frame(bytes(corrupted)) + frame(packet)) == [packet]
+    assert dec.stats.crc_errors + dec.stats.framing_errors == 1

@@ -120,3 +120,12 @@ def test_command_line_never_shows_a_traceback(tmp_path: Path) -> None:
     bad = subprocess.run([sys.executable, "-m", "hil.cli", "decode", str(tmp_path / "nope")],
                          capture_output=True, text=True, env=env, timeout=60, check=False)
     assert bad.returncode == 1 and "Traceback" not in bad.stderr and bad.stderr.count("\n") == 1
+
+
+def test_decode_reads_standard_input(tmp_path: Path) -> None:
+    stream, _good = _capture()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-m", "hil.cli", "decode", "-"], input=stream, capture_output=True,
+                          env=env, timeout=60, check=False)
+    assert done.returncode == 0
+    assert json.loads(done.stdout.splitlines()[-1])["counts"]["packets"] == 5

@@ -210,3 +210,19 @@ def test_sequence_tracker_wraps_modulo_16384() -> None:
     assert t.observe(1, 5000) is SeqStatus.GAP
     assert t.counts(1).missing == 4998
     assert t.observe(1, 100) is SeqStatus.RESET  # behind by far more than the window
+
+
+def test_mqtt_topic_layout_of_icd_section_5() -> None:
+    from hil.protocol import topics
+
+    assert topics.topic("thruster", "cmd") == "deorbit/thruster/cmd"
+    assert topics.topic("ground", "state", prefix="rig7/deorbit") == "rig7/deorbit/ground/state"
+    assert topics.parse("rig7/deorbit/imu/tm", prefix="rig7/deorbit") == ("imu", "tm")
+    bad_args = [("gps", "tm", "deorbit"), ("imu", "data", "deorbit"), ("imu", "tm", "a/#"), ("imu", "tm", "")]
+    for bad in bad_args:
+        with pytest.raises(ValueError):
+            topics.topic(bad[0], bad[1], bad[2])  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        topics.parse("deorbit/imu/tm/extra")
+    with pytest.raises(ValueError):
+        topics.parse("other/imu/tm")

@@ -36,7 +36,7 @@ def decode_stream(stream: BinaryIO, framing: str, out: Any) -> dict[str, int]:
     undecodable = 0
     while chunk := stream.read(CHUNK_OCTETS):
         for raw in decoder.feed(chunk):
-            tracker.observe(peek_apid(raw), peek_seq_count(raw))
+            tracker.observe_packet(raw)
             try:
                 record: dict[str, Any] = CATALOGUE.decode(raw).to_json()
             except DecodeError as exc:

@@ -1,0 +1,84 @@
+"""Protocol throughput: the COBS stream decoder (target: at least 50,000 packets per second), catalogue
+encoding and decoding, and telecommand verification."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+
+from benchmarks.timing import best_time_s, figure
+from flight.security import Authenticator, KeyRing, Signer
+from hil.protocol import telecommand
+from hil.protocol.catalogue import CATALOGUE
+from hil.protocol.framing import StreamDecoder, frame
+
+CHUNK_OCTETS = 4096  # a typical serial read
+
+
+def _telemetry(n: int) -> list[bytes]:
+    """A realistic mix: IMU data, thruster status and thruster commands, in turn."""
+    names = ["IMU_DATA", "THRUSTER_STATUS", "THRUSTER_COMMAND"]
+    out = []
+    for i in range(n):
+        name = names[i % 3]
+        values = CATALOGUE.by_name(name).example_values()
+        if name == "IMU_DATA":
+            values.update(delta_angle_x=1e-4 * i, delta_velocity_z=-2.7e-3, interval_s=0.1, output_seq=i)
+        elif name == "THRUSTER_COMMAND":  # a burn cycle: deorbit thrusters on, four attitude pulses
+            on = [0] * 46
+            for k in (1, 6, 9, 14):
+                on[k] = 12_500 + i % 1000
+            values.update(command_id=i, cycle=i, mode="MAIN_BURN", cycle_period_us=100_000, on_time_us=on)
+        else:
+            values.update(armed_state="ARMED", valve_states=(1 << 46) - (1 << 16), last_cycle=i,
+                          tank_pressure_pa=1.7e6, propellant_kg=15000.0 - i * 0.01)
+        out.append(CATALOGUE.encode(name, values, seq_count=i % 16384, time_tag_s=2.0e9 + i / 10))
+    return out
+
+
+def run(quick: bool) -> Iterable[dict[str, object]]:
+    n = 3000 if quick else 20000
+    repeat = 2 if quick else 5
+    packets = _telemetry(n)
+    stream = b"".join(frame(p) for p in packets)
+    chunks = [stream[i : i + CHUNK_OCTETS] for i in range(0, len(stream), CHUNK_OCTETS)]
+
+    def decode_stream() -> None:
+        dec = StreamDecoder()
+        got = 0
+        for c in chunks:
+            got += len(dec.feed(c))
+        assert got == n
+
+    t = best_time_s(decode_stream, repeat=repeat)
+    yield figure("stream_decoder_packets_per_s", n / t, "packets/s")
+    yield figure("stream_decoder_mb_per_s", len(stream) / t / 1e6, "MB/s")
+
+    def catalogue_decode() -> None:
+        for p in packets:
+            CATALOGUE.decode(p)
+
+    yield figure("catalogue_decode_packets_per_s", n / best_time_s(catalogue_decode, repeat=repeat),
+                 "packets/s")
+
+    imu = CATALOGUE.by_name("IMU_DATA").example_values()
+
+    def catalogue_encode() -> None:
+        for i in range(n):
+            CATALOGUE.encode("IMU_DATA", imu, seq_count=i % 16384, time_tag_s=float(i))
+
+    yield figure("catalogue_encode_imu_data_per_s", n / best_time_s(catalogue_encode, repeat=repeat),
+                 "packets/s")
+
+    keys = KeyRing({1: os.urandom(32)})
+    signer = Signer(keys, 1)
+    m = n // 4
+    tcs = [telecommand.sign("TC_GO", {"command_id": i, "burn_id": 1}, signer, seq_count=i % 16384)
+           for i in range(m)]
+
+    def verify() -> None:
+        auth = Authenticator(keys)
+        for tc in tcs:
+            assert telecommand.check(tc, auth).accepted
+
+    yield figure("telecommand_check_per_s", m / best_time_s(verify, repeat=repeat), "commands/s")
