@@ -1,0 +1,88 @@
+"""The rigid-body area's vector file (tests/vectors/rigid.vec) through firmware_bindings.rigid.
+
+The same lines the C runner checks (tests/unit/test_c_vectors.py): a status other than 0 must raise the
+exception of that status (with that code), a status of 0 must reproduce the outputs within the line's
+absolute tolerance.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import pytest
+
+from firmware_bindings import rigid
+from firmware_bindings._status import STATUS, CoreError
+from firmware_bindings.environment import AtmosphereModel, GravityModel
+from tests.vectorfile import VECTOR_DIR, Vector, read_vectors
+
+KINDS = {0: "exponential", 1: "harris-priester"}
+
+
+def _model(v: Sequence[float]) -> rigid.RigidBodyModel:
+    kind = KINDS.get(int(v[5]))
+    if kind is None:
+        raise STATUS[3][1]("unknown atmosphere kind")
+    return rigid.RigidBodyModel(
+        inertia_kg_m2=np.reshape(v[16:25], (3, 3)), cd=v[11], area_m2=v[12], cop_body_m=v[13:16],
+        gravity=GravityModel(*v[0:5]), atmosphere=AtmosphereModel(kind, v[6], int(v[7])),  # type: ignore[arg-type]
+        omega_earth_rad_s=v[8], drag_on=bool(v[9]), gravity_gradient_on=bool(v[10]))
+
+
+def _thrust(v: Sequence[float]) -> rigid.ThrustLoad:
+    return rigid.ThrustLoad(force_body_n=v[0:3], torque_body_nm=v[3:6], mdot_kg_s=v[6])
+
+
+def _deriv(v: Sequence[float]) -> Any:
+    return rigid.derivative(_model(v[:25]), _thrust(v[25:32]), v[32], v[33:53])
+
+
+def _propagate(v: Sequence[float]) -> Any:
+    res = rigid.propagate(_model(v[:25]), _thrust(v[25:32]), v[32], v[33:53], v[53], v[54], v[55])
+    return [res.t_s, float(res.stopped), *res.y]
+
+
+def _energy(v: Sequence[float]) -> Any:
+    return [rigid.orbit_energy_j_kg(v[5:8], v[8:11], GravityModel(*v[0:5]))]
+
+
+CALLS: dict[str, Callable[[Sequence[float]], Any]] = {
+    "rb_deriv": _deriv,
+    "rb_propagate": _propagate,
+    "rb_orbit_energy": _energy,
+}
+
+VECTORS = read_vectors(VECTOR_DIR / "rigid.vec")
+
+
+def test_every_case_has_a_python_call() -> None:
+    """Every case of rigid.vec is mapped to the Python API, and every call appears in the file."""
+    assert {v.case for v in VECTORS} == set(CALLS)
+
+
+@pytest.mark.parametrize("vec", VECTORS, ids=[v.where for v in VECTORS])
+def test_vector_through_python_api(vec: Vector) -> None:
+    """The Python API reproduces the vector line: the status as an exception, or the outputs within tol."""
+    call = CALLS[vec.case]
+    if vec.status != 0:
+        with pytest.raises(STATUS[vec.status][1]) as info:
+            call(vec.inputs)
+        assert isinstance(info.value, CoreError) and info.value.code == vec.status
+        return
+    got = np.asarray(call(vec.inputs), dtype=float)
+    want = np.asarray(vec.outputs, dtype=float)
+    assert got.shape == want.shape
+    assert np.all(np.abs(got - want) <= vec.tol), f"{vec.where}: {got} != {want} (tol {vec.tol})"
+
+
+def test_python_layer_rejects_bad_shapes() -> None:
+    """Shapes are checked before the core is called."""
+    model = rigid.RigidBodyModel(np.eye(3) * 1e8, cd=2.2, area_m2=2500.0)
+    with pytest.raises(ValueError, match="shape"):
+        rigid.derivative(model, rigid.COAST, 0.0, np.zeros(19))
+    with pytest.raises(ValueError, match="force_body_n"):
+        rigid.ThrustLoad(force_body_n=[1.0, 2.0])
+    with pytest.raises(ValueError):
+        rigid.RigidBodyModel(np.eye(2), cd=2.2, area_m2=2500.0)
