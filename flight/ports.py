@@ -21,11 +21,12 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Protocol, runtime_checkable
 
-#: Thrusters on the thruster board: 30 deorbit Dracos and 16 attitude Dracos (reference/hardware.md).
+#: Thrusters on the thruster board: 16 attitude Dracos and 30 deorbit Dracos (reference/hardware.md).
 THRUSTER_COUNT = 46
-#: Indices of the deorbit (main burn) thrusters and of the attitude thrusters on the board.
-MAIN_THRUSTERS = range(0, 30)
-ATTITUDE_THRUSTERS = range(30, 46)
+#: Indices of the deorbit (main burn) thrusters and of the attitude thrusters on the board, in the ICD's
+#: order (hil/protocol/catalogue.py): 0-15 attitude, 16-45 deorbit.
+MAIN_THRUSTERS = range(16, 46)
+ATTITUDE_THRUSTERS = range(0, 16)
 
 Vec3 = tuple[float, float, float]
 
@@ -129,12 +130,17 @@ class ThrusterCommand:
     ``on_time_s[i]`` is how long thruster ``i`` fires within the cycle (a pulse width from the start of the
     cycle); ``main_burn`` asks the board to hold the deorbit thrusters open for the whole cycle instead.
     ``command_id`` lets the board and its status echo say which command it executed.
+    ``t_s`` is the spacecraft time of the IMU sample this command answers (the start of the cycle; the
+    driver tags the packet with it) and ``period_s`` the cycle length, which bounds every on-time; when
+    None the driver uses the latest IMU time and its configured control period.
     """
 
     cycle: int
     on_time_s: tuple[float, ...]
     main_burn: bool
     command_id: int
+    t_s: float | None = None
+    period_s: float | None = None
 
     def __post_init__(self) -> None:
         if self.cycle < 0 or self.command_id < 0:
@@ -145,6 +151,10 @@ class ThrusterCommand:
         if not all(math.isfinite(x) and x >= 0.0 for x in times):
             raise ValueError("on-times must be finite and non-negative")
         object.__setattr__(self, "on_time_s", times)
+        if self.t_s is not None:
+            _finite("t_s", self.t_s)
+        if self.period_s is not None and not (math.isfinite(self.period_s) and self.period_s > 0.0):
+            raise ValueError(f"period_s must be positive and finite, got {self.period_s!r}")
 
     @property
     def opens_any_valve(self) -> bool:

@@ -91,6 +91,8 @@ class ThrusterFlags(IntFlag):
     LOW_PRESSURE = 1 << 6
     BOARD_RESET = 1 << 7  # the board restarted since the last status (cleared after one report)
     FAULT_INJECTED = 1 << 8
+    VALVE_STUCK_OPEN = 1 << 9  # with VALVE_FAULT: a valve is open that was commanded closed
+    VALVE_STUCK_CLOSED = 1 << 10  # with VALVE_FAULT: a valve stays closed that was commanded open
 
 
 class ThrusterFaultKind(IntEnum):

@@ -1,0 +1,246 @@
+"""The emulated IMU board: time-tagged delta-angle and delta-velocity behind a link (docs/icd.md).
+
+The board drives the simulation. For each output interval it waits on the clock for the interval's end
+(``clock.wait_until``: in lockstep that is the gate that holds the plant until the thruster board holds the
+flight software's command for the previous sample), advances the plant there, differences the plant's
+cumulative perfect-IMU integrals over the interval (so a slow output rate loses nothing), applies the
+grade's error model (:mod:`hil.boards.imu_model`) and the injected faults, emits IMU_DATA tagged with the
+interval's end ``t_k`` and opens the lockstep cycle ``t_k``. Sample times lie on the time-tag grid
+(2^-16 s) so that a command's time tag names its sample exactly.
+
+Commands: IMU_CONFIG (output rate, from the next interval; answered by IMU_STATUS), IMU_TIME_SYNC, and the
+test-only IMU_FAULT_INJECT: DROPOUT (no IMU_DATA for duration_s), STUCK (repeat the last output for
+duration_s), BIAS_JUMP (add magnitude, rad/s or m/s^2, to one axis or all), NOISE_BURST (add white noise
+of magnitude, rad or m/s per output, for duration_s), TIME_TAG_JUMP (step the time tags by magnitude
+seconds), CLEAR. Bad packets are counted (housekeeping) and dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from hil.boards.common import Housekeeping, PlantLike
+from hil.boards.imu_model import ImuErrorModel, ImuGrade
+from hil.clock import SimClock
+from hil.drivers.packets import PacketWriter
+from hil.drivers.timebase import FINE_TIME_PER_S, T_MAX_S, T_MIN_S, seconds_of, ticks_of
+from hil.links.base import Link, LinkClosedError
+from hil.protocol.catalogue import CATALOGUE, ImuAxis, ImuFaultKind, ImuStatus
+from hil.protocol.schema import DecodeError, Message
+
+log = logging.getLogger(__name__)
+
+MAX_SAMPLE_COUNT = 0xFFFF
+
+
+@dataclass
+class ImuFaults:
+    dropout_until_s: float = -math.inf
+    stuck_until_s: float = -math.inf
+    tag_offset_s: float = 0.0
+    tag_jumped: bool = False
+    bias_jump: bool = False
+
+    def active(self, t_s: float) -> bool:
+        return (t_s < self.dropout_until_s or t_s < self.stuck_until_s or self.tag_offset_s != 0.0
+                or self.bias_jump)
+
+
+class ImuBoard:
+    """An emulated IMU board on ``link`` (board side of the ``imu`` channel), driving ``plant`` on ``clock``.
+
+    ``await board.run()`` serves until cancelled."""
+
+    def __init__(
+        self,
+        link: Link,
+        plant: PlantLike,
+        clock: SimClock,
+        grade: ImuGrade,
+        *,
+        seed: int = 0,
+        sample_hz: float = 100.0,
+        output_rate_hz: float = 10.0,
+        status_period_s: float = 1.0,
+        housekeeping_period_s: float = 10.0,
+    ) -> None:
+        if not (math.isfinite(output_rate_hz) and 0.01 <= output_rate_hz <= 400.0):
+            raise ValueError(f"output rate must lie in 0.01..400 Hz, got {output_rate_hz!r}")
+        self.link = link
+        self.plant = plant
+        self.clock = clock
+        self.model = ImuErrorModel(grade, seed)
+        self.sample_hz = sample_hz
+        self.output_rate_hz = output_rate_hz
+        self.status_period_s = status_period_s
+        self.housekeeping_period_s = housekeeping_period_s
+        self.faults = ImuFaults()
+        self.writer = PacketWriter()
+        self.housekeeping = Housekeeping()
+        self.output_seq = 0
+        self.last_command_id = 0
+        self.last_sync_id = 0
+        self.rx_packets = 0
+        self.rx_bad = 0
+        self.rx_unexpected = 0
+        self.outputs_dropped = 0
+        self._last_out = (np.zeros(3), np.zeros(3))
+        self._ticks = ticks_of(plant.t_s)
+
+    # -- time --------------------------------------------------------------------------------------
+    def now_s(self) -> float:
+        return self.plant.t_s if self.clock.mode.lockstep else max(self.clock.now_s, self.plant.t_s)
+
+    def _status_flags(self, t_s: float) -> int:
+        flags = ImuStatus.BIT_PASS
+        if self.faults.active(t_s) or t_s < self.model.faults.noise_burst_until_s:
+            flags |= ImuStatus.FAULT_INJECTED
+        if t_s < self.model.faults.noise_burst_until_s:
+            flags |= ImuStatus.DEGRADED
+        return int(flags)
+
+    async def _send(self, name: str, values: dict[str, object], t_s: float) -> None:
+        tag_t = min(max(t_s + self.faults.tag_offset_s, T_MIN_S), T_MAX_S)
+        try:
+            await self.link.send(self.writer.encode(name, values, tag_t))
+        except LinkClosedError:
+            raise
+        self.housekeeping.tx_packets += 1
+
+    async def send_status(self) -> None:
+        t = self.now_s()
+        await self._send("IMU_STATUS", {
+            "output_rate_hz": self.output_rate_hz, "internal_rate_hz": self.sample_hz,
+            "status": self._status_flags(t), "temperature_c": 25.0,
+            "last_command_id": self.last_command_id, "last_sync_id": self.last_sync_id}, t)
+
+    async def send_housekeeping(self) -> None:
+        await self._send("IMU_HOUSEKEEPING", self.housekeeping.values(
+            self.rx_packets, self.link.stats.crc_errors, self.link.stats.framing_errors + self.rx_bad),
+            self.now_s())
+
+    # -- run ---------------------------------------------------------------------------------------
+    async def run(self) -> None:
+        async with asyncio.TaskGroup() as tg:
+            tg.create_task(self._receive_loop(), name="imu-board-receive")
+            tg.create_task(self._output_loop(), name="imu-board-output")
+
+    async def _output_loop(self) -> None:
+        prev_theta, prev_vel = self.plant.imu_accumulators()
+        next_status_s = self.plant.t_s
+        next_hk_s = self.plant.t_s
+        while True:
+            period_ticks = max(1, round(FINE_TIME_PER_S / self.output_rate_hz))
+            t0 = seconds_of(self._ticks)
+            self._ticks += period_ticks
+            t1 = seconds_of(self._ticks)
+            await self.clock.wait_until(t1)
+            if t1 > self.plant.t_s:
+                self.plant.advance_to(t1)
+            theta, vel = self.plant.imu_accumulators()
+            d_theta, d_vel = theta - prev_theta, vel - prev_vel
+            prev_theta, prev_vel = theta, vel
+            await self._emit(t1, t1 - t0, d_theta, d_vel)
+            if t1 >= next_status_s:
+                next_status_s = t1 + self.status_period_s
+                await self.send_status()
+            if t1 >= next_hk_s:
+                next_hk_s = t1 + self.housekeeping_period_s
+                await self.send_housekeeping()
+
+    async def _emit(self, t_s: float, dt_s: float, d_theta: np.ndarray, d_vel: np.ndarray) -> None:
+        m_theta, m_vel = self.model.measure(d_theta, d_vel, dt_s, t_s)
+        status = self._status_flags(t_s)
+        g = self.model.grade
+        if np.any(np.abs(m_theta) > g.gyro_range_rps * dt_s):
+            status |= ImuStatus.GYRO_SATURATED
+            m_theta = np.clip(m_theta, -g.gyro_range_rps * dt_s, g.gyro_range_rps * dt_s)
+        if np.any(np.abs(m_vel) > g.accel_range_mps2 * dt_s):
+            status |= ImuStatus.ACCEL_SATURATED
+            m_vel = np.clip(m_vel, -g.accel_range_mps2 * dt_s, g.accel_range_mps2 * dt_s)
+        if t_s < self.faults.stuck_until_s:
+            m_theta, m_vel = self._last_out
+        if self.faults.tag_jumped:
+            status |= ImuStatus.TIME_JUMP
+            self.faults.tag_jumped = False
+        self._last_out = (m_theta, m_vel)
+        self.output_seq = (self.output_seq + 1) % (1 << 32)
+        if t_s < self.faults.dropout_until_s:
+            self.outputs_dropped += 1
+            return
+        values: dict[str, object] = {
+            "delta_angle_x": float(m_theta[0]), "delta_angle_y": float(m_theta[1]),
+            "delta_angle_z": float(m_theta[2]),
+            "delta_velocity_x": float(m_vel[0]), "delta_velocity_y": float(m_vel[1]),
+            "delta_velocity_z": float(m_vel[2]),
+            "interval_s": min(dt_s, 4294.967295),
+            "sample_count": min(max(1, round(dt_s * self.sample_hz)), MAX_SAMPLE_COUNT),
+            "output_seq": self.output_seq, "status": status,
+        }
+        await self._send("IMU_DATA", values, t_s)
+        if self.faults.tag_offset_s == 0.0:
+            self.clock.open_cycle(t_s)
+
+    async def _receive_loop(self) -> None:
+        while True:
+            try:
+                raw = await self.link.recv(timeout_s=5.0)
+            except TimeoutError:
+                continue
+            try:
+                msg = CATALOGUE.decode(raw)
+            except DecodeError:
+                self.rx_bad += 1
+                continue
+            self.rx_packets += 1
+            await self._handle(msg)
+
+    async def _handle(self, msg: Message) -> None:
+        t = self.now_s()
+        if msg.name == "IMU_CONFIG":
+            self.output_rate_hz = float(msg["output_rate_hz"])
+            self.last_command_id = int(msg["command_id"])
+            await self.send_status()
+        elif msg.name == "IMU_TIME_SYNC":
+            self.last_sync_id = int(msg["sync_id"])
+            self.faults.tag_offset_s = 0.0
+        elif msg.name == "IMU_FAULT_INJECT":
+            self.last_command_id = int(msg["command_id"])
+            self.inject(ImuFaultKind(msg["kind"]), ImuAxis(msg["axis"]), float(msg["magnitude"]),
+                        float(msg["duration_s"]), t)
+            await self.send_status()
+        else:
+            self.rx_unexpected += 1
+
+    def inject(self, kind: ImuFaultKind, axis: ImuAxis, magnitude: float, duration_s: float, t_s: float) -> None:
+        """Apply one injected fault at board time ``t_s`` (duration 0: until cleared)."""
+        until = t_s + duration_s if duration_s > 0.0 else math.inf
+        axes = range(6) if axis is ImuAxis.ALL else (int(axis),)
+        f = self.faults
+        mf = self.model.faults
+        if kind is ImuFaultKind.CLEAR:
+            self.faults = ImuFaults()
+            mf.bias_jump[:] = 0.0
+            mf.noise_burst_sigma[:] = 0.0
+            mf.noise_burst_until_s = -math.inf
+        elif kind is ImuFaultKind.DROPOUT:
+            f.dropout_until_s = until
+        elif kind is ImuFaultKind.STUCK:
+            f.stuck_until_s = until
+        elif kind is ImuFaultKind.BIAS_JUMP:
+            for a in axes:
+                mf.bias_jump[a] += magnitude
+            f.bias_jump = bool(np.any(mf.bias_jump != 0.0))
+        elif kind is ImuFaultKind.NOISE_BURST:
+            mf.noise_burst_sigma[:] = 0.0
+            for a in axes:
+                mf.noise_burst_sigma[a] = abs(magnitude)
+            mf.noise_burst_until_s = until
+        elif kind is ImuFaultKind.TIME_TAG_JUMP:
+            f.tag_offset_s += magnitude
+            f.tag_jumped = True

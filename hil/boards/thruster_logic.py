@@ -1,0 +1,403 @@
+"""The thruster board's firmware logic, pure and synchronous: arming, valve schedule, watchdog, on-time
+bounds, tank model, faults and status. :class:`hil.boards.thruster.ThrusterBoard` puts it behind a link.
+
+Every entry point takes the board's time ``t_s`` (spacecraft time; never a host clock) and times must not
+decrease. The valve schedule is a per-thruster ``open_until_s``: thruster ``i`` is open from the command
+that set it until then (the plant's ``set_valves`` takes the same array). Safety rules (docs: ICD,
+DESIGN.md section 5), each enforced here and checked by a hypothesis state machine:
+
+- no valve is commanded open unless the board is ARMED (two steps: ARM_PREPARE with a code, then
+  ARM_CONFIRM repeating it within ``ARM_CONFIRM_TIMEOUT_S``);
+- every on-time is bounded by the cycle period and by ``max_on_s``; on-times below ``min_on_s`` (the
+  shortest pulse the valve can make) are not fired;
+- every valve is commanded closed at most one watchdog period after the last valid command: on-times
+  never exceed the cycle period, which the watchdog period is never shorter than
+  (``max(watchdog_s, WATCHDOG_CYCLES * cycle period)``), and on expiry the board closes every valve and
+  reports WATCHDOG_EXPIRED (and latches SAFED if it was in main-burn mode).
+
+Injected valve faults act on the *actual* valve state, not the commanded one: a valve stuck open stays
+open whatever the command (that is the fault the flight software must detect).
+"""
+
+from __future__ import annotations
+
+import collections
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from hil.drivers.timebase import t_from_tag
+from hil.protocol.catalogue import (
+    ARM_CONFIRM_TIMEOUT_S,
+    CATALOGUE,
+    DEORBIT_THRUSTERS,
+    THRUSTER_COUNT,
+    WATCHDOG_CYCLES,
+    ArmAction,
+    ArmedState,
+    ThrusterFaultKind,
+    ThrusterFlags,
+    ThrusterMode,
+)
+from hil.protocol.schema import DecodeError, Message
+from hil.protocol.spacepacket import Check, check
+
+F64 = NDArray[np.float64]
+G0_MPS2 = 9.80665
+US = 1e-6
+
+#: Flags that describe one event and are cleared once a status has reported them.
+TRANSIENT_FLAGS = (
+    ThrusterFlags.ON_TIME_CLAMPED | ThrusterFlags.REJECTED_NOT_ARMED | ThrusterFlags.REJECTED_STALE_CYCLE
+    | ThrusterFlags.ARM_SEQUENCE_ERROR | ThrusterFlags.BOARD_RESET
+)
+
+
+@dataclass(frozen=True)
+class ThrusterBoardConfig:
+    """Board parameters. Tank figures are assumed (a blowdown tank of NTO/MMH, 40 % ullage at start)."""
+
+    thrust_n: float = 400.0
+    isp_s: float = 300.0
+    min_on_s: float = 0.02
+    max_on_s: float = 3600.0
+    watchdog_s: float = 1.0
+    tank_pressure_pa: float = 1.7e6
+    propellant_kg: float = 16_000.0
+    ullage_fraction: float = 0.4  # assumed
+    propellant_density_kg_m3: float = 1190.0  # assumed: NTO/MMH at mixture ratio 1.65
+    low_pressure_fraction: float = 0.45  # LOW_PRESSURE below this fraction of the initial pressure
+
+    def __post_init__(self) -> None:
+        for name, value in self.__dict__.items():
+            if not (isinstance(value, int | float) and math.isfinite(value) and value >= 0.0):
+                raise ValueError(f"thruster board {name} must be finite and non-negative, got {value!r}")
+        if self.thrust_n <= 0 or self.isp_s <= 0 or self.watchdog_s <= 0 or self.max_on_s <= 0:
+            raise ValueError("thrust, Isp, watchdog and maximum on-time must be positive")
+        if not 0.0 < self.ullage_fraction < 1.0:
+            raise ValueError("ullage_fraction must lie in (0, 1)")
+
+    @classmethod
+    def from_scenario(cls, scenario: Any) -> ThrusterBoardConfig:
+        t = scenario.thrusters
+        return cls(
+            thrust_n=t.thrust_n, isp_s=t.isp_s, min_on_s=t.min_on_s, max_on_s=t.max_on_s,
+            watchdog_s=t.watchdog_s, tank_pressure_pa=t.tank_pressure_pa,
+            propellant_kg=scenario.vehicle.propellant_kg,
+        )
+
+    @property
+    def mass_flow_kgps(self) -> float:
+        """Propellant flow of one thruster at nominal thrust."""
+        return self.thrust_n / (self.isp_s * G0_MPS2)
+
+
+@dataclass
+class Reaction:
+    """What the board did with one packet, for the I/O wrapper."""
+
+    kind: str  # "command", "arm", "sync", "fault", "ignored", "bad"
+    send_status: bool = False
+    valves_changed: bool = False
+    held_t_s: float | None = None  # time tag of a THRUSTER_COMMAND now held (the lockstep gate)
+    accepted: bool = False
+
+
+@dataclass
+class Counters:
+    rx_packets: int = 0
+    rx_crc_errors: int = 0
+    rx_framing_errors: int = 0
+    rx_unexpected: int = 0
+    duplicates: int = 0
+    commands_rejected: int = 0
+    commands_executed: int = 0
+    watchdog_expiries: int = 0
+    boot_count: int = 1
+
+
+@dataclass
+class _Faults:
+    stuck_open: set[int] = field(default_factory=set)
+    stuck_closed: set[int] = field(default_factory=set)
+    factor: F64 = field(default_factory=lambda: np.ones(THRUSTER_COUNT))
+
+    @property
+    def active(self) -> bool:
+        return bool(self.stuck_open or self.stuck_closed or np.any(self.factor != 1.0))
+
+
+class ThrusterBoardCore:
+    """The board's state machine. ``receive(t_s, packet)`` handles one packet; ``advance(t_s)`` lets time
+    pass (watchdog, arming timeout, propellant accounting)."""
+
+    def __init__(self, config: ThrusterBoardConfig, t0_s: float) -> None:
+        self.config = config
+        self.counters = Counters()
+        self.faults = _Faults()
+        self.propellant_kg = config.propellant_kg
+        self._t_s = t0_s
+        self._accounted_s = t0_s
+        self.last_sync_id = 0
+        self._reset_state(t0_s)
+        self.flags = ThrusterFlags(0)
+
+    # -- state -------------------------------------------------------------------------------------
+    def _reset_state(self, t_s: float) -> None:
+        self.armed_state = ArmedState.DISARMED
+        self.mode = ThrusterMode.ALL_OFF
+        self.arm_code = 0
+        self.prepared_at_s = -math.inf
+        self.last_cycle: int | None = None
+        self.last_command_id = 0
+        self.cycle_period_s = 0.0
+        self.last_valid_s = t_s
+        self.watchdog_expired = False
+        self.commanded_until_s = np.full(THRUSTER_COUNT, t_s)
+        self.actual_until_s = self._actual(t_s, self.commanded_until_s)
+        self._recent_ids: collections.deque[tuple[int, int]] = collections.deque(maxlen=256)
+
+    @property
+    def t_s(self) -> float:
+        return self._t_s
+
+    @property
+    def watchdog_period_s(self) -> float:
+        return max(self.config.watchdog_s, WATCHDOG_CYCLES * self.cycle_period_s)
+
+    def commanded_open(self, t_s: float | None = None) -> NDArray[np.bool_]:
+        t = self._t_s if t_s is None else t_s
+        return np.asarray(self.commanded_until_s > t)
+
+    def actual_open(self, t_s: float | None = None) -> NDArray[np.bool_]:
+        t = self._t_s if t_s is None else t_s
+        return np.asarray(self.actual_until_s > t)
+
+    def valve_bits(self, t_s: float | None = None) -> int:
+        bits = 0
+        for i in np.flatnonzero(self.actual_open(t_s)):
+            bits |= 1 << int(i)
+        return bits
+
+    @property
+    def tank_pressure_pa(self) -> float:
+        c = self.config
+        v_prop0 = c.propellant_kg / c.propellant_density_kg_m3
+        v_gas0 = v_prop0 * c.ullage_fraction / (1.0 - c.ullage_fraction)
+        used_m3 = (c.propellant_kg - self.propellant_kg) / c.propellant_density_kg_m3
+        return c.tank_pressure_pa * v_gas0 / (v_gas0 + used_m3) if v_gas0 > 0 else 0.0
+
+    def status_flags(self) -> ThrusterFlags:
+        f = self.flags
+        if self.watchdog_expired:
+            f |= ThrusterFlags.WATCHDOG_EXPIRED
+        if self.faults.stuck_open or self.faults.stuck_closed:
+            f |= ThrusterFlags.VALVE_FAULT
+        if self.faults.stuck_open:
+            f |= ThrusterFlags.VALVE_STUCK_OPEN
+        if self.faults.stuck_closed:
+            f |= ThrusterFlags.VALVE_STUCK_CLOSED
+        if self.faults.active:
+            f |= ThrusterFlags.FAULT_INJECTED
+        if self.tank_pressure_pa < self.config.low_pressure_fraction * self.config.tank_pressure_pa:
+            f |= ThrusterFlags.LOW_PRESSURE
+        return f
+
+    def status_values(self) -> dict[str, Any]:
+        """Fields of a THRUSTER_STATUS now; transient flags are cleared once reported."""
+        values = {
+            "armed_state": self.armed_state,
+            "mode": self.mode,
+            "valve_states": self.valve_bits(),
+            "last_command_id": self.last_command_id,
+            "last_cycle": self.last_cycle if self.last_cycle is not None else 0,
+            "tank_pressure_pa": min(self.tank_pressure_pa, 65_535_000.0),
+            "propellant_kg": max(self.propellant_kg, 0.0),
+            "flags": int(self.status_flags()),
+            "commands_rejected": self.counters.commands_rejected % (1 << 32),
+            "last_sync_id": self.last_sync_id,
+        }
+        self.flags &= ~TRANSIENT_FLAGS
+        return values
+
+    # -- time --------------------------------------------------------------------------------------
+    def _account(self, t_s: float) -> None:
+        """Propellant used by the actual valve states from the last accounting time to ``t_s``."""
+        dt_open = np.clip(np.minimum(self.actual_until_s, t_s) - self._accounted_s, 0.0, None)
+        used = float(np.sum(dt_open)) * self.config.mass_flow_kgps
+        self.propellant_kg = max(0.0, self.propellant_kg - used)
+        self._accounted_s = max(self._accounted_s, t_s)
+
+    def advance(self, t_s: float) -> bool:
+        """Let time pass to ``t_s``; True when the state changed in a way worth a status report."""
+        t_s = max(t_s, self._t_s)
+        changed = False
+        if self.armed_state is ArmedState.PREPARED and t_s - self.prepared_at_s > ARM_CONFIRM_TIMEOUT_S:
+            self.armed_state = ArmedState.DISARMED
+            self.flags |= ThrusterFlags.ARM_SEQUENCE_ERROR
+            changed = True
+        expiry = self.last_valid_s + self.watchdog_period_s
+        if self.armed_state is ArmedState.ARMED and not self.watchdog_expired and t_s >= expiry:
+            self._account(expiry)
+            self._set_schedule(expiry, np.full(THRUSTER_COUNT, expiry))
+            self.watchdog_expired = True
+            self.counters.watchdog_expiries += 1
+            if self.mode is ThrusterMode.MAIN_BURN:
+                self.armed_state = ArmedState.SAFED
+            self.mode = ThrusterMode.ALL_OFF
+            changed = True
+        self._account(t_s)
+        self._t_s = t_s
+        return changed
+
+    # -- valves ------------------------------------------------------------------------------------
+    def _actual(self, t_s: float, commanded: F64) -> F64:
+        f = self.faults
+        actual = t_s + f.factor * np.clip(commanded - t_s, 0.0, None)
+        for i in f.stuck_closed:
+            actual[i] = t_s
+        for i in f.stuck_open:
+            actual[i] = math.inf
+        return actual
+
+    def _set_schedule(self, t_s: float, commanded: F64) -> None:
+        self._account(t_s)
+        self.commanded_until_s = commanded
+        self.actual_until_s = self._actual(t_s, commanded)
+
+    def close_all(self, t_s: float) -> None:
+        self._set_schedule(t_s, np.full(THRUSTER_COUNT, t_s))
+        self.mode = ThrusterMode.ALL_OFF
+
+    # -- packets -----------------------------------------------------------------------------------
+    def receive(self, t_s: float, packet: bytes) -> Reaction:
+        """Handle one packet (any bytes) at board time ``t_s``; never raises on the bytes."""
+        changed = self.advance(t_s)
+        result = check(packet)
+        if result is not Check.OK:
+            if result is Check.CRC:
+                self.counters.rx_crc_errors += 1
+            else:
+                self.counters.rx_framing_errors += 1
+            return Reaction("bad", send_status=changed)
+        try:
+            msg = CATALOGUE.decode(packet)
+        except DecodeError:
+            self.counters.rx_framing_errors += 1
+            return Reaction("bad", send_status=changed)
+        self.counters.rx_packets += 1
+        reaction = self.handle(self._t_s, msg)
+        reaction.send_status = reaction.send_status or changed
+        return reaction
+
+    def handle(self, t_s: float, msg: Message) -> Reaction:
+        """Handle one decoded message of the thruster board's command set."""
+        self.advance(t_s)
+        t = self._t_s
+        name = msg.name
+        if name not in ("THRUSTER_COMMAND", "THRUSTER_ARM", "THRUSTER_TIME_SYNC", "THRUSTER_FAULT_INJECT"):
+            self.counters.rx_unexpected += 1
+            return Reaction("ignored")
+        if name == "THRUSTER_TIME_SYNC":
+            self.last_sync_id = int(msg["sync_id"])
+            return Reaction("sync", accepted=True)
+        key = (msg.apid, int(msg["command_id"]))
+        if key in self._recent_ids:
+            self.counters.duplicates += 1
+            held = t_from_tag(msg.coarse_time, msg.fine_time) if name == "THRUSTER_COMMAND" else None
+            return Reaction("ignored", held_t_s=held)
+        self._recent_ids.append(key)
+        if name == "THRUSTER_COMMAND":
+            return self._command(t, msg)
+        if name == "THRUSTER_ARM":
+            return self._arm(t, msg)
+        return self._fault(t, msg)
+
+    def _reject(self, flag: ThrusterFlags, kind: str, held: float | None = None) -> Reaction:
+        self.flags |= flag
+        self.counters.commands_rejected += 1
+        return Reaction(kind, send_status=True, held_t_s=held)
+
+    def _command(self, t: float, msg: Message) -> Reaction:
+        held = t_from_tag(msg.coarse_time, msg.fine_time)
+        cycle = int(msg["cycle"])
+        if self.last_cycle is not None and cycle <= self.last_cycle:
+            return self._reject(ThrusterFlags.REJECTED_STALE_CYCLE, "command", held)
+        mode = ThrusterMode(msg["mode"])
+        period_s = float(msg["cycle_period_us"]) * US
+        on_s = np.asarray(msg["on_time_us"], dtype=float) * US
+        if mode is ThrusterMode.ALL_OFF:
+            on_s = np.zeros(THRUSTER_COUNT)
+        elif mode is ThrusterMode.MAIN_BURN:
+            on_s[DEORBIT_THRUSTERS.start : DEORBIT_THRUSTERS.stop] = period_s
+        opens = bool(np.any(on_s > 0.0))
+        if opens and self.armed_state is not ArmedState.ARMED:
+            return self._reject(ThrusterFlags.REJECTED_NOT_ARMED, "command", held)
+        bound = min(period_s, self.config.max_on_s)
+        if np.any(on_s > bound):
+            self.flags |= ThrusterFlags.ON_TIME_CLAMPED
+            on_s = np.minimum(on_s, bound)
+        on_s[on_s < self.config.min_on_s] = 0.0
+        self.last_cycle = cycle
+        self.last_command_id = int(msg["command_id"])
+        self.cycle_period_s = period_s
+        self.last_valid_s = t
+        self.watchdog_expired = False
+        self.mode = mode
+        self._set_schedule(t, t + on_s)
+        self.counters.commands_executed += 1
+        return Reaction("command", send_status=True, valves_changed=True, held_t_s=held, accepted=True)
+
+    def _arm(self, t: float, msg: Message) -> Reaction:
+        action = ArmAction(msg["action"])
+        code = int(msg["arm_code"])
+        if action is ArmAction.DISARM:
+            self.close_all(t)
+            self.armed_state = ArmedState.DISARMED
+            self.watchdog_expired = False
+            self.last_command_id = int(msg["command_id"])
+            return Reaction("arm", send_status=True, valves_changed=True, accepted=True)
+        if action is ArmAction.ARM_PREPARE:
+            if self.armed_state not in (ArmedState.DISARMED, ArmedState.PREPARED) or code == 0:
+                return self._reject(ThrusterFlags.ARM_SEQUENCE_ERROR, "arm")
+            self.armed_state = ArmedState.PREPARED
+            self.arm_code = code
+            self.prepared_at_s = t
+            self.last_command_id = int(msg["command_id"])
+            return Reaction("arm", send_status=True, accepted=True)
+        ok = (self.armed_state is ArmedState.PREPARED and code == self.arm_code
+              and t - self.prepared_at_s <= ARM_CONFIRM_TIMEOUT_S)
+        if not ok:
+            if self.armed_state is ArmedState.PREPARED:
+                self.armed_state = ArmedState.DISARMED
+            return self._reject(ThrusterFlags.ARM_SEQUENCE_ERROR, "arm")
+        self.armed_state = ArmedState.ARMED
+        self.last_valid_s = t  # the watchdog runs from the moment of arming
+        self.watchdog_expired = False
+        self.last_command_id = int(msg["command_id"])
+        return Reaction("arm", send_status=True, accepted=True)
+
+    def _fault(self, t: float, msg: Message) -> Reaction:
+        kind = ThrusterFaultKind(msg["kind"])
+        i = int(msg["thruster"])
+        f = self.faults
+        self._account(t)
+        if kind is ThrusterFaultKind.CLEAR:
+            self.faults = _Faults()
+        elif kind is ThrusterFaultKind.VALVE_STUCK_CLOSED:
+            f.stuck_open.discard(i)
+            f.stuck_closed.add(i)
+        elif kind is ThrusterFaultKind.VALVE_STUCK_OPEN:
+            f.stuck_closed.discard(i)
+            f.stuck_open.add(i)
+        elif kind is ThrusterFaultKind.DEGRADED_THRUST:
+            f.factor[i] = float(msg["factor"])
+        else:  # BOARD_RESET: a restart loses the volatile state, not the hardware faults
+            self._reset_state(t)
+            self.counters.boot_count += 1
+            self.flags = ThrusterFlags.BOARD_RESET
+        self.actual_until_s = self._actual(t, self.commanded_until_s)
+        return Reaction("fault", send_status=True, valves_changed=True, accepted=True)
