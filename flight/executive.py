@@ -199,6 +199,7 @@ class Executive:
         self._expected_interval_s = 1.0 / self.config.imu_rate_coast_hz
         self._stop_reason = "stopped"
         self.samples_dropped = 0
+        self.thruster_silences = 0
         self.attitude_error_rad = math.nan
         self.thrust_axis_error_rad = math.nan
 
@@ -218,7 +219,8 @@ class Executive:
                 tg.create_task(self._ground_link(), name="ground-link")
                 tg.create_task(self._telemetry(), name="telemetry")
                 tg.create_task(self._health(), name="health")
-                tg.create_task(self._guidance(), name="guidance")
+                if self.guidance is not None:
+                    tg.create_task(self._guidance(), name="guidance")
         except* _Stop:
             pass
         finally:
@@ -285,20 +287,32 @@ class Executive:
                 raise _Stop()
 
     async def _thruster_status(self) -> None:
+        """Watch the board's reports in host time: a board that stops reporting is an event (once per
+        silence); the sequencer's own spacecraft-time bound then takes it to SAFE if it was armed."""
+        last_t: float | None = None
+        last_new = time.perf_counter()
+        silent = False
         while True:
+            status: ThrusterStatus | None = None
             try:
                 async with asyncio.timeout(self.xc.port_timeout_s):
-                    await self.thrusters.status()
-                return  # the first status is in; the control cycle reads the latest each cycle
-            except TimeoutError:
-                self._emit(Event(self.t_s or 0.0, Severity.WARNING, "executive.thruster_status",
-                                 "no status from the thruster board yet"))
-            except Exception as exc:  # a driver's own timeout type
+                    status = await self.thrusters.status()
+            except Exception as exc:  # TimeoutError, or a driver's own timeout type
                 if isinstance(exc, asyncio.CancelledError):
                     raise
-                self._emit(Event(self.t_s or 0.0, Severity.WARNING, "executive.thruster_status",
-                                 f"no status from the thruster board yet ({exc})"))
-                await asyncio.sleep(self.xc.health_period_s)
+            now = time.perf_counter()
+            if status is not None and (last_t is None or status.t_s > last_t):
+                last_t, last_new = status.t_s, now
+                if silent:
+                    silent = False
+                    self._emit(Event(self.t_s or 0.0, Severity.INFO, "executive.thruster_reporting",
+                                     "thruster board reports again"))
+            elif not silent and now - last_new > self.xc.imu_timeout_s:
+                silent = True
+                self.thruster_silences += 1
+                self._emit(Event(self.t_s or 0.0, Severity.WARNING, "executive.thruster_silent",
+                                 f"no new thruster status for {now - last_new:.1f} s"))
+            await asyncio.sleep(self.xc.health_period_s)
 
     async def _ground_link(self) -> None:
         it = aiter(self.ground.telecommands())
