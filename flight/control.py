@@ -17,7 +17,7 @@ and torque-limited, C core ``pd_torque``) gives a body torque; the allocator (C 
 on-times of the 16 attitude thrusters, the commanded force being zero (pure couples) or, in a trim, the
 push of the two truss-tip +x thrusters. The 30 deorbit thrusters fire in the board's main-burn mode.
 
-Gains (defaults): natural frequency 0.05 rad/s, damping 0.9 about each principal axis with the stack's
+Gains (defaults): natural frequency 0.08 rad/s, damping 0.9 about each principal axis with the stack's
 assumed inertia; corrective rate limited to 0.2 deg/s; torque limited per axis to what one opposed pair
 of attitude thrusters gives (400 N at 33 to 54 m: about 26 kN m).
 """
@@ -58,11 +58,11 @@ class ControlMode(enum.Enum):
 @dataclass(frozen=True)
 class ControlConfig:
     cycle_s: float = 0.1
-    natural_freq_rps: float = 0.05
+    natural_freq_rps: float = 0.08
     damping: float = 0.9
     rate_limit_rps: float = math.radians(0.2)
     torque_limit_nm: float = 26_000.0
-    min_on_s: float = 0.0
+    min_on_s: float = 0.02  # the thruster board's shortest valve opening (scenario iss-deorbit)
     trim_force_n: float = 800.0  # both truss-tip +x attitude thrusters full on
     inertia_kg_m2: F64 = field(default_factory=default_stack_inertia_kg_m2)
 

@@ -327,7 +327,8 @@ class Executive:
                                  "ground link closed"))
                 return
             t = self.t_s if self.t_s is not None else 0.0
-            self.fdir.on_ground_contact(t)
+            if self.t_s is not None:
+                self.fdir.on_ground_contact(t)
             dispatch = self.commander.handle(t, tc)
             await self._apply(list(dispatch.intents))
             try:

@@ -7,6 +7,13 @@ software's own force model (J2-J4 gravity and the exponential atmosphere: not th
 during burns the measured delta-velocity, rotated from body to ECI with the current attitude, is added to
 the propagated velocity.
 
+Accelerometer bias calibration. A navigation-grade accelerometer's bias (25 micro-g) integrates to 0.03 m/s
+over a two-minute burn: 1 % of a 3 m/s burn, more than the 0.5 % cutoff tolerance. So in coast, over the
+latest ``accel_cal_window_s`` of samples, navigation compares the measured specific force with the drag its
+own model predicts (the only non-gravitational force in coast) and takes the mean difference, per body axis,
+as the bias; it is frozen while thrusting and subtracted from every measured delta-v. What remains is the
+drag model's error (30 % of about 1e-4 m/s^2) and the velocity random walk over the window.
+
 Propagation rule. In coast the accelerometers are ignored (their bias would integrate into a velocity
 error far above the drag model's) and the orbit is propagated with drag. While the executive says the
 stack is thrusting (``thrusting=True``), the orbit is propagated with gravity only and the measured
@@ -24,6 +31,7 @@ times the delta-v.
 
 from __future__ import annotations
 
+import collections
 import math
 from dataclasses import dataclass, field, replace
 
@@ -52,13 +60,15 @@ class ImuErrorSpec:
     gyro_scale_factor: float = 5e-6
     accel_bias_mps2: float = 25e-6 * G0_MPS2
     accel_scale_factor: float = 100e-6
+    accel_vrw_mps_per_sqrt_s: float = 0.008 * 0.3048 / 60.0  # 0.008 ft/s/sqrt(h), assumed for the grade
 
     @classmethod
     def tactical(cls) -> ImuErrorSpec:
         """Tactical grade (Honeywell HG1700 brochure values: 1 deg/h, 0.125 deg/sqrt(h), 1 milli-g)."""
         return cls(gyro_bias_rps=math.radians(1.0) / 3600.0,
                    gyro_arw_rad_per_sqrt_s=math.radians(0.125) / 60.0,
-                   gyro_scale_factor=150e-6, accel_bias_mps2=1e-3 * G0_MPS2, accel_scale_factor=300e-6)
+                   gyro_scale_factor=150e-6, accel_bias_mps2=1e-3 * G0_MPS2, accel_scale_factor=300e-6,
+                   accel_vrw_mps_per_sqrt_s=0.065 * 0.3048 / 60.0)
 
 
 @dataclass(frozen=True)
@@ -71,6 +81,8 @@ class NavConfig:
     uplink_sigma_r_m: float = 50.0  # a ground tracking solution's position and velocity uncertainty
     uplink_sigma_v_mps: float = 0.05
     drag_model_error_fraction: float = 0.3  # exponential model versus the real thermosphere, 1 sigma
+    accel_cal_window_s: float = 120.0  # coast time over which the accelerometer bias is estimated
+    accel_cal_min_s: float = 10.0  # no estimate from less than this
 
 
 @dataclass(frozen=True)
@@ -132,6 +144,11 @@ class Navigator:
         self._burn_time_s = 0.0
         self.samples = 0
         self.rejected = 0
+        # accelerometer calibration window: (interval, measured dv, predicted drag dv), body axes
+        self._cal: collections.deque[tuple[float, F64, F64]] = collections.deque()
+        self._cal_time_s = 0.0
+        self.accel_bias_mps2: F64 = np.zeros(3)
+        self.accel_bias_known = False
 
     # ------------------------------------------------------------------------------- inputs
 
@@ -181,17 +198,39 @@ class Navigator:
             self._t_attitude_ref_s = sample.t_s - sample.interval_s
         self.t_s = sample.t_s
         self.samples += 1
+        dv_corr = dv_body - self.accel_bias_mps2 * sample.interval_s
         if self._orbit is not None and sample.t_s > self._orbit.t_s:
             if thrusting:
                 # mid-interval attitude for the body-to-ECI rotation of the delta-v
                 q_mid = quat_propagate(q_before, 0.5 * dtheta)
-                dv_eci = quat_rotate(_conj(q_mid), dv_body)
+                dv_eci = quat_rotate(_conj(q_mid), dv_corr)
                 self._coast_to(sample.t_s, drag=False)
-                self._add_dv(dv_eci, float(np.linalg.norm(dv_body)), sample.interval_s)
+                self._add_dv(dv_eci, float(np.linalg.norm(dv_corr)), sample.interval_s)
             else:
+                o = self._orbit
+                a_drag_eci = self._drag_accel_eci(o)
+                self._calibrate(sample.interval_s, dv_body, quat_rotate(self.q_body_from_eci, a_drag_eci))
                 self._coast_to(sample.t_s, drag=True)
-        return NavUpdate(sample.t_s, sample.interval_s, _vec3(self.omega_body_rps), _vec3(dv_body),
-                         float(dv_body[0]))
+        return NavUpdate(sample.t_s, sample.interval_s, _vec3(self.omega_body_rps), _vec3(dv_corr),
+                         float(dv_corr[0]))
+
+    def _drag_accel_eci(self, o: OrbitState) -> F64:
+        model = replace(self.config.model, burn=None)
+        a_total, _ = derivative(o.t_s, o.r_eci_m, o.v_eci_mps, o.mass_kg, model)
+        a_grav, _ = derivative(o.t_s, o.r_eci_m, o.v_eci_mps, o.mass_kg, replace(model, drag=False))
+        return np.asarray(a_total - a_grav, dtype=np.float64)
+
+    def _calibrate(self, interval_s: float, dv_body: F64, a_drag_body: F64) -> None:
+        cfg = self.config
+        self._cal.append((interval_s, dv_body.copy(), a_drag_body * interval_s))
+        self._cal_time_s += interval_s
+        while self._cal and self._cal_time_s - self._cal[0][0] >= cfg.accel_cal_window_s:
+            self._cal_time_s -= self._cal.popleft()[0]
+        if self._cal_time_s >= cfg.accel_cal_min_s:
+            meas = sum((c[1] for c in self._cal), np.zeros(3))
+            pred = sum((c[2] for c in self._cal), np.zeros(3))
+            self.accel_bias_mps2 = (meas - pred) / self._cal_time_s
+            self.accel_bias_known = True
 
     def begin_burn(self) -> None:
         """Start counting a burn's measured delta-v (for the error budget)."""
@@ -227,6 +266,15 @@ class Navigator:
         v = np.asarray(self.orbit().v_eci_mps)
         return _vec3(-v / np.linalg.norm(v))
 
+    def residual_accel_bias_mps2(self) -> float:
+        """1-sigma accelerometer bias left after calibration (the full bias when none has been made)."""
+        cfg = self.config
+        if not self.accel_bias_known or self._orbit is None:
+            return cfg.imu.accel_bias_mps2
+        a_drag = float(np.linalg.norm(self._drag_accel_eci(self._orbit)))
+        return math.hypot(cfg.drag_model_error_fraction * a_drag,
+                          cfg.imu.accel_vrw_mps_per_sqrt_s / math.sqrt(self._cal_time_s))
+
     def thrust_axis_eci(self) -> Vec3:
         """Where +x body points, in ECI."""
         return _vec3(quat_rotate(_conj(self.q_body_from_eci), np.array([1.0, 0.0, 0.0])))
@@ -244,10 +292,7 @@ class Navigator:
         if self._orbit_ref is not None and self._orbit is not None:
             o = self._orbit
             dt = max(0.0, t - self._orbit_ref.t_s)
-            model = replace(cfg.model, burn=None)
-            a_total, _ = derivative(o.t_s, o.r_eci_m, o.v_eci_mps, o.mass_kg, model)
-            a_grav, _ = derivative(o.t_s, o.r_eci_m, o.v_eci_mps, o.mass_kg, replace(model, drag=False))
-            a_drag = float(np.linalg.norm(a_total - a_grav))
+            a_drag = float(np.linalg.norm(self._drag_accel_eci(o)))
             sa = cfg.drag_model_error_fraction * a_drag
             sv0 = math.hypot(cfg.uplink_sigma_v_mps, self._sigma_v_extra_mps)
             vel = math.hypot(sv0, sa * dt)
@@ -273,7 +318,7 @@ class Navigator:
         self._burn_dv_mps += dv_norm_mps
         self._burn_time_s += interval_s
         att = self.error_budget().attitude_rad
-        self._burn_dv_sigma_mps = math.sqrt((imu.accel_bias_mps2 * self._burn_time_s) ** 2
+        self._burn_dv_sigma_mps = math.sqrt((self.residual_accel_bias_mps2() * self._burn_time_s) ** 2
                                             + (imu.accel_scale_factor * self._burn_dv_mps) ** 2)
         step = math.hypot(imu.accel_scale_factor * dv_norm_mps, att * dv_norm_mps)
         self._sigma_v_extra_mps = math.hypot(self._sigma_v_extra_mps, step + imu.accel_bias_mps2 * interval_s)
