@@ -64,7 +64,8 @@ async def _fly_one_burn(dv_target_mps: float, seed: int = 1) -> BurnRun:
     acc_at_ignition: list[np.ndarray] = []
     axis_errors: list[float] = []
     async with imu_board_link, thr_board_link, imu_host, thr_host:
-        imu_board = ImuBoard(imu_board_link, plant, clock, grade("navigation"), seed=seed, output_rate_hz=10.0)
+        imu_board = ImuBoard(imu_board_link, plant, clock, grade("navigation"), seed=seed,
+                             output_rate_hz=10.0)
         thr_board = ThrusterBoard(thr_board_link, plant, clock, ThrusterBoardConfig.from_scenario(sc))
         async with ImuDriver(imu_host) as imu, ThrusterDriver(thr_host, period_s=0.1) as thr:
             gnd = FakeGround()

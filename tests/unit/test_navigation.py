@@ -113,7 +113,8 @@ def test_accelerometer_bias_is_calibrated_in_coast_and_removed_in_burns() -> Non
         nav.on_imu(ImuSample(T0_S + 10.0 * k, (0.0, 0.0, 0.0), tuple((bias + drag_body) * 10.0), 10.0))
     assert nav.accel_bias_known
     assert nav.accel_bias_mps2 == pytest.approx(bias, abs=1e-9)
-    upd = nav.on_imu(ImuSample(T0_S + 300.1, (0.0, 0.0, 0.0), (0.003 + 2.5e-5, 0.0, 0.0), 0.1), thrusting=True)
+    burn = ImuSample(T0_S + 300.1, (0.0, 0.0, 0.0), (0.003 + 2.5e-5, 0.0, 0.0), 0.1)
+    upd = nav.on_imu(burn, thrusting=True)
     assert upd.dv_thrust_axis_mps == pytest.approx(0.003, abs=1e-12)
 
 
