@@ -219,8 +219,7 @@ class Executive:
                 tg.create_task(self._ground_link(), name="ground-link")
                 tg.create_task(self._telemetry(), name="telemetry")
                 tg.create_task(self._health(), name="health")
-                if self.guidance is not None:
-                    tg.create_task(self._guidance(), name="guidance")
+                tg.create_task(self._guidance(), name="guidance")
         except* _Stop:
             pass
         finally:
@@ -367,13 +366,11 @@ class Executive:
                 pass
 
     async def _guidance(self) -> None:
-        if self.guidance is None:
-            return
-        guidance = self.guidance
         while True:
             await self._replan.wait()
             self._replan.clear()
-            if not self.nav.has_orbit:
+            guidance = self.guidance  # may be given later (a composition root's start-up)
+            if guidance is None or not self.nav.has_orbit:
                 continue
             orbit = self.nav.orbit()
             try:
