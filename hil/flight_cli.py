@@ -131,14 +131,21 @@ class LinkGroundPort:
         ex = self.executive
         return ex.t_s if ex is not None and ex.t_s is not None else 0.0
 
-    async def telecommands(self) -> AsyncIterator[Telecommand]:
+    def telecommands(self) -> AsyncIterator[Telecommand]:
+        """A cancellation-safe iterator (the executive bounds every wait for the next command)."""
+        return self
+
+    def __aiter__(self) -> LinkGroundPort:
+        return self
+
+    async def __anext__(self) -> Telecommand:
         while True:
             try:
                 raw = await self.link.recv(timeout_s=1.0)
             except TimeoutError:
                 continue
             except LinkClosedError:
-                return
+                raise StopAsyncIteration from None
             checked = check(raw, self.auth)
             tc = None
             if checked.message is not None and checked.verdict is not None:
@@ -154,7 +161,7 @@ class LinkGroundPort:
             assert checked.verdict is not None
             self._pending[tc.command_id] = (checked.apid, checked.seq_count, checked.verdict.key_id,
                                             checked.verdict.arsn)
-            yield tc
+            return tc
 
     async def acknowledge(self, ack: TelecommandAck) -> None:
         apid, seq, key_id, arsn = self._pending.pop(ack.command_id, (0, 0, 0, 0))
