@@ -467,6 +467,9 @@ class Executive:
         if self.xc.auto_imu_rate:
             self._rate_wanted = imu_rate_hz(t, self.plan, self.config, armed=self.seq.state in ARMED_STATES)
         main = self.control.main_burn
+        if self.seq.state not in ARMED_STATES:
+            # the board is (being) disarmed: nothing may be commanded open, whatever the control mode
+            on, main = (0.0,) * THRUSTER_COUNT, False
         cmd = ThrusterCommand(self.cycle, on, main, self.cycle, t_s=t, period_s=sample.interval_s)
         try:
             async with asyncio.timeout(self.xc.port_timeout_s):
