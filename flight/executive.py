@@ -248,7 +248,7 @@ class Executive:
             try:
                 async with asyncio.timeout(self.xc.port_timeout_s):
                     await step
-            except (TimeoutError, OSError, ConnectionError, ValueError, RuntimeError):
+            except Exception:  # a port's own errors; cancellation (BaseException) passes
                 pass
             except asyncio.CancelledError:
                 # shutdown under cancellation: give up the rest quietly but let cancellation go on
@@ -267,15 +267,41 @@ class Executive:
                 t = self.t_s if self.t_s is not None else 0.0
                 thrusting = self.seq.state in THRUSTING_STATES
                 self._fdir_actions(t, self.fdir.on_imu_stale(t, time.perf_counter() - t0, thrusting))
+                await self._act_without_sample()
                 continue
             except StopAsyncIteration:
                 self._stop_reason = "IMU stream ended"
                 raise _Stop() from None
+            except Exception as exc:  # the port failed: as a silent IMU, reported
+                self._emit(Event(self.t_s or 0.0, Severity.ERROR, "executive.imu_port",
+                                 f"IMU port error: {exc}"))
+                await asyncio.sleep(min(1.0, self.xc.imu_timeout_s))
+                continue
             try:
                 async with asyncio.timeout(self.xc.port_timeout_s):
                     await self._samples.put((sample, time.perf_counter()))
             except TimeoutError:
                 self.samples_dropped += 1
+
+    async def _act_without_sample(self) -> None:
+        """Carry out pending FDIR intents when no sample comes to carry them (a silent IMU): SAFE must not
+        wait for the sensor that failed. If that leaves valves commanded open, a closing command goes out
+        at once (tagged with the last sample's time; the board's own watchdog is the backstop)."""
+        if not self._pending:
+            return
+        pending, self._pending = self._pending, []
+        was_open = self.control.main_burn or self.control.trim
+        await self._apply(pending)
+        if was_open and not (self.control.main_burn or self.control.trim):
+            self.cycle += 1
+            cmd = ThrusterCommand(self.cycle, (0.0,) * THRUSTER_COUNT, False, self.cycle, t_s=self.t_s)
+            try:
+                async with asyncio.timeout(self.xc.port_timeout_s):
+                    await self.thrusters.command(cmd)
+                self.commands_sent += 1
+            except Exception as exc:  # a port's own errors; cancellation passes
+                self._emit(Event(self.t_s or 0.0, Severity.ERROR, "executive.command_failed",
+                                 f"closing command not sent: {exc}"))
 
     async def _control_cycle(self) -> None:
         while True:
@@ -337,7 +363,7 @@ class Executive:
             try:
                 async with asyncio.timeout(self.xc.port_timeout_s):
                     await self.ground.acknowledge(dispatch.ack)
-            except (TimeoutError, OSError, ConnectionError):
+            except Exception:  # a port's own errors; cancellation passes
                 self.downlink.send_failures += 1
 
     async def _telemetry(self) -> None:
@@ -477,7 +503,7 @@ class Executive:
             self.commands_sent += 1
             if self.keep_command_log:
                 self.command_log.append(cmd)
-        except (TimeoutError, OSError, ConnectionError) as exc:
+        except Exception as exc:  # a port's own errors; cancellation passes
             self._emit(Event(t, Severity.ERROR, "executive.command_failed",
                              f"thruster command not sent: {exc}"))
         self.deadline.record(time.perf_counter() - arrived)
@@ -578,7 +604,7 @@ class Executive:
                     await self.thrusters.arm_confirm(it.code)
                 else:
                     await self.thrusters.disarm()
-        except (TimeoutError, OSError, ConnectionError) as exc:
+        except Exception as exc:  # a port's own errors; cancellation passes
             self._emit(Event(self.t_s or 0.0, Severity.ERROR, "executive.arm_failed",
                              f"{type(it).__name__} not sent: {exc}"))
 
