@@ -49,6 +49,7 @@ from flight.ports import (
     Event,
     GroundPort,
     ImuPort,
+    ImuRateArgs,
     ImuSample,
     Scalar,
     Severity,
@@ -194,6 +195,8 @@ class Executive:
         self._hk = HousekeepingSchedule(self.xc.housekeeping_period_s)
         self._status_seen_t_s: float | None = None
         self._rate_wanted: float | None = None
+        # a ground SET_IMU_RATE holds until the sequencer changes state (then the phase's rate applies)
+        self._rate_override: tuple[float, SeqState] | None = None
         self._rate_commanded: float | None = None
         self._replan = asyncio.Event()
         self._new_plan: CampaignPlan | None = None
@@ -360,6 +363,8 @@ class Executive:
                 self.fdir.on_ground_contact(t)
             dispatch = self.commander.handle(t, tc)
             await self._apply(list(dispatch.intents))
+            if dispatch.ack.accepted and isinstance(tc.args, ImuRateArgs):
+                self._rate_override = (tc.args.rate_hz, self.seq.state)
             try:
                 async with asyncio.timeout(self.xc.port_timeout_s):
                     await self.ground.acknowledge(dispatch.ack)
@@ -491,7 +496,13 @@ class Executive:
             if not self._hold:
                 on = out.on_time_s
         if self.xc.auto_imu_rate:
-            self._rate_wanted = imu_rate_hz(t, self.plan, self.config, armed=self.seq.state in ARMED_STATES)
+            ov = self._rate_override
+            if ov is not None and ov[1] is self.seq.state:
+                self._rate_wanted = ov[0]
+            else:
+                self._rate_override = None
+                armed = self.seq.state in ARMED_STATES
+                self._rate_wanted = imu_rate_hz(t, self.plan, self.config, armed=armed)
         main = self.control.main_burn
         if self.seq.state not in ARMED_STATES:
             # the board is (being) disarmed: nothing may be commanded open, whatever the control mode
@@ -607,6 +618,10 @@ class Executive:
         except Exception as exc:  # a port's own errors; cancellation passes
             self._emit(Event(self.t_s or 0.0, Severity.ERROR, "executive.arm_failed",
                              f"{type(it).__name__} not sent: {exc}"))
+
+    def emit_event(self, event: Event) -> None:
+        """Report an event from outside the flight logic (a driver's link or board event)."""
+        self._emit(event)
 
     def _emit(self, event: Event) -> None:
         self.events += 1

@@ -29,6 +29,7 @@ from flight.ports import (
     Event,
     GroundPort,
     ImuPort,
+    ImuRateArgs,
     ImuSample,
     NoArgs,
     Telecommand,
@@ -362,3 +363,31 @@ def test_imu_silent_during_a_burn_safes_without_waiting_for_a_sample() -> None:
     closing = [c for c in thr.commands if not c.main_burn]
     assert closing and closing[-1].cycle > max(c.cycle for c in thr.commands if c.main_burn)
     assert "disarm" in thr.arm_steps
+
+
+def test_ground_imu_rate_holds_until_the_sequencer_changes_state() -> None:
+    """A ground SET_IMU_RATE of 1 Hz overrides the phase's rate (coast, 0.1 Hz) while the sequencer stays
+    in its state (IDLE): the IMU port is commanded 1 Hz and never taken back to the coast rate."""
+
+    async def main() -> tuple[FakeImu, Executive]:
+        imu, thr, gnd = FakeImu(), FakeThrusters(), FakeGround()
+        ex = make_exec(imu, thr, gnd, with_orbit=True,
+                       xc=ExecutiveConfig(imu_timeout_s=0.2, port_timeout_s=0.2, health_period_s=0.01))
+        stop = asyncio.Event()
+        run = asyncio.create_task(ex.run(stop))
+        imu.push(still_sample(T0_S + 10.0, 10.0))
+        gnd.stream.queue.put_nowait(Telecommand(9, TelecommandKind.SET_IMU_RATE, ImuRateArgs(1.0)))
+        for k in range(2, 50):
+            await asyncio.sleep(0.02)
+            imu.push(still_sample(T0_S + 10.0 * k, 10.0))
+            if imu.rates and imu.rates[-1] == 1.0:
+                break
+        await asyncio.sleep(0.1)
+        stop.set()
+        await asyncio.wait_for(run, 5.0)
+        return imu, ex
+
+    imu, ex = asyncio.run(main())
+    first = imu.rates.index(1.0)
+    assert all(r == 1.0 for r in imu.rates[first:])  # the phase's coast rate did not take it back
+    assert ex._rate_wanted == 1.0 and ex.seq.state is SeqState.IDLE
