@@ -22,7 +22,8 @@ command's send), whose statistics (p50, p99, max, deadline misses) the deadline 
 
 Shutdown: ``stop`` (an ``asyncio.Event``), ``until_s`` (spacecraft time) or the end of the IMU stream end
 the task group; every valve is then commanded closed and the board disarmed (bounded waits) in ``finally``.
-Cancellation of ``run`` is never swallowed: the same clean-up runs and the cancellation propagates.
+Cancellation of ``run`` is never swallowed: the same clean-up runs and the cancellation propagates. A
+journal that cannot be written ends the run the same way (write-ahead: nothing proceeds unrecorded).
 """
 
 from __future__ import annotations
@@ -554,8 +555,9 @@ class Executive:
                 out += self.seq.fault(t, a.fault.replace(".", "_"), a.message)
             elif a.response is Response.REPLAN:
                 self._replan.set()
-            elif a.response is Response.HOLD:
-                self._hold = True
+            elif a.response is Response.HOLD and a.fault.startswith("imu."):
+                self._hold = True  # an untrusted sample: no attitude pulses this cycle
+            # HOLD for a lost ground link changes nothing on board: the plan and attitude control go on
         if apply and out:
             self._pending += out  # carried out at the next cycle, in order
         return out
