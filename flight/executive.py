@@ -388,11 +388,11 @@ class Executive:
                         await self.imu.set_output_rate(want)
                     self._rate_commanded = want
                     self._expected_interval_s = 1.0 / want
-                except Exception as exc:
-                    if isinstance(exc, asyncio.CancelledError):
-                        raise
-                    self._emit(Event(self.t_s or 0.0, Severity.WARNING, "executive.imu_rate",
-                                     f"IMU rate {want} Hz not confirmed ({exc}); retrying"))
+                    self.fdir.on_imu_rate_confirmed(self.t_s or 0.0)
+                except Exception:  # the port's own errors (its timeout); cancellation passes
+                    # RETRY: _rate_commanded is left as it was, so the next health period sends it again
+                    t = self.t_s or 0.0
+                    self._fdir_actions(t, self.fdir.on_imu_rate_unconfirmed(t, want))
             if self.t_s is not None:
                 self._fdir_actions(self.t_s, self.fdir.check_ground(self.t_s))
             try:

@@ -391,3 +391,41 @@ def test_ground_imu_rate_holds_until_the_sequencer_changes_state() -> None:
     first = imu.rates.index(1.0)
     assert all(r == 1.0 for r in imu.rates[first:])  # the phase's coast rate did not take it back
     assert ex._rate_wanted == 1.0 and ex.seq.state is SeqState.IDLE
+
+
+def test_unconfirmed_imu_rate_is_retried_until_the_board_confirms() -> None:
+    """The IMU port fails the first two rate commands (as the driver does when the board does not echo
+    them): FDIR reports imu.rate_unconfirmed with RETRY, the executive sends it again, and once confirmed
+    the fault clears."""
+
+    class FlakyImu(FakeImu):
+        def __init__(self) -> None:
+            super().__init__()
+            self.fail = 2
+
+        async def set_output_rate(self, rate_hz: float) -> None:
+            await super().set_output_rate(rate_hz)
+            if self.fail:
+                self.fail -= 1
+                raise TimeoutError("board did not confirm")
+
+    async def main() -> tuple[FlakyImu, Executive]:
+        imu, thr, gnd = FlakyImu(), FakeThrusters(), FakeGround()
+        ex = make_exec(imu, thr, gnd, with_orbit=True,
+                       xc=ExecutiveConfig(imu_timeout_s=0.2, port_timeout_s=0.2, health_period_s=0.01))
+        stop = asyncio.Event()
+        run = asyncio.create_task(ex.run(stop))
+        imu.push(still_sample(T0_S + 10.0, 10.0))
+        for _ in range(200):
+            await asyncio.sleep(0.01)
+            if len(imu.rates) >= 3:
+                break
+        await asyncio.sleep(0.05)
+        stop.set()
+        await asyncio.wait_for(run, 5.0)
+        return imu, ex
+
+    imu, ex = asyncio.run(main())
+    assert imu.rates == [ex.config.imu_rate_coast_hz] * 3
+    assert ex.fdir.counts["imu.rate_unconfirmed"] == 2
+    assert "imu.rate_unconfirmed" not in ex.fdir.active
