@@ -460,8 +460,8 @@ class Executive:
         status = await self._latest_status()
         if status is not None and (self._status_seen_t_s is None or status.t_s > self._status_seen_t_s):
             self._status_seen_t_s = status.t_s
+            needs_armed = self.seq.state in ARMED_STATES - {SeqState.ARMING}  # before the report acts
             intents += self.seq.thruster_status(t, status)
-            needs_armed = self.seq.state in ARMED_STATES - {SeqState.ARMING}
             board = self.fdir.on_thruster_status(t, status, needs_armed)
             intents += self._fdir_actions(t, board, apply=False)
             needed = self.plan.propellant_needed_kg if self.plan is not None else 0.0

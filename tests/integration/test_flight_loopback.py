@@ -48,7 +48,8 @@ class BurnRun:
 
 
 async def _fly_one_burn(dv_target_mps: float, seed: int = 1, abort_at_dv_mps: float | None = None,
-                        degraded: tuple[int, ...] = (), factor: float = 1.0) -> BurnRun:
+                        degraded: tuple[int, ...] = (), factor: float = 1.0,
+                        reset_at_dv_mps: float | None = None) -> BurnRun:
     sc = scenario.load("iss-deorbit")
     plant = Plant.from_scenario(sc, seed=seed)
     tr = plant.truth()
@@ -101,6 +102,10 @@ async def _fly_one_burn(dv_target_mps: float, seed: int = 1, abort_at_dv_mps: fl
                                 and ex.seq.dv_measured_mps >= abort_at_dv_mps):
                             aborted = True
                             gnd.stream.queue.put_nowait(Telecommand(2, TelecommandKind.ABORT, NoArgs()))
+                        if (reset_at_dv_mps is not None and not aborted
+                                and ex.seq.dv_measured_mps >= reset_at_dv_mps):
+                            aborted = True
+                            await thr.inject_fault("BOARD_RESET", 0, 1.0)
                     done = 1 in ex.seq.burns and ex.seq.burns[1] is not None
                     if done and ex.seq.state is SeqState.IDLE:
                         break
@@ -264,3 +269,17 @@ def test_underperforming_thrusters_are_detected_and_the_burn_still_reaches_its_t
     assert run.ex.fdir.counts["thruster.underperformance"] >= 1
     assert run.dv_truth_mps == pytest.approx(3.0, rel=0.005)
     assert res.duration_s > 1.2 * 3.0 / (12000.0 / run.plant.mass_kg)
+
+
+@pytest.mark.timeout(600)
+def test_thruster_board_reset_during_a_burn_ends_in_safe() -> None:
+    """The thruster board resets 1 m/s into a 3 m/s burn (it comes back disarmed, valves closed): FDIR
+    reports the reset (response SAFE, then a re-plan), the sequencer goes to SAFE with the burn ABORTED,
+    and the board confirms every valve closed and disarmed. The truth delta-v stops short of the target."""
+    run = asyncio.run(_fly_one_burn(3.0, reset_at_dv_mps=1.0))
+    res = run.ex.seq.burns[1]
+    assert res is not None and res.outcome is BurnOutcome.ABORTED
+    assert run.ex.seq.state is SeqState.SAFE
+    assert run.ex.fdir.counts["thruster.reset"] >= 1
+    assert run.plant.open_until_s.max() <= run.plant.t_s
+    assert 1.0 <= run.dv_truth_mps < 1.1
