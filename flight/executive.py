@@ -206,6 +206,11 @@ class Executive:
         self._expected_interval_s = 1.0 / self.config.imu_rate_coast_hz
         self._stop_reason = "stopped"
         self.samples_dropped = 0
+        self.gaps_bridged = 0
+        self.bridged_dv_mps = 0.0
+        self._last_period_s = 0.0
+        self._last_sample_t: float | None = None
+        self._burn_accel_mps2 = 0.0
         self.plans = 0
         self.thruster_silences = 0
         self.attitude_error_rad = math.nan
@@ -449,11 +454,32 @@ class Executive:
         actions = self.fdir.on_imu(sample, self._expected_interval_s, thrusting)
         discard = any(a.fault == "imu.implausible" for a in actions)
         nav_ok = not discard
+        valves_open = self.control.main_burn or self.control.trim
+        # outputs the IMU lost (a dropout) while thrusting: the valves were open only for the last command's
+        # cycle (the board executes each command for its own cycle; no sample, no command), so that cycle's
+        # thrust is bridged with the last measured acceleration; the rest of the gap had none
+        missing_s = 0.0 if self._last_sample_t is None else (t - self._last_sample_t) - sample.interval_s
+        bridge_mps = 0.0
         if nav_ok:
             try:
-                upd = self.nav.on_imu(sample, thrusting=self.control.main_burn or self.control.trim)
+                upd = self.nav.on_imu(sample, thrusting=valves_open)
             except ValueError:
                 nav_ok = False
+        if nav_ok and valves_open and missing_s > 0.5 * sample.interval_s and self._burn_accel_mps2 > 0.0:
+            thrust_s = min(missing_s, self._last_period_s)
+            bridge_mps = self._burn_accel_mps2 * thrust_s
+            self.nav.bridge_gap(bridge_mps, missing_s)
+            self.gaps_bridged += 1
+            self.bridged_dv_mps += bridge_mps
+            self._emit(Event(t, Severity.WARNING, "navigation.gap_bridged",
+                             f"{missing_s:.3f} s of IMU output lost in a burn; {bridge_mps:.4f} m/s assumed",
+                             {"missing_s": missing_s, "dv_mps": bridge_mps}))
+        elif nav_ok and valves_open and missing_s <= 0.5 * sample.interval_s:
+            self._burn_accel_mps2 = upd.dv_thrust_axis_mps / sample.interval_s
+        if not valves_open:
+            self._burn_accel_mps2 = 0.0
+        if nav_ok:
+            self._last_sample_t = t
         self.t_s = t if self.t_s is None else max(self.t_s, t)
         intents += self._fdir_actions(t, actions, apply=False)
         # thruster status, new reports only
@@ -477,7 +503,8 @@ class Executive:
             self.plan, self._new_plan = self._new_plan, None
             intents += self._load_plan(t)
         if nav_ok and thrusting:
-            intents += self.seq.delta_v(t, upd.dv_thrust_axis_mps, sample.interval_s)
+            span_s = sample.interval_s + (missing_s if bridge_mps > 0.0 else 0.0)
+            intents += self.seq.delta_v(t, upd.dv_thrust_axis_mps + bridge_mps, span_s)
             if self.seq.state is SeqState.BURN and self.seq.plan is not None:
                 accel = upd.dv_thrust_axis_mps / sample.interval_s
                 checks = self.fdir.on_burn_accel(t, accel, self.seq.plan.accel_nominal_mps2)
@@ -509,6 +536,7 @@ class Executive:
             # the board is (being) disarmed: nothing may be commanded open, whatever the control mode
             on, main = (0.0,) * THRUSTER_COUNT, False
         cmd = ThrusterCommand(self.cycle, on, main, self.cycle, t_s=t, period_s=sample.interval_s)
+        self._last_period_s = sample.interval_s
         try:
             async with asyncio.timeout(self.xc.port_timeout_s):
                 await self.thrusters.command(cmd)
