@@ -356,8 +356,19 @@ fb_status fb_ctl_allocate(const fb_ctl_thruster_layout *layout, const fb_ctl_all
                              cfg->max_iter, u, &conv);
         }
         if (pass > 0) {
+            double r[6];
             it2 += ctl_solve(&p, lo, hi, lipschitz, out_tol, cfg->max_iter, u, &conv);
             conv_all = conv_all && conv;
+            /* Greedy rounding can end worse than firing nothing; never command that. */
+            ctl_apply(&p, u, r);
+            for (k = 0; k < 6; ++k) {
+                r[k] -= p.b[k];
+            }
+            if (fb_dot3(r, r) + fb_dot3(r + 3, r + 3) > b_norm * b_norm) {
+                for (k = 0; k < n; ++k) {
+                    u[k] = 0.0;
+                }
+            }
         }
     }
 

@@ -29,7 +29,8 @@
  * (to the relative tolerance max(tol, 1e-8)), and once no short pulse is left, solved a last time to tol:
  * at most n + 2 solves in all. So every returned on-time is 0 or within [min_on_s, cycle_s], and the
  * thrusters left free compensate the rounding as far as they can (a greedy rounding, not the best
- * combination). The achieved torque and force are computed from the returned on-times.
+ * combination). Should the rounded result miss the command by more than firing nothing would, every
+ * on-time is set to 0. The achieved torque and force are computed from the returned on-times.
  */
 #ifndef FB_CONTROL_H
 #define FB_CONTROL_H

@@ -236,6 +236,9 @@ def allocate(r_body_m: npt.ArrayLike, dir_body: npt.ArrayLike, thrust_n: npt.Arr
             passes += 1
         if passes:
             u = _fista(a, b, reg_nm2, lo, hi, u, tol, max_iter)
+            r = a @ u - b
+            if float(r @ r) > float(b @ b):  # rounding left it worse than firing nothing
+                u = np.zeros(n)
     t = np.where(u <= 0.0, 0.0, np.clip(u * cycle_s, min_on_s, cycle_s))
     achieved = e @ (t / cycle_s)
     return Allocation(on_time_s=t, torque_body_nm=achieved[:3], force_body_n=achieved[3:])
