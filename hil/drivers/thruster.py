@@ -32,6 +32,9 @@ from hil.protocol.schema import Message
 
 MIN_CYCLE_PERIOD_US = 1000
 U32 = 1 << 32
+#: Commands the driver originates (arming, time sync, fault injection) take command ids from here up, so
+#: they never collide with the flight software's ThrusterCommand ids (which should stay below).
+DRIVER_COMMAND_IDS = 0x8000_0000
 
 _ARM = {
     ArmedState.DISARMED: ArmState.DISARMED,
@@ -116,7 +119,7 @@ class ThrusterDriver(Driver):
         self.time_source = time_source
         self.status_timeout_s = status_timeout_s
         self._writer = PacketWriter()
-        self._ids = itertools.count(1)
+        self._ids = itertools.count(DRIVER_COMMAND_IDS)
         self._status: ThrusterStatus | None = None
         self._status_seen = asyncio.Event()
         self._stream: Stream[ThrusterStatus] = Stream(1024)
