@@ -53,6 +53,10 @@ class Answer:
     def state(self) -> ArmedState | None:
         return ArmedState(self.msg["armed_state"]) if self.msg is not None else None
 
+    @property
+    def state_name(self) -> str | None:
+        return self.state.name if self.state is not None else None
+
     def describe(self) -> str:
         if self.msg is None:
             return "no answer"
@@ -163,7 +167,7 @@ async def check_disarm_idle(ctx: Context) -> CheckResult:
     """ICD 8.2: DISARM is accepted from any state and leaves the board DISARMED with every valve closed."""
     answer = await arm(ctx, ArmAction.DISARM)
     ok = answer.accepted and answer.state is ArmedState.DISARMED and answer.valves == 0
-    return result("thruster.disarm_idle", "8.2", ok, answer.state.name if answer.state else None,
+    return result("thruster.disarm_idle", "8.2", ok, answer.state_name,
                   "DISARMED, valves 0", "", answer.describe())
 
 
@@ -198,7 +202,7 @@ async def check_confirm_without_prepare(ctx: Context) -> CheckResult:
           and bool(confirm.flags & ThrusterFlags.ARM_SEQUENCE_ERROR)
           and refused(pulse, ThrusterFlags.REJECTED_NOT_ARMED))
     return result("thruster.confirm_without_prepare", "8.2", ok,
-                  confirm.state.name if confirm.state else None, "refused, ARM_SEQUENCE_ERROR, DISARMED", "",
+                  confirm.state_name, "refused, ARM_SEQUENCE_ERROR, DISARMED", "",
                   f"confirm {confirm.describe()}; pulse {pulse.describe()}")
 
 
@@ -221,7 +225,7 @@ async def check_prepared_and_wrong_code(ctx: Context) -> list[CheckResult]:
     ok2 = (wrong.rejected and wrong.state is ArmedState.DISARMED
            and bool(wrong.flags & ThrusterFlags.ARM_SEQUENCE_ERROR)
            and right.state is not ArmedState.ARMED and refused(pulse2, ThrusterFlags.REJECTED_NOT_ARMED))
-    r2 = result("thruster.confirm_wrong_code", "8.2", ok2, wrong.state.name if wrong.state else None,
+    r2 = result("thruster.confirm_wrong_code", "8.2", ok2, wrong.state_name,
                 "refused, ARM_SEQUENCE_ERROR, DISARMED; no arming after", "",
                 f"wrong {wrong.describe()}; then right code {right.describe()}; pulse {pulse2.describe()}")
     return [r1, r2]
@@ -282,8 +286,10 @@ async def check_pulse_echo(ctx: Context) -> list[CheckResult]:
     m = answer.msg
     echo_ok = (answer.accepted and m is not None and int(m["last_cycle"]) == values["cycle"]
                and ThrusterMode(m["mode"]) is ThrusterMode.PULSE and answer.valves == 1 << 3)
-    r1 = result("thruster.status_echo", "8.2", echo_ok, answer.describe() if m is not None else None,
-                f"command_id, cycle {values['cycle']}, PULSE, valve 3 only", "")
+    measured = (f"cycle {m['last_cycle']}, {ThrusterMode(m['mode']).name}, valves {answer.valves:#x}"
+                if m is not None else None)
+    r1 = result("thruster.status_echo", "8.2", echo_ok, measured,
+                f"command_id, cycle {values['cycle']}, PULSE, valves 0x8", "", answer.describe())
     await s.sleep_board(on_s + 0.2 * period)
     repeats = [
         ("same command, new packet", {**values}, None),
@@ -406,7 +412,7 @@ async def check_watchdog(ctx: Context) -> list[CheckResult]:
     disarm = await arm(ctx, ArmAction.DISARM)
     ok2 = (later.state is ArmedState.SAFED and refused(pulse, ThrusterFlags.REJECTED_NOT_ARMED)
            and conf.state is ArmedState.SAFED and disarm.accepted and disarm.state is ArmedState.DISARMED)
-    r2 = result("thruster.safed_latches", "8.2", ok2, conf.state.name if conf.state else None,
+    r2 = result("thruster.safed_latches", "8.2", ok2, conf.state_name,
                 "SAFED until DISARM", "",
                 f"pulse {pulse.describe()}; prepare {prep.describe()}; confirm {conf.describe()}; "
                 f"disarm {disarm.describe()}")
