@@ -37,7 +37,8 @@ def test_table_has_a_row_per_check_the_failure_reasons_and_a_verdict() -> None:
     assert [ln.split()[2] for ln in rows[:2]] == ["pass", "FAIL"]
     assert "0.25 s" in rows[1] and "<= 1 s" in rows[1]
     assert "check_1: why 1 failed" in lines
-    assert lines[-1].startswith("thruster board on mqtt://flight:***@broker:1883/deorbit: 1 of 2 checks passed: FAIL")
+    assert lines[-1].startswith(
+        "thruster board on mqtt://flight:***@broker:1883/deorbit: 1 of 2 checks passed: FAIL")
     assert "s3cret" not in r.table()
 
 
