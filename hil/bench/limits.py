@@ -54,10 +54,10 @@ class Limits:
     # Wall-clock bounds of the suite itself (not ICD figures): how long to wait for an answer.
     reply_timeout_wall_s: float = 2.0
     connect_timeout_wall_s: float = 10.0
-    # ICD 8.1, 8.2: status at 1 Hz; housekeeping every 10 s. Tolerances: 20 % on the status gap, 10 %
-    # on the housekeeping interval.
+    # ICD 8.1, 8.2: status at 1 Hz; housekeeping every 10 s. Tolerances: 50 % on the status gap (it
+    # catches a board that reports too seldom, not scheduling jitter), 10 % on the housekeeping interval.
     status_period_s: float = 1.0
-    status_gap_max_s: float = 1.2
+    status_gap_max_s: float = 1.5
     housekeeping_period_s: float = 10.0
     housekeeping_tol_s: float = 1.0
     # ICD 8.1: IMU_CONFIG output rate 0.01..400 Hz; the rates tried and the relative rate tolerance.
