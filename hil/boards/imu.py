@@ -21,7 +21,6 @@ seconds), CLEAR. Bad packets are counted (housekeeping) and dropped.
 from __future__ import annotations
 
 import asyncio
-import logging
 import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -33,11 +32,9 @@ from hil.boards.imu_model import ImuErrorModel, ImuGrade
 from hil.clock import SimClock
 from hil.drivers.packets import PacketWriter
 from hil.drivers.timebase import FINE_TIME_PER_S, T_MAX_S, T_MIN_S, seconds_of, ticks_of
-from hil.links.base import Link, LinkClosedError
+from hil.links.base import Link
 from hil.protocol.catalogue import CATALOGUE, ImuAxis, ImuFaultKind, ImuStatus
 from hil.protocol.schema import DecodeError, Message
-
-log = logging.getLogger(__name__)
 
 MAX_SAMPLE_COUNT = 0xFFFF
 
@@ -114,10 +111,7 @@ class ImuBoard:
 
     async def _send(self, name: str, values: dict[str, object], t_s: float) -> None:
         tag_t = min(max(t_s + self.faults.tag_offset_s, T_MIN_S), T_MAX_S)
-        try:
-            await self.link.send(self.writer.encode(name, values, tag_t))
-        except LinkClosedError:
-            raise
+        await self.link.send(self.writer.encode(name, values, tag_t))
         self.housekeeping.tx_packets += 1
 
     async def send_status(self) -> None:

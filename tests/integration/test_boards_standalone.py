@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -54,15 +55,23 @@ def interrupt(proc: subprocess.Popen[str]) -> tuple[int, str]:
     return proc.returncode, err
 
 
-async def read_imu(url: str, n: int) -> tuple[list[float], float | None, ImuDriver]:
+async def read_imu(url: str, n: int) -> tuple[list[float], float | None, ImuDriver, float]:
+    """Sample times of ``n`` samples after the first, the confirmed new rate, the driver, and the wall time
+    the ``n`` samples took."""
     async with open_link(url, "imu", "host") as link, ImuDriver(link, command_timeout_s=5.0) as imu:
         times = []
         stream = imu.samples()
+        async with asyncio.timeout(10.0):
+            await anext(stream)
+            while len(stream):  # start from a fresh sample: the board may have queued some already
+                await anext(stream)
+        wall0 = time.monotonic()
         for _ in range(n):
             async with asyncio.timeout(10.0):
                 times.append((await anext(stream)).t_s)
+        wall_s = time.monotonic() - wall0
         await imu.set_output_rate(20.0)
-        return times, imu.output_rate_hz, imu
+        return times, imu.output_rate_hz, imu, wall_s
 
 
 async def drive_thruster(url: str) -> tuple[ArmState, int, ArmState]:
@@ -85,11 +94,13 @@ async def drive_thruster(url: str) -> tuple[ArmState, int, ArmState]:
 
 
 def test_imu_board_on_a_pty_is_read_by_the_driver() -> None:
-    """`hil board imu --serial pty` prints its pty; the driver reads time-ordered samples at 10 Hz and
-    changes the rate (confirmed); Ctrl-C exits with status 0 and no traceback."""
+    """`hil board imu --serial pty` prints its pty; the driver reads time-ordered samples at 10 Hz, paced
+    by the wall clock (5 samples in 0.5 s, within 0.15 s), and changes the rate (confirmed); Ctrl-C exits
+    with status 0 and no traceback."""
     with board_process("imu", "--serial", "pty", "--time", "realtime") as (proc, path):
         assert path.startswith("/dev/")
-        times, rate, imu = run(read_imu(f"serial://{path}", 5))
+        times, rate, imu, wall_s = run(read_imu(f"serial://{path}", 5))
+        assert abs(wall_s - 0.5) < 0.15
         assert all(b > a for a, b in itertools.pairwise(times))
         assert all(abs((b - a) - 0.1) < 1e-4 for a, b in itertools.pairwise(times))
         assert rate == 20.0
@@ -112,12 +123,14 @@ def test_thruster_board_on_a_pty_arms_fires_and_disarms() -> None:
 
 def test_boards_over_mosquitto_with_per_board_credentials(broker: Broker, prefix: str) -> None:
     """Both boards on a real broker's authenticated listener (board users limited by ACL to their own
-    topics), read and commanded by the drivers as user 'flight'."""
+    topics), read and commanded by the drivers as user 'flight'; scaled:5 runs 5 times the wall clock
+    (10 samples of 0.1 s in 0.2 s, within 0.15 s)."""
     imu_url = broker.url(prefix, listener="auth", user="imu")
     thr_url = broker.url(prefix, listener="auth", user="thruster")
     flight_url = broker.url(prefix, listener="auth", user="flight")
     with board_process("imu", "--mqtt", imu_url, "--time", "scaled:5") as (imu_proc, _):
-        times, rate, _imu = run(read_imu(flight_url, 5))
+        times, rate, _imu, wall_s = run(read_imu(flight_url, 10))
+        assert abs(wall_s - 1.0 / 5.0) < 0.15  # 10 samples of 0.1 s at 5 times the wall clock
         assert all(b > a for a, b in itertools.pairwise(times))
         assert rate == 20.0
         assert interrupt(imu_proc)[0] == 0
@@ -137,3 +150,23 @@ def test_bad_port_broker_or_scenario_is_one_clear_line(where: list[str]) -> None
     assert done.returncode == 1
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("hil: ")
+
+
+async def command_at(url: str, t_s: float) -> float:
+    async with open_link(url, "thruster", "host") as link, ThrusterDriver(link, period_s=0.1) as thr:
+        await thr.command(ThrusterCommand(1, (0.0,) * THRUSTER_COUNT, False, 100, t_s=t_s))
+        async with asyncio.timeout(10.0):
+            async for status in thr.statuses():
+                if status.last_command_id == 100:
+                    return status.t_s
+    raise AssertionError("no status for the command")
+
+
+def test_standalone_thruster_board_in_lockstep_follows_the_command_time_tags() -> None:
+    """With no IMU board beside it, a lockstep thruster board takes its time from the commands: the status
+    answering a command tagged 100 s after the scenario start carries that time (within one tick)."""
+    t0 = 959_774_400.0  # iss-deorbit start, 2030-06-01T00:00:00 UTC, seconds since J2000
+    with board_process("thruster", "--serial", "pty", "--time", "lockstep") as (proc, path):
+        t_status = run(command_at(f"serial://{path}", t0 + 100.0))
+        assert interrupt(proc)[0] == 0
+    assert abs(t_status - (t0 + 100.0)) <= 2**-16

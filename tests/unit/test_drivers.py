@@ -18,12 +18,12 @@ from flight.ports import (
     ThrusterPort,
 )
 from hil.drivers.imu import ImuCommandTimeout, ImuDriver, flags_from_status
-from hil.drivers.packets import PacketWriter
+from hil.drivers.packets import PacketWriter, message_t_s
 from hil.drivers.thruster import ThrusterDriver, ThrusterStatusTimeout, command_values
 from hil.drivers.timebase import CUC_EPOCH_OFFSET_S, t_from_tag, tag_from_t
 from hil.links import loopback_pair
 from hil.protocol import spacepacket
-from hil.protocol.catalogue import ImuStatus, ThrusterFlags, ThrusterMode
+from hil.protocol.catalogue import CATALOGUE, ImuStatus, ThrusterFlags, ThrusterMode
 from tests.support.aio import run
 
 T0 = 959_774_400.0
@@ -170,3 +170,43 @@ def test_thruster_status_maps_to_the_port() -> None:
             assert await thr.status() == status
 
     run(scenario())
+
+
+def test_thruster_driver_sends_time_sync_on_start_and_every_minute() -> None:
+    """With a time source the driver sends THRUSTER_TIME_SYNC tagged with spacecraft time at once, and
+    again only after 60 s of spacecraft time have passed."""
+
+    async def scenario() -> list[float]:
+        now = [T0]
+        host, board = loopback_pair("thruster")
+        async with host, board, ThrusterDriver(host, time_source=lambda: now[0]):
+            tags = [t_from_tag(*tag_from_t(T0))]
+            first = CATALOGUE.decode(await board.recv(timeout_s=2.0))
+            now[0] = T0 + 30.0
+            await asyncio.sleep(0.7)
+            assert board.pending() == 0
+            now[0] = T0 + 61.0
+            second = CATALOGUE.decode(await board.recv(timeout_s=2.0))
+            assert first.name == second.name == "THRUSTER_TIME_SYNC"
+            assert second["sync_id"] == first["sync_id"] + 1
+            return [message_t_s(first), message_t_s(second), tags[0]]
+
+    first, second, expected = run(scenario())
+    assert first == expected and second == pytest.approx(T0 + 61.0, abs=2**-16)
+
+
+def test_without_a_time_source_commands_carry_the_time_sync() -> None:
+    """With no time source, the first command tagged with spacecraft time is preceded by a
+    THRUSTER_TIME_SYNC with that time; the next one within 60 s is not."""
+
+    async def scenario() -> list[str]:
+        host, board = loopback_pair("thruster")
+        async with host, board, ThrusterDriver(host) as thr:
+            await thr.command(ThrusterCommand(1, (), False, 1, t_s=T0))
+            await thr.command(ThrusterCommand(2, (), False, 2, t_s=T0 + 10.0))
+            names = []
+            while board.pending():
+                names.append(CATALOGUE.decode(await board.recv(timeout_s=1.0)).name)
+            return names
+
+    assert run(scenario()) == ["THRUSTER_TIME_SYNC", "THRUSTER_COMMAND", "THRUSTER_COMMAND"]
