@@ -73,9 +73,11 @@ class Limits:
     command_period_s: float = 1.0  # cycle period of the suite's ordinary commands
     watchdog_cycle_s: float = 0.5  # cycle period of the watchdog check's command
     watchdog_tol_s: float = 0.1  # a watchdog may close the valves this much after 3 periods
-    # ICD 6: the clock runs at time_scale; a step time sync to the board's own time moves nothing.
+    # ICD 6: the clock runs at time_scale; a step time sync to the board's own time moves nothing, one
+    # ahead of it moves the time tags by as much (thruster board).
     clock_rate_rel_tol: float = 0.02
     sync_step_tol_s: float = 0.1
+    sync_step_s: float = 0.25  # the forward step a thruster board's clock is set by
     # Link recovery: how long the host side stays away (wall) and how long the board may take to be
     # heard again once the link is back (wall).
     recovery_down_wall_s: float = 3.0

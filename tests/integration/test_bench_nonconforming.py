@@ -6,6 +6,7 @@ event loop, ``hil bench`` runs against it, exits 1, and reports that check faile
   reaches) fails;
 - a thruster board that arms on ARM_PREPARE alone: ``thruster.interlock_prepared`` fails;
 - a thruster board that forgets which cycles it executed: ``thruster.once_only`` fails;
+- a thruster board that reports a time sync's id but keeps its clock: ``time.sync`` fails;
 - an IMU board that acknowledges rate commands but ignores them: each ``imu.rate_*`` check fails.
 """
 
@@ -68,6 +69,13 @@ class ForgetfulCore(ThrusterBoardCore):
         return super()._command(t, msg)
 
 
+class UnsyncedThrusterBoard(ThrusterBoard):
+    """Breaks ICD 6: reports the sync_id of THRUSTER_TIME_SYNC but does not set its clock."""
+
+    def _time_sync(self, raw: bytes) -> None:
+        return None
+
+
 class DeafImuBoard(ImuBoard):
     """Breaks ICD 8.1: answers IMU_CONFIG with a status carrying its command_id, keeps its old rate."""
 
@@ -79,11 +87,13 @@ class DeafImuBoard(ImuBoard):
         await super()._handle(msg)
 
 
-def thruster_board(core: type[ThrusterBoardCore]) -> Callable[[PtyLink, Plant, SimClock], Any]:
+def thruster_board(core: type[ThrusterBoardCore] = ThrusterBoardCore,
+                   board_class: type[ThrusterBoard] = ThrusterBoard
+                   ) -> Callable[[PtyLink, Plant, SimClock], Any]:
     def make(link: PtyLink, plant: Plant, clock: SimClock) -> ThrusterBoard:
         scenario = load("iss-deorbit")
         config = ThrusterBoardConfig.from_scenario(scenario)
-        board = ThrusterBoard(link, plant, clock, config, standalone=True)
+        board = board_class(link, plant, clock, config, standalone=True)
         board.core = core(config, plant.t_s)
         return board
     return make
@@ -158,12 +168,14 @@ CASES = [
     ("thruster", thruster_board(SingleStepArmCore), ["thruster.interlock_prepared"],
      {"thruster.interlock_prepared"}),
     ("thruster", thruster_board(ForgetfulCore), ["thruster.status_echo"], {"thruster.once_only"}),
+    ("thruster", thruster_board(board_class=UnsyncedThrusterBoard), ["time.sync"], {"time.sync"}),
     ("imu", deaf_imu, ["imu.rate_2hz", "imu.rate_20hz"], {"imu.rate_2hz", "imu.rate_20hz"}),
 ]
 
 
 @pytest.mark.parametrize(("board", "make", "checks", "expected"), CASES,
-                         ids=["no-watchdog", "single-step-arm", "repeats-commands", "ignores-rate"])
+                         ids=["no-watchdog", "single-step-arm", "repeats-commands", "clock-not-set",
+                              "ignores-rate"])
 def test_non_conforming_board_fails_the_named_check(
     board: str, make: Callable[[PtyLink, Plant, SimClock], Any], checks: list[str], expected: set[str],
     tmp_path: Path, capsys: pytest.CaptureFixture[str],

@@ -138,11 +138,13 @@ def check_time_monotonic(ctx: Context) -> CheckResult:
 def clock_rate(ctx: Context) -> tuple[float, float]:
     """Ratio of the board's time-tag rate to ``time_scale`` x the wall clock, and the span (wall s)
     it was measured over. The upper envelope of (tag - scale x arrival) at the two ends of the run is
-    used, so link latency only delays arrivals and does not bias the estimate."""
+    used, so link latency only delays arrivals and does not bias the estimate; the steps of the suite's
+    own time syncs are taken out."""
     recs = decoded(ctx.session)
     if len(recs) < 4:
         return float("nan"), 0.0
     scale = ctx.limits.time_scale
+    steps: list[tuple[int, float]] = ctx.notes.get("clock_steps", [])
     w0 = recs[0].wall_s
     span = recs[-1].wall_s - w0
     third = span / 3.0
@@ -151,9 +153,13 @@ def clock_rate(ctx: Context) -> tuple[float, float]:
     if span <= 0.0 or not head or not tail:
         return float("nan"), span
 
+    def offset(r: Received) -> float:
+        """Tag less scaled arrival time, less the clock steps the suite commanded before it."""
+        return r.t_s - scale * (r.wall_s - w0) - sum(step for mark, step in steps if r.index >= mark)
+
     def envelope(rs: list[Received]) -> tuple[float, float]:
-        best = max(rs, key=lambda r: r.t_s - scale * (r.wall_s - w0))
-        return best.t_s - scale * (best.wall_s - w0), best.wall_s - w0
+        best = max(rs, key=offset)
+        return offset(best), best.wall_s - w0
 
     o0, wa = envelope(head)
     o1, wb = envelope(tail)
@@ -276,33 +282,48 @@ def _offset(ctx: Context, recs: list[Received]) -> float:
     return max(r.t_s - scale * r.wall_s for r in recs)
 
 
-async def check_time_sync(ctx: Context) -> CheckResult:
-    """ICD 6: a STEP time sync to the board's own current time is applied (its sync_id is reported in
-    the status) and moves the time tags by no more than the tolerance."""
+async def _sync(ctx: Context, ahead_s: float) -> tuple[float | None, str]:
+    """Send a STEP time sync tagged ``ahead_s`` after the board's current time; the step its time tags
+    made (None when its sync_id was not echoed) and what was seen."""
     s, lim = ctx.session, ctx.limits
-    name = "time.sync"
     before = [r for r in decoded(s) if r.epoch == s.epoch][-20:]
     sync_id = ctx.command_id()
     mark = s.mark()
     sent_wall = time.monotonic()
-    await s.send(TIME_SYNC[ctx.board], {"sync_id": sync_id, "mode": TimeSyncMode.STEP})
+    await s.send(TIME_SYNC[ctx.board], {"sync_id": sync_id, "mode": TimeSyncMode.STEP},
+                 t_s=s.board_now_s() + ahead_s)
     wait = lim.wall(lim.status_gap_max_s) + lim.reply_timeout_wall_s
     try:
         echo = await s.wait_message(STATUS[ctx.board], lambda m: int(m["last_sync_id"]) == sync_id,
                                     timeout_wall_s=wait, since=mark)
     except TimeoutError:
-        return result(name, "6", False, None, f"sync_id echoed within {wait:.2g} s (wall)",
-                      detail=f"no {STATUS[ctx.board]} reported last_sync_id {sync_id}")
-    delay_s = echo.wall_s - sent_wall
+        return None, f"no {STATUS[ctx.board]} reported last_sync_id {sync_id} within {wait:.2g} s (wall)"
+    if ahead_s:
+        ctx.notes.setdefault("clock_steps", []).append((mark, ahead_s))
     await s.sleep_board(0.5)
     after = [r for r in s.since(echo.index) if r.epoch == s.epoch]
     if not before or not after:
-        return result(name, "6", False, None, "time tags before and after the sync",
-                      detail="too few packets around the sync")
+        return None, "too few packets around the sync"
     step = _offset(ctx, after) - _offset(ctx, before)
-    ok = abs(step) <= lim.sync_step_tol_s
-    return result(name, "6", ok, step, f"|step| <= {lim.sync_step_tol_s:g} s, echo within {wait:.2g} s",
-                  "s", f"sync_id echoed {delay_s:.3f} s (wall) after sending")
+    echoed = echo.wall_s - sent_wall
+    return step, f"sync_id echoed {echoed:.3f} s (wall) after sending, tags stepped {step:+.4f} s"
+
+
+async def check_time_sync(ctx: Context) -> CheckResult:
+    """ICD 6: a STEP time sync to the board's own current time is applied (its sync_id is reported in
+    the status) and moves the time tags by no more than the tolerance. The thruster board, whose clock
+    flight software sets, is also stepped forward by ``sync_step_s``: its time tags must follow."""
+    lim = ctx.limits
+    tol = lim.sync_step_tol_s
+    step, seen = await _sync(ctx, 0.0)
+    if step is None or abs(step) > tol or ctx.board != "thruster":
+        return result("time.sync", "6", step is not None and abs(step) <= tol, step,
+                      f"|step| <= {tol:g} s, sync_id echoed", "s", seen)
+    ahead = lim.sync_step_s
+    step2, seen2 = await _sync(ctx, ahead)
+    ok = step2 is not None and abs(step2 - ahead) <= tol
+    return result("time.sync", "6", ok, step2, f"to own time: |step| <= {tol:g} s; {ahead:+g} s: "
+                  f"{ahead:+g} ± {tol:g} s", "s", f"{seen}; then {seen2}")
 
 
 @dataclass
