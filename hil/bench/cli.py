@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import math
+import os
 import sys
 
 from hil.bench.limits import CONDITIONS, Limits
@@ -85,11 +86,9 @@ def run(args: argparse.Namespace) -> int:
             raise CliError(f"unknown check {unknown[0]!r} for the {args.board} board; known: "
                            f"{', '.join(sorted(known))}", EXIT_USAGE)
     if args.report is not None:
-        try:
-            with open(args.report, "a"):
-                pass
-        except OSError as exc:
-            raise CliError(f"cannot write the report {args.report}: {exc.strerror}", EXIT_USAGE) from None
+        folder = os.path.dirname(os.path.abspath(args.report))
+        if not os.path.isdir(folder) or not os.access(folder, os.W_OK) or os.path.isdir(args.report):
+            raise CliError(f"cannot write the report {args.report}: no writable folder {folder}", EXIT_USAGE)
     try:
         report = asyncio.run(run_suite(args.board, url, limits, condition=args.condition, only=only,
                                        progress=_print_progress))

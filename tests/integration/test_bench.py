@@ -98,3 +98,16 @@ def test_emulated_board_on_mosquitto_passes_the_suite(board: str, broker: Broker
                      tmp_path / "report.json")
     assert_all_pass(done, tmp_path / "report.json", board, mqtt=True)
     assert "flight-secret" not in (tmp_path / "report.json").read_text() + done.stdout
+
+
+def test_a_broker_without_a_board_is_a_connection_error(broker: Broker, prefix: str, tmp_path: Path) -> None:
+    """The broker answers but no board serves under the prefix: exit 2, one sentence naming the link,
+    no report written."""
+    report = tmp_path / "r.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "hil.cli", "bench", "imu", "--mqtt", broker.url(prefix), "--quick",
+         "--report", str(report)], cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("hil: no packet from the imu board on mqtt://"), lines
+    assert not report.exists()
