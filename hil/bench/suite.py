@@ -171,6 +171,15 @@ async def run_suite(
             if board == "imu":
                 with contextlib.suppress(TimeoutError):
                     ctx.notes["imu_initial_rate"] = await imu.current_rate(ctx)
+                    if ctx.notes["imu_initial_rate"] < imu.START_RATE_HZ:
+                        # A board left in coast (0.1 Hz) would starve the first checks of data: start
+                        # them at the ICD's rate around burns; the rate checks judge the command itself.
+                        await imu.set_rate(ctx, imu.START_RATE_HZ)
+                        # The interval under way ends at the old rate (ICD 8.1): wait for it.
+                        await session.wait_message(
+                            "IMU_DATA", lambda m: float(m["interval_s"]) < 2.0 / imu.START_RATE_HZ,
+                            timeout_wall_s=limits.wall(2.0 / ctx.notes["imu_initial_rate"])
+                            + limits.reply_timeout_wall_s)
             if isinstance(session.link, MqttLink):
                 add(await _run_step(ctx, "mqtt.state_online", "5", common.check_mqtt_online))
             for name, icd, fn in steps:

@@ -17,6 +17,8 @@ from hil.protocol.catalogue import CATALOGUE, ImuStatus
 from hil.protocol.crc import crc16
 
 BAD_BITS = ImuStatus.GYRO_FAULT | ImuStatus.ACCEL_FAULT | ImuStatus.FAULT_INJECTED
+#: The output rate the checks start from when the board runs slower (ICD 8.1: 10 Hz around burns).
+START_RATE_HZ = 10.0
 
 
 def f32(x: float) -> float:
