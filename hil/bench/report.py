@@ -67,7 +67,8 @@ class Report:
     duration_s: float = 0.0
     checks: list[CheckResult] = field(default_factory=list)
     link_stats: dict[str, int] = field(default_factory=dict)
-    packets: dict[str, int] = field(default_factory=dict)
+    packets: dict[str, int] = field(default_factory=dict)  # received, per packet name
+    packets_sent: dict[str, int] = field(default_factory=dict)  # sent by the suite, per packet name
 
     @property
     def passed(self) -> bool:
@@ -95,6 +96,7 @@ class Report:
             "checks": [c.as_dict() for c in self.checks],
             "link_stats": self.link_stats,
             "packets": self.packets,
+            "packets_sent": self.packets_sent,
         }
 
     def write_json(self, path: str | Path) -> None:

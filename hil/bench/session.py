@@ -333,6 +333,7 @@ class BenchSession:
         link = self.link
         if link is None:
             raise LinkError(f"the link to the {self.board} board is closed")
+        self.sent.append((time.monotonic(), "raw", bytes(data)))
         await write_raw(link, data)
 
     # -- link loss ---------------------------------------------------------------------------------

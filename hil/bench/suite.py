@@ -208,5 +208,9 @@ async def run_suite(
             key = r.name or "malformed"
             counts[key] = counts.get(key, 0) + 1
         report.packets = counts
+        sent: dict[str, int] = {}
+        for _wall, name, _packet in session.sent:
+            sent[name or "raw"] = sent.get(name or "raw", 0) + 1
+        report.packets_sent = sent
     report.duration_s = time.monotonic() - started
     return report

@@ -382,8 +382,7 @@ async def check_garbage(ctx: Context, bad_command: bytes, probe: BoardProbe) -> 
     effect; the board goes on sending and still answers a valid command (``probe``)."""
     s = ctx.session
     name = "input.garbage"
-    if await wait_housekeeping(ctx) is None:
-        ctx.notes["garbage_note"] = "no housekeeping before the bad input"
+    await wait_housekeeping(ctx)  # the count before, for housekeeping.counts_bad_input
     ctx.notes["garbage_mark"] = s.mark()
     sent = await send_garbage(ctx, bad_command)
     await s.sleep_board(0.5)
