@@ -90,17 +90,19 @@ def _passive(board: str, only: set[str] | None = None) -> list[Callable[[Context
     return checks
 
 
+#: Steps that report more than one check: the names of the others.
+ALSO_REPORTS = {
+    "thruster.interlock_prepared": ("thruster.confirm_wrong_code",),
+    "thruster.status_echo": ("thruster.once_only",),
+    "thruster.watchdog": ("thruster.safed_latches",),
+}
+
+
 def check_names(board: str, limits: Limits, mqtt: bool = False) -> list[str]:
-    """The names of the checks the suite runs for ``board`` (in order)."""
+    """The names of the active checks the suite runs for ``board`` (in order)."""
     names = ["mqtt.state_online"] if mqtt else []
     for name, _icd, _fn in _imu_steps(limits) if board == "imu" else _thruster_steps(limits):
-        names.append(name)
-        if name == "thruster.interlock_prepared":
-            names.append("thruster.confirm_wrong_code")
-        elif name == "thruster.status_echo":
-            names.append("thruster.once_only")
-        elif name == "thruster.watchdog":
-            names.append("thruster.safed_latches")
+        names += [name, *ALSO_REPORTS.get(name, ())]
     return names
 
 
@@ -183,7 +185,7 @@ async def run_suite(
             if isinstance(session.link, MqttLink):
                 add(await _run_step(ctx, "mqtt.state_online", "5", common.check_mqtt_online))
             for name, icd, fn in steps:
-                if only is not None and name not in only:
+                if only is not None and only.isdisjoint((name, *ALSO_REPORTS.get(name, ()))):
                     continue
                 add(await _run_step(ctx, name, icd, fn))
             await _wait_for_housekeeping(ctx)
