@@ -167,7 +167,7 @@ CASES = [
      {"thruster.watchdog", "thruster.safed_latches"}),
     ("thruster", thruster_board(SingleStepArmCore), ["thruster.interlock_prepared"],
      {"thruster.interlock_prepared"}),
-    ("thruster", thruster_board(ForgetfulCore), ["thruster.status_echo"], {"thruster.once_only"}),
+    ("thruster", thruster_board(ForgetfulCore), ["thruster.once_only"], {"thruster.once_only"}),
     ("thruster", thruster_board(board_class=UnsyncedThrusterBoard), ["time.sync"], {"time.sync"}),
     ("imu", deaf_imu, ["imu.rate_2hz", "imu.rate_20hz"], {"imu.rate_2hz", "imu.rate_20hz"}),
 ]
