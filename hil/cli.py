@@ -16,6 +16,7 @@ import traceback
 from types import ModuleType
 
 SUBCOMMANDS: dict[str, str] = {
+    "bench": "hil.bench.cli",
     "board": "hil.boards.cli",
     "decode": "hil.protocol.commands.decode",
     "xtce": "hil.protocol.commands.xtce",
