@@ -20,16 +20,23 @@ from firmware_bindings._status import ensure
 from firmware_bindings.environment import AtmosphereModel, GravityModel
 
 __all__ = [
+    "EMPTY_KG",
+    "MAX_THRUSTERS",
     "NSTATE",
     "RigidBodyModel",
     "StepResult",
     "ThrustLoad",
+    "ThrusterBank",
+    "ValveStep",
     "derivative",
     "orbit_energy_j_kg",
     "propagate",
+    "propagate_valves",
 ]
 
 NSTATE: int = int(lib.FB_RB_NSTATE)
+MAX_THRUSTERS: int = int(lib.FB_RB_MAX_THRUSTERS)
+EMPTY_KG = 1e-6  # FB_RB_EMPTY_KG: propagate_valves counts less propellant than this as none
 R, V, Q, W, M, THETA, DV = (slice(0, 3), slice(3, 6), slice(6, 10), slice(10, 13), 13, slice(14, 17),
                             slice(17, 20))
 
@@ -148,3 +155,73 @@ def orbit_energy_j_kg(r_eci_m: Any, v_eci_mps: Any, gravity: GravityModel | None
     e = ffi.new("double *")
     ensure(lib.fb_rb_orbit_energy(g, dptr(r), dptr(v), e), "fb_rb_orbit_energy")
     return float(e[0])
+
+
+@dataclass(frozen=True, eq=False)
+class ThrusterBank:
+    """Per-thruster force (N) and moment about the centre of mass (N m), body axes, ``(n, 3)``, and propellant
+    flow (kg/s), ``(n,)``, while the thruster's valve is open."""
+
+    force_body_n: Any
+    torque_body_nm: Any
+    mdot_kg_s: Any
+    _c: Any = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        f = as_f64(self.force_body_n, (3,), "force_body_n").copy()
+        t = as_f64(self.torque_body_nm, (3,), "torque_body_nm").copy()
+        m = as_f64(self.mdot_kg_s, name="mdot_kg_s").copy()
+        if f.ndim != 2 or t.shape != f.shape or m.shape != (f.shape[0],):
+            raise ValueError(
+                f"need force (n, 3), torque (n, 3), mdot (n,); got {f.shape}, {t.shape}, {m.shape}")
+        n = f.shape[0]
+        if n > MAX_THRUSTERS:
+            raise ValueError(f"at most {MAX_THRUSTERS} thrusters, got {n}")
+        c = ffi.new("fb_rb_thruster_set *")
+        c.n = n
+        pad_f = np.zeros((MAX_THRUSTERS, 3))
+        pad_t = np.zeros((MAX_THRUSTERS, 3))
+        pad_m = np.zeros(MAX_THRUSTERS)
+        pad_f[:n], pad_t[:n], pad_m[:n] = f, t, m
+        ffi.buffer(c.force_body_n)[:] = pad_f.tobytes()
+        ffi.buffer(c.torque_body_nm)[:] = pad_t.tobytes()
+        ffi.buffer(c.mdot_kg_s)[:] = pad_m.tobytes()
+        ensure(lib.fb_rb_check_thrusters(c), "fb_rb_check_thrusters")
+        for a in (f, t, m):
+            a.setflags(write=False)
+        object.__setattr__(self, "force_body_n", f)
+        object.__setattr__(self, "torque_body_nm", t)
+        object.__setattr__(self, "mdot_kg_s", m)
+        object.__setattr__(self, "_c", c)
+
+    @property
+    def n(self) -> int:
+        return int(self.mdot_kg_s.shape[0])
+
+
+@dataclass(frozen=True)
+class ValveStep:
+    t_s: float
+    y: F64Array
+    stopped: bool  # the altitude reached h_stop_m at t_s
+    open_s: F64Array  # per thruster, the time it produced thrust during this call
+
+
+def propagate_valves(model: RigidBodyModel, bank: ThrusterBank, open_until_s: Any, dry_mass_kg: float,
+                     t0_s: float, y0: Any, t1_s: float, h_max_s: float,
+                     h_stop_m: float = float("-inf")) -> ValveStep:
+    """Integrate with thruster i on while ``t < open_until_s[i]``, split exactly at every valve closing and
+    at propellant exhaustion (mass down to ``dry_mass_kg``); otherwise as :func:`propagate`."""
+    a = _state(y0)
+    until = as_f64(open_until_s, name="open_until_s")
+    if until.shape != (bank.n,):
+        raise ValueError(f"open_until_s must have shape ({bank.n},), got {until.shape}")
+    out = np.empty(NSTATE)
+    open_s = np.zeros(bank.n)
+    t_end = ffi.new("double *")
+    stopped = ffi.new("int *")
+    code = lib.fb_rb_propagate_valves(model._c, bank._c, dptr(until), float(dry_mass_kg), float(t0_s),
+                                      dptr(a), float(t1_s), float(h_max_s), float(h_stop_m), t_end,
+                                      dptr_out(out), stopped, dptr_out(open_s))
+    ensure(code, "fb_rb_propagate_valves")
+    return ValveStep(t_s=float(t_end[0]), y=out, stopped=bool(stopped[0]), open_s=open_s)

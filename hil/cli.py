@@ -16,6 +16,7 @@ import traceback
 from types import ModuleType
 
 SUBCOMMANDS: dict[str, str] = {
+    "board": "hil.boards.cli",
     "decode": "hil.protocol.commands.decode",
     "xtce": "hil.protocol.commands.xtce",
 }

@@ -235,34 +235,21 @@ static fb_status rb_rk4_step(const fb_rb_model *m, const double inv[9], const fb
     return FB_OK;
 }
 
-fb_status fb_rb_propagate(const fb_rb_model *m, const fb_rb_thrust *th, double t0_s, const double y0[20],
-                          double t1_s, double h_max_s, double h_stop_m, double *t_end_s, double y1[20],
-                          int *stopped)
+/* Integrate one constant-thrust span (arguments already checked; y1 may alias y0). */
+static fb_status rb_integrate(const fb_rb_model *m, const double inv[9], const fb_rb_thrust *th, double t0_s,
+                              const double *y0, double t1_s, double h_max_s, double h_stop_m, double *t_end_s,
+                              double *y1, int *stopped)
 {
-    double inv[9], y[FB_RB_NSTATE], yn[FB_RB_NSTATE], span, nd, h, t, alt;
+    double y[FB_RB_NSTATE], yn[FB_RB_NSTATE], span, nd, h, t, alt;
     long n, k;
     int i, stop_on;
     fb_status st;
-    if (m == NULL || th == NULL || y0 == NULL || y1 == NULL || t_end_s == NULL || stopped == NULL) {
-        return FB_E_NULL;
-    }
-    if ((st = fb_rb_check_model(m)) != FB_OK) {
-        return st;
-    }
-    if (!isfinite(t0_s) || !isfinite(t1_s) || !isfinite(h_max_s) || isnan(h_stop_m) ||
-        !fb_isfinite_n(y0, FB_RB_NSTATE) || !rb_thrust_finite(th)) {
-        return FB_E_NONFINITE;
-    }
-    if (!(h_max_s > 0.0) || !(t1_s >= t0_s) || th->mdot_kg_s < 0.0) {
-        return FB_E_RANGE;
-    }
     span = t1_s - t0_s;
     nd = ceil(span / h_max_s);
     if (!(nd <= (double)FB_RB_MAX_STEPS)) {
         return FB_E_RANGE;
     }
     n = (long)nd;
-    rb_inverse_spd(m->inertia_kg_m2, inv);
     stop_on = isfinite(h_stop_m);
     for (i = 0; i < FB_RB_NSTATE; ++i) {
         y[i] = y0[i];
@@ -328,6 +315,138 @@ fb_status fb_rb_propagate(const fb_rb_model *m, const fb_rb_thrust *th, double t
         y1[i] = y[i];
     }
     *t_end_s = t1_s;
+    return FB_OK;
+}
+
+fb_status fb_rb_propagate(const fb_rb_model *m, const fb_rb_thrust *th, double t0_s, const double y0[20],
+                          double t1_s, double h_max_s, double h_stop_m, double *t_end_s, double y1[20],
+                          int *stopped)
+{
+    double inv[9];
+    fb_status st;
+    if (m == NULL || th == NULL || y0 == NULL || y1 == NULL || t_end_s == NULL || stopped == NULL) {
+        return FB_E_NULL;
+    }
+    if ((st = fb_rb_check_model(m)) != FB_OK) {
+        return st;
+    }
+    if (!isfinite(t0_s) || !isfinite(t1_s) || !isfinite(h_max_s) || isnan(h_stop_m) ||
+        !fb_isfinite_n(y0, FB_RB_NSTATE) || !rb_thrust_finite(th)) {
+        return FB_E_NONFINITE;
+    }
+    if (!(h_max_s > 0.0) || !(t1_s >= t0_s) || th->mdot_kg_s < 0.0) {
+        return FB_E_RANGE;
+    }
+    rb_inverse_spd(m->inertia_kg_m2, inv);
+    return rb_integrate(m, inv, th, t0_s, y0, t1_s, h_max_s, h_stop_m, t_end_s, y1, stopped);
+}
+
+fb_status fb_rb_check_thrusters(const fb_rb_thruster_set *ts)
+{
+    int i;
+    if (ts == NULL) {
+        return FB_E_NULL;
+    }
+    if (ts->n < 0 || ts->n > FB_RB_MAX_THRUSTERS) {
+        return FB_E_RANGE;
+    }
+    for (i = 0; i < ts->n; ++i) {
+        if (!fb_isfinite3(ts->force_body_n[i]) || !fb_isfinite3(ts->torque_body_nm[i]) ||
+            !isfinite(ts->mdot_kg_s[i])) {
+            return FB_E_NONFINITE;
+        }
+        if (ts->mdot_kg_s[i] < 0.0) {
+            return FB_E_RANGE;
+        }
+    }
+    return FB_OK;
+}
+
+fb_status fb_rb_propagate_valves(const fb_rb_model *m, const fb_rb_thruster_set *ts, const double *open_until_s,
+                                 double dry_mass_kg, double t0_s, const double y0[20], double t1_s,
+                                 double h_max_s, double h_stop_m, double *t_end_s, double y1[20], int *stopped,
+                                 double *open_s)
+{
+    double inv[9], y[FB_RB_NSTATE], t;
+    int i, seg;
+    fb_status st;
+    if (m == NULL || ts == NULL || y0 == NULL || y1 == NULL || t_end_s == NULL || stopped == NULL ||
+        open_s == NULL || (ts->n > 0 && open_until_s == NULL)) {
+        return FB_E_NULL;
+    }
+    if ((st = fb_rb_check_model(m)) != FB_OK || (st = fb_rb_check_thrusters(ts)) != FB_OK) {
+        return st;
+    }
+    if (!isfinite(t0_s) || !isfinite(t1_s) || !isfinite(h_max_s) || isnan(h_stop_m) || !isfinite(dry_mass_kg) ||
+        !fb_isfinite_n(y0, FB_RB_NSTATE)) {
+        return FB_E_NONFINITE;
+    }
+    for (i = 0; i < ts->n; ++i) {
+        if (isnan(open_until_s[i])) {
+            return FB_E_NONFINITE;
+        }
+    }
+    if (!(h_max_s > 0.0) || !(t1_s >= t0_s) || dry_mass_kg < 0.0) {
+        return FB_E_RANGE;
+    }
+    rb_inverse_spd(m->inertia_kg_m2, inv);
+    for (i = 0; i < FB_RB_NSTATE; ++i) {
+        y[i] = y0[i];
+    }
+    t = t0_s;
+    *stopped = 0;
+    /* each segment ends at t1, at a valve closing, at propellant exhaustion or at the altitude stop; every
+       closing ends at most one segment, so n + 2 segments always suffice */
+    for (seg = 0; seg < ts->n + 2 && t < t1_s; ++seg) {
+        fb_rb_thrust th;
+        double t_seg = t1_s, t_reached, propellant = y[13] - dry_mass_kg;
+        int any = 0, k;
+        for (k = 0; k < 3; ++k) {
+            th.force_body_n[k] = 0.0;
+            th.torque_body_nm[k] = 0.0;
+        }
+        th.mdot_kg_s = 0.0;
+        if (propellant > FB_RB_EMPTY_KG) {
+            for (i = 0; i < ts->n; ++i) {
+                if (open_until_s[i] > t) {
+                    any = 1;
+                    fb_add3(th.force_body_n, ts->force_body_n[i], th.force_body_n);
+                    fb_add3(th.torque_body_nm, ts->torque_body_nm[i], th.torque_body_nm);
+                    th.mdot_kg_s += ts->mdot_kg_s[i];
+                    if (open_until_s[i] < t_seg) {
+                        t_seg = open_until_s[i];
+                    }
+                }
+            }
+        }
+        if (any && th.mdot_kg_s > 0.0 && t + propellant / th.mdot_kg_s < t_seg) {
+            t_seg = t + propellant / th.mdot_kg_s;
+            if (!(t_seg > t)) {
+                t_seg = t1_s; /* rounding: nothing measurable left; burn the remainder of the span */
+            }
+        }
+        if ((st = rb_integrate(m, inv, &th, t, y, t_seg, h_max_s, h_stop_m, &t_reached, y, stopped)) != FB_OK) {
+            return st;
+        }
+        if (any) {
+            for (i = 0; i < ts->n; ++i) {
+                if (open_until_s[i] > t) {
+                    open_s[i] += t_reached - t;
+                }
+            }
+        }
+        t = t_reached;
+        if (*stopped) {
+            break;
+        }
+    }
+    if (!*stopped && t < t1_s) {
+        return FB_E_NO_CONVERGENCE; /* cannot happen: the segment bound above is a safety net */
+    }
+    for (i = 0; i < FB_RB_NSTATE; ++i) {
+        y1[i] = y[i];
+    }
+    *t_end_s = t;
     return FB_OK;
 }
 

@@ -38,7 +38,7 @@
 #include "fb_status.h"
 
 /* FB_CDEF_BEGIN */
-enum { FB_RB_NSTATE = 20, FB_RB_MAX_STEPS = 100000000 };
+enum { FB_RB_NSTATE = 20, FB_RB_MAX_STEPS = 100000000, FB_RB_MAX_THRUSTERS = 64 };
 
 typedef struct {
     fb_grav_model grav;
@@ -58,6 +58,15 @@ typedef struct {
     double mdot_kg_s;            /* propellant mass flow, >= 0 */
 } fb_rb_thrust;
 
+/* Thrusters, each with the force (N, body axes), the moment about the centre of mass (N m, body axes) and the
+   propellant flow (kg/s, >= 0) it produces while its valve is open. */
+typedef struct {
+    int n;                       /* 0 to FB_RB_MAX_THRUSTERS */
+    double force_body_n[64][3];
+    double torque_body_nm[64][3];
+    double mdot_kg_s[64];
+} fb_rb_thruster_set;
+
 /* Check a model: finite, cd and area >= 0, inertia symmetric (1e-9 relative) and positive definite. */
 fb_status fb_rb_check_model(const fb_rb_model *m);
 /* State derivative at (t_s, y). FB_E_RANGE for a position within 50 km of the centre, a mass that is not
@@ -71,10 +80,24 @@ fb_status fb_rb_deriv(const fb_rb_model *m, const fb_rb_thrust *th, double t_s, 
 fb_status fb_rb_propagate(const fb_rb_model *m, const fb_rb_thrust *th, double t0_s, const double y0[20],
                           double t1_s, double h_max_s, double h_stop_m, double *t_end_s, double y1[20],
                           int *stopped);
+/* Check a thruster set: n in range, finite, mass flows >= 0. */
+fb_status fb_rb_check_thrusters(const fb_rb_thruster_set *ts);
+/* Integrate from (t0_s, y0) to t1_s with thruster i producing its force, torque and flow while
+   t < open_until_s[i] (n entries; -inf: closed), splitting the integration exactly at every valve closing
+   and where the propellant (mass above dry_mass_kg) runs out, after which no thruster produces anything
+   (less than 1e-6 kg, FB_RB_EMPTY_KG, counts as empty). Each segment is integrated as fb_rb_propagate does, with the
+   same altitude stop. open_s[i] is increased by the time thruster i produced thrust. FB_E_RANGE as for
+   fb_rb_propagate, or for a negative dry mass. */
+fb_status fb_rb_propagate_valves(const fb_rb_model *m, const fb_rb_thruster_set *ts, const double *open_until_s,
+                                 double dry_mass_kg, double t0_s, const double y0[20], double t1_s,
+                                 double h_max_s, double h_stop_m, double *t_end_s, double y1[20], int *stopped,
+                                 double *open_s);
 /* Energy per unit mass (J/kg) of the translational state in the model's zonal field: |v|^2 / 2 + U(r), with
    U = -GM/r [1 - sum_{n=2..4} J_n (R/r)^n P_n(z/r)]. Conserved without drag and thrust. */
 fb_status fb_rb_orbit_energy(const fb_grav_model *g, const double r_eci_m[3], const double v_eci_mps[3],
                              double *e_j_kg);
 /* FB_CDEF_END */
+
+#define FB_RB_EMPTY_KG 1e-6
 
 #endif

@@ -5,6 +5,7 @@
 the simulation clock (``hil.clock``) and reads ``truth()`` and ``breakup_and_impacts()``.
 """
 
+from hil.plant.debris import DebrisFootprint, Impact
 from hil.plant.truth import EntryEvent, Plant, ThrusterSet, TruthState
 
-__all__ = ["EntryEvent", "Plant", "ThrusterSet", "TruthState"]
+__all__ = ["DebrisFootprint", "EntryEvent", "Impact", "Plant", "ThrusterSet", "TruthState"]

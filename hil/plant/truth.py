@@ -29,6 +29,7 @@ import numpy.typing as npt
 
 from firmware_bindings import attitude, frames, rigid
 from firmware_bindings.environment import AtmosphereModel, GravityModel
+from hil.plant.debris import DebrisFootprint, footprint_from_breakup
 from hil.scenario import Scenario
 
 F64Array = npt.NDArray[np.float64]
@@ -171,8 +172,6 @@ class Plant:
     #: longest RK4 step (s) above the entry interface, and below it
     H_MAX_S = 5.0
     H_MAX_ENTRY_S = 1.0
-    #: propellant below this (kg) counts as exhausted (the rounding of the exhaustion split)
-    EMPTY_KG = 1e-6
 
     def __init__(self, scenario: Scenario, seed: int, model: rigid.RigidBodyModel, thrusters: ThrusterSet,
                  t0_s: float, y0: F64Array) -> None:
@@ -186,10 +185,11 @@ class Plant:
         self._t_s = float(t0_s)
         self._y = np.array(y0, dtype=np.float64)
         self._open_until = np.full(THRUSTER_COUNT, -math.inf)
-        self._loads: dict[bytes, rigid.ThrustLoad] = {}
+        self._bank = rigid.ThrusterBank(thrusters.force_body_n, thrusters.torque_body_nm,
+                                        thrusters.mdot_kg_s)
         self.interface: EntryEvent | None = None
         self.breakup: EntryEvent | None = None
-        self._footprint: Any = None
+        self._footprint: DebrisFootprint | None = None
         self.impulse_body_ns = np.zeros(3)  # thrust impulse delivered, body axes (N s), for reports
         self.valve_open_s = np.zeros(THRUSTER_COUNT)  # cumulative valve-open time per thruster
         alt = self._altitude_m()
@@ -324,19 +324,6 @@ class Plant:
         until[until <= t] = -math.inf
         self._open_until = until
 
-    def _load(self, mask: npt.NDArray[np.bool_]) -> rigid.ThrustLoad:
-        key = np.packbits(mask).tobytes()
-        load = self._loads.get(key)
-        if load is None:
-            th = self.thrusters
-            load = rigid.ThrustLoad(force_body_n=th.force_body_n[mask].sum(axis=0),
-                                    torque_body_nm=th.torque_body_nm[mask].sum(axis=0),
-                                    mdot_kg_s=float(th.mdot_kg_s[mask].sum()))
-            if len(self._loads) > 4096:
-                self._loads.clear()
-            self._loads[key] = load
-        return load
-
     # ---- integration ----
 
     def advance_to(self, t_s: float) -> None:
@@ -347,56 +334,37 @@ class Plant:
             raise ValueError(f"advance_to: t_s must be finite, got {t_s!r}")
         if t1 < self._t_s:
             raise ValueError(f"advance_to: cannot go back from {self._t_s!r} to {t1!r}")
-        guard = 0
-        while self._t_s < t1:
-            guard += 1
-            if guard > 10 * THRUSTER_COUNT + 100:
-                raise RuntimeError("advance_to: too many segments (internal error)")
+        for _ in range(3):  # at most: to the interface, to breakup, then frozen
+            if self._t_s >= t1:
+                return
             if self.broken_up:
                 self._t_s = t1
                 return
-            t = self._t_s
-            mask = self._open_until > t
-            if self.propellant_kg <= self.EMPTY_KG:
-                mask[:] = False
-            t_end = t1
-            if mask.any():
-                t_end = min(t_end, float(self._open_until[mask].min()))
-            load = self._load(mask) if mask.any() else rigid.COAST
-            if load.mdot_kg_s > 0.0:
-                t_empty = t + self.propellant_kg / float(load.mdot_kg_s)
-                t_end = min(t_end, max(t_empty, np.nextafter(t, math.inf)))
-            self._segment(load, t_end, mask)
-
-    def _segment(self, load: rigid.ThrustLoad, t_end: float, mask: npt.NDArray[np.bool_]) -> None:
-        below_interface = self.interface is not None
-        h_stop = self.breakup_alt_m if below_interface else self.interface_alt_m
-        h_max = self.H_MAX_ENTRY_S if below_interface else self.H_MAX_S
-        t0 = self._t_s
-        res = rigid.propagate(self.model, load, t0, self._y, t_end, h_max, h_stop)
-        dt = res.t_s - t0
-        if mask.any():
-            self.valve_open_s[mask] += dt
-            self.impulse_body_ns += self.thrusters.force_body_n[mask].sum(axis=0) * dt
-        self._y = res.y
-        self._t_s = t_end if not res.stopped else res.t_s
-        if res.stopped:
-            self._t_s = res.t_s
-            if not below_interface:
-                self.interface = self._event(self.interface_alt_m)
-            else:
-                self.breakup = self._event(self.breakup_alt_m)
-                self._open_until[:] = -math.inf
+            below_interface = self.interface is not None
+            res = rigid.propagate_valves(
+                self.model, self._bank, self._open_until, self.dry_mass_kg, self._t_s, self._y, t1,
+                self.H_MAX_ENTRY_S if below_interface else self.H_MAX_S,
+                self.breakup_alt_m if below_interface else self.interface_alt_m)
+            self._y = res.y
+            self._t_s = res.t_s if res.stopped else t1
+            if res.open_s.any():
+                self.valve_open_s += res.open_s
+                self.impulse_body_ns += res.open_s @ self.thrusters.force_body_n
+            if res.stopped:
+                if not below_interface:
+                    self.interface = self._event(self.interface_alt_m)
+                else:
+                    self.breakup = self._event(self.breakup_alt_m)
+                    self._open_until[:] = -math.inf
 
     # ---- debris ----
 
-    def breakup_and_impacts(self) -> Any:
-        """The debris footprint of the truth (see :mod:`hil.plant.debris`); only after breakup."""
+    def breakup_and_impacts(self) -> DebrisFootprint:
+        """The debris footprint of the truth (see :mod:`hil.plant.debris`), computed once, after breakup
+        (RuntimeError before)."""
         if self.breakup is None:
             raise RuntimeError("breakup_and_impacts: the truth has not reached the breakup altitude yet "
                                f"({self.scenario.reentry.breakup_alt_km:g} km)")
         if self._footprint is None:
-            from hil.plant.debris import footprint_from_breakup
-
             self._footprint = footprint_from_breakup(self, self.breakup)
         return self._footprint

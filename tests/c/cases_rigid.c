@@ -78,3 +78,42 @@ FBT_CASE(rb_orbit_energy)
     g.j4 = in[4];
     return (int)fb_rb_orbit_energy(&g, in + 5, in + 8, out);
 }
+
+/* in: model(25) n, n x (force[3] torque[3] mdot), open_until[n], dry_mass t0 y0[20] t1 h_max h_stop;
+ * out: t_end stopped y1[20] open_s[n]. A count out of range is passed through with no thrusters read. */
+FBT_CASE(rb_propagate_valves)
+{
+    fb_rb_model m;
+    fb_rb_thruster_set ts;
+    const double *p;
+    int n, n_read, i, k, stopped = 0;
+    double open_s[FB_RB_MAX_THRUSTERS];
+    fb_status st;
+    if (n_in < 26 || !(in[25] >= -1.0 && in[25] <= 1000.0)) {
+        return FBT_BAD_ARITY;
+    }
+    n = (int)in[25];
+    n_read = (n >= 0 && n <= FB_RB_MAX_THRUSTERS) ? n : 0;
+    if (n_in != 26 + 8 * n_read + 25 || n_out != 22 + n_read) {
+        return FBT_BAD_ARITY;
+    }
+    rb_read_model(in, &m);
+    ts.n = n;
+    p = in + 26;
+    for (k = 0; k < n_read; ++k) {
+        for (i = 0; i < 3; ++i) {
+            ts.force_body_n[k][i] = p[i];
+            ts.torque_body_nm[k][i] = p[3 + i];
+        }
+        ts.mdot_kg_s[k] = p[6];
+        open_s[k] = 0.0;
+        p += 7;
+    }
+    st = fb_rb_propagate_valves(&m, &ts, p, p[n_read], p[n_read + 1], p + n_read + 2, p[n_read + 22],
+                                p[n_read + 23], p[n_read + 24], &out[0], out + 2, &stopped, open_s);
+    out[1] = (double)stopped;
+    for (k = 0; k < n_read; ++k) {
+        out[22 + k] = open_s[k];
+    }
+    return (int)st;
+}

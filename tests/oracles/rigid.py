@@ -163,3 +163,30 @@ def rotational_energy(inertia: Array, w: Array) -> float:
 
 def angular_momentum_eci(inertia: Array, q_body_from_eci: Array, w: Array) -> Array:
     return dcm_body_from_eci(q_body_from_eci).T @ (inertia @ w)
+
+
+def propagate_valves(m: Model, force: Array, torque: Array, mdot: Array, open_until_s: Array,
+                     dry_mass_kg: float, t0_s: float, y0: npt.ArrayLike, t1_s: float, h_max_s: float,
+                     h_stop_m: float = -math.inf) -> tuple[float, Array, bool, Array]:
+    """(t_end, y1, stopped, open_s): segments of constant thrust between valve closings and propellant
+    exhaustion (less than 1e-6 kg left counts as none), each integrated by :func:`propagate`."""
+    y = np.asarray(y0, dtype=float).copy()
+    t = t0_s
+    n = len(mdot)
+    open_s = np.zeros(n)
+    for _ in range(n + 2):
+        if t >= t1_s:
+            break
+        propellant = y[13] - dry_mass_kg
+        on = (np.asarray(open_until_s) > t) if propellant > 1e-6 else np.zeros(n, dtype=bool)
+        t_seg = min([t1_s, *np.asarray(open_until_s)[on]])
+        flow = float(np.sum(np.asarray(mdot)[on]))
+        if on.any() and flow > 0 and t + propellant / flow < t_seg:
+            t_seg = t + propellant / flow if t + propellant / flow > t else t1_s
+        th = Thrust(np.sum(np.asarray(force)[on], axis=0), np.sum(np.asarray(torque)[on], axis=0), flow)
+        t_reached, y, stopped = propagate(m, th, t, y, t_seg, h_max_s, h_stop_m)
+        open_s[on] += t_reached - t
+        t = t_reached
+        if stopped:
+            return t, y, True, open_s
+    return t, y, False, open_s

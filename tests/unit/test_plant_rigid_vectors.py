@@ -44,6 +44,20 @@ def _propagate(v: Sequence[float]) -> Any:
     return [res.t_s, float(res.stopped), *res.y]
 
 
+def _valves(v: Sequence[float]) -> Any:
+    n = int(v[25])
+    if not 0 <= n <= rigid.MAX_THRUSTERS:  # ThrusterBank refuses it before the core sees it
+        err = STATUS[3][1]("thruster count out of range")
+        err.code = 3
+        raise err
+    bank_flat = np.reshape(v[26:26 + 7 * n], (n, 7))
+    bank = rigid.ThrusterBank(bank_flat[:, 0:3], bank_flat[:, 3:6], bank_flat[:, 6])
+    rest = v[26 + 7 * n:]
+    res = rigid.propagate_valves(_model(v[:25]), bank, rest[:n], rest[n], rest[n + 1], rest[n + 2:n + 22],
+                                 rest[n + 22], rest[n + 23], rest[n + 24])
+    return [res.t_s, float(res.stopped), *res.y, *res.open_s]
+
+
 def _energy(v: Sequence[float]) -> Any:
     return [rigid.orbit_energy_j_kg(v[5:8], v[8:11], GravityModel(*v[0:5]))]
 
@@ -51,6 +65,7 @@ def _energy(v: Sequence[float]) -> Any:
 CALLS: dict[str, Callable[[Sequence[float]], Any]] = {
     "rb_deriv": _deriv,
     "rb_propagate": _propagate,
+    "rb_propagate_valves": _valves,
     "rb_orbit_energy": _energy,
 }
 

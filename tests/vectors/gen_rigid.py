@@ -96,6 +96,30 @@ def main() -> None:
         assert stopped
         lines.append(format_line("rb_propagate", 0, 1e-3, [*hp.flat(), *coast.flat(), t0, *y, t0 + 200.0, 5.0,
                                                             h_stop], [t_end, 1.0, *y1]))
+    # valve-driven propagation: two attitude thrusters pulsing inside a 0.1 s cycle and the deorbit bank
+    # (as one thruster of 12 kN) open past the end; and a bank that runs out of propellant mid-span
+    att_f = np.array([[0.0, 0.0, 400.0], [0.0, 0.0, -400.0], [12_000.0, 0.0, 0.0]])
+    att_t = np.array([[21_600.0, 0.0, 0.0], [21_600.0, 0.0, 0.0], [0.0, 0.0, 0.0]])
+    att_m = np.array([400.0, 400.0, 12_000.0]) / 2941.995
+    for dry_mass, until_rel, span in ((4.4e5, (0.037, 0.081, math.inf), 0.1),
+                                      (4.5e5 - 0.5, (0.02, -math.inf, 0.3), 0.25)):
+        y = state(rng, rate=0.002)
+        t0 = T0 + float(rng.uniform(0.0, 86400.0))
+        until = np.array([t0 + u for u in until_rel])
+        t_end, y1, stopped, open_s = orc.propagate_valves(hp, att_f, att_t, att_m, until, dry_mass, t0, y,
+                                                          t0 + span, 5.0)
+        bank = [v for k in range(3) for v in (*att_f[k], *att_t[k], att_m[k])]
+        ins = [*hp.flat(), 3.0, *bank, *until, dry_mass, t0, *y, t0 + span, 5.0, -math.inf]
+        lines.append(format_line("rb_propagate_valves", 0, 1e-6, ins, [t_end, float(stopped), *y1, *open_s]))
+    y = state(rng)
+    tail = [T0, *y, T0 + 1.0, 5.0, -math.inf]
+    for status, ins in ((3, [65.0, 0.0]),  # too many thrusters
+                        (3, [1.0, 0, 0, 0, 0, 0, 0, -1.0, T0 + 1.0, 0.0]),  # negative flow
+                        (2, [1.0, 0, 0, 0, 0, 0, 0, 0.1, NAN, 0.0]),  # NaN valve time
+                        (3, [0.0, -1.0])):  # negative dry mass
+        n_out = 22 + (1 if ins[0] == 1.0 else 0)
+        ins = [*hp.flat(), *ins, *tail]
+        lines.append(format_line("rb_propagate_valves", status, 0.0, ins, [NAN] * n_out))
     # energies in the zonal field
     for _ in range(4):
         r, v = orbit_state(float(rng.uniform(100e3, 2000e3)), float(rng.uniform(-5, 5)), rng)
@@ -152,7 +176,9 @@ def main() -> None:
         f"extended-precision iteration); seed {SEED}; written by tests/vectors/gen_rigid.py.",
         "model(25): gm re j2 j3 j4 atm_kind atm_scale hp_n omega_e drag_on gg_on cd area cop[3] inertia[9];",
         "thrust(7): force[3] torque[3] mdot; rb_deriv: model thrust t y[20] : dydt[20];",
-        "rb_propagate: model thrust t0 y0[20] t1 h_max h_stop : t_end stopped y1[20]",
+        "rb_propagate: model thrust t0 y0[20] t1 h_max h_stop : t_end stopped y1[20];",
+        "rb_propagate_valves: model n n*(force[3] torque[3] mdot) open_until[n] dry_mass t0 y0[20] t1 h_max",
+        "h_stop : t_end stopped y1[20] open_s[n]",
     ]
     write_vectors(HERE / "rigid.vec", provenance, lines)
 
