@@ -112,6 +112,10 @@ def telecommand_of(msg: Message, key_id: int, arsn: int) -> Telecommand | None:
     if name == "TC_SET_AIM":
         args_aim = AimArgs(float(msg["aim_lat_deg"]), float(msg["aim_lon_deg"]))
         return Telecommand(cid, TelecommandKind.SET_AIM, args_aim, key_id, arsn)
+    if name == "TC_TIME_CORRELATION":
+        # Spacecraft time is UTC already (IMU time tags): the correlation is a link check for the flight
+        # software, which records the ground contact and acts on nothing.
+        return Telecommand(cid, TelecommandKind.NOOP, NoArgs(), key_id, arsn)
     if name == "TC_SET_IMU_RATE":
         return Telecommand(cid, TelecommandKind.SET_IMU_RATE, ImuRateArgs(float(msg["output_rate_hz"])),
                            key_id, arsn)

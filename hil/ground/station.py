@@ -259,6 +259,9 @@ class GroundPlan:
     state_vector_interval_s: float = 86_400.0
     crew_clear_s: float = 0.0
     post_burn_delay_s: float = 1800.0
+    #: a link check (TC_TIME_CORRELATION) at least this often: the flight software holds when it has not
+    #: heard from the ground for six hours (flight.fdir)
+    contact_interval_s: float = 3.0 * 3600.0
     extra: list[tuple[float, str, dict[str, Any]]] = field(default_factory=list)
 
     @classmethod
@@ -315,6 +318,10 @@ class MissionControl:
         while t <= self.end_s:
             self._schedule(t, "state_vector")
             t += p.state_vector_interval_s
+        t = t0 + p.first_state_vector_s + p.contact_interval_s
+        while t <= self.end_s:
+            self._schedule(t, "contact")
+            t += p.contact_interval_s
         try:
             while True:
                 if not self._actions:
@@ -354,6 +361,10 @@ class MissionControl:
             ack = await self.station.command("TC_CREW_CLEAR", {}, t_s)
             self.crew_clear_sent = True
             self._note_ack(ack, "CREW_CLEAR")
+        elif what == "contact":
+            ack = await self.station.command("TC_TIME_CORRELATION", {
+                "utc_unix_s": t_s + UNIX_J2000_OFFSET_S}, t_s)
+            self._note_ack(ack, "link check")
         elif what == "state_vector":
             epoch, r, v = self.tracker.state_vector()
             ack = await self.station.command("TC_STATE_VECTOR", state_vector_values(epoch, r, v), t_s)

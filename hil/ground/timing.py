@@ -32,6 +32,8 @@ class WatchedClock(SimClock):
         super().__init__(mode, t0_s, stall_timeout_s, **kw)  # type: ignore[arg-type]
         self.waiting: list[float] = []
         self._progress = asyncio.Event()
+        #: called with the cycle's time each time the thruster board holds a command (for the run record)
+        self.on_command_held: Callable[[float], None] | None = None
 
     async def wait_until(self, t_s: float) -> None:
         self.waiting.append(float(t_s))
@@ -44,6 +46,8 @@ class WatchedClock(SimClock):
 
     def command_held(self, t_k: float) -> None:
         super().command_held(t_k)
+        if self.on_command_held is not None:
+            self.on_command_held(float(t_k))
         self._poke()
 
     def _poke(self) -> None:
