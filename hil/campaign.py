@@ -213,6 +213,8 @@ class _State:
     events: list[Event] = field(default_factory=list)
     end_reason: str = ""
     error: str = ""
+    predicted: Any = None
+    running: bool = False
 
 
 async def run_campaign(opts: RunOptions) -> RunResult:
@@ -254,141 +256,165 @@ async def run_campaign(opts: RunOptions) -> RunResult:
     rec.truth_sample(plant.truth())
 
     links = _Links(opts.transport, opts.broker, out.name or "run")
-    async with links.open():
-        for ch in CHANNELS:
-            rec.packets.attach(links.host[ch], ch, lambda: plant.t_s)
-        imu_board = ImuBoard(
-            links.board["imu"],
-            plant,
-            clock,
-            grade(scenario.imu.grade),
-            seed=opts.seed,
-            sample_hz=scenario.imu.sample_hz,
-            output_rate_hz=fcfg.imu_rate_coast_hz,
-        )
-        thr_board = ThrusterBoard(
-            links.board["thruster"], plant, clock, ThrusterBoardConfig.from_scenario(scenario)
-        )
-        tr0 = plant.truth()
-        tracker = Tracker(
-            plant, scenario.ground.tracking_sigma_m, scenario.ground.tracking_sigma_mps, opts.seed
-        )
-        # The flight software starts from the last tracking solution before the run (loaded with its mass
-        # before handover, as a flight computer is), and the attitude the stack holds.
-        epoch0, r0, v0 = tracker.state_vector()
-        nav = Navigator(
-            tr0.q_body_from_eci,
-            orbit=OrbitState(
-                epoch0,
-                (float(r0[0]), float(r0[1]), float(r0[2])),
-                (float(v0[0]), float(v0[1]), float(v0[2])),
-                scenario.vehicle.mass_kg,
-            ),
-        )
-        nav.set_attitude(t0, tr0.q_body_from_eci)
-        guidance = Guidance(t0, ccfg)
-
-        def on_event(ev: Event) -> None:
-            state.events.append(ev)
-            rec.event(ev)
-
-        auth = Authenticator(keys)
-        ex_holder: list[Executive] = []
-        ground_port = FlightGroundPort(
-            links.board["ground"], auth, time_source=lambda: ex_holder[0].t_s if ex_holder else None
-        )
-        async with (
-            ImuDriver(links.host["imu"]) as imu,
-            ThrusterDriver(links.host["thruster"], period_s=fcfg.control_cycle_s) as thr,
-            ground_port,
-        ):
-            ex = Executive(
-                imu,
-                thr,
-                ground_port,
-                navigator=nav,
-                guidance=guidance,
-                config=fcfg,
-                exec_config=ExecutiveConfig(imu_timeout_s=30.0, port_timeout_s=5.0),
-                on_event=on_event,
+    ex: Executive | None = None
+    ground_port: FlightGroundPort | None = None
+    link_stats: dict[str, dict[str, dict[str, int]]] = {}
+    try:
+        async with links.open():
+            for ch in CHANNELS:
+                rec.packets.attach(links.host[ch], ch, lambda: plant.t_s)
+            imu_board = ImuBoard(
+                links.board["imu"],
+                plant,
+                clock,
+                grade(scenario.imu.grade),
+                seed=opts.seed,
+                sample_hz=scenario.imu.sample_hz,
+                output_rate_hz=fcfg.imu_rate_coast_hz,
             )
-            ex_holder.append(ex)
+            thr_board = ThrusterBoard(
+                links.board["thruster"], plant, clock, ThrusterBoardConfig.from_scenario(scenario)
+            )
+            tr0 = plant.truth()
+            tracker = Tracker(
+                plant, scenario.ground.tracking_sigma_m, scenario.ground.tracking_sigma_mps, opts.seed
+            )
+            # The flight software starts from the last tracking solution before the run (loaded with its mass
+            # before handover, as a flight computer is), and the attitude the stack holds.
+            epoch0, r0, v0 = tracker.state_vector()
+            nav = Navigator(
+                tr0.q_body_from_eci,
+                orbit=OrbitState(
+                    epoch0,
+                    (float(r0[0]), float(r0[1]), float(r0[2])),
+                    (float(v0[0]), float(v0[1]), float(v0[2])),
+                    scenario.vehicle.mass_kg,
+                ),
+            )
+            nav.set_attitude(t0, tr0.q_body_from_eci)
+            guidance = Guidance(t0, ccfg)
 
-            def on_cycle(t_k: float) -> None:
-                st = ex.seq.state
-                if st in ARMED_STATES or st in THRUSTING_STATES:
-                    plan = ex.seq.plan
-                    rec.burn_sample(
-                        t_k,
-                        st.value,
-                        -1 if plan is None else plan.burn_id,
-                        ex.attitude_error_rad,
-                        ex.thrust_axis_error_rad,
-                        ex.seq.dv_measured_mps,
-                        plant.propellant_kg,
-                    )
+            def on_event(ev: Event) -> None:
+                state.events.append(ev)
+                rec.event(ev)
 
-            clock.on_command_held = on_cycle
-            station = GroundStation(links.host["ground"], keys, scenario.ground.key_id, on_record=rec.ground)
-            async with station:
-                mission = MissionControl(
-                    station,
-                    GroundTime(clock, lambda: plant.t_s),
-                    tracker,
-                    GroundPlan.from_scenario(scenario),
-                    t0,
-                    end_s=t_limit,
+            auth = Authenticator(keys)
+            ex_holder: list[Executive] = []
+            ground_port = FlightGroundPort(
+                links.board["ground"], auth, time_source=lambda: ex_holder[0].t_s if ex_holder else None
+            )
+            async with (
+                ImuDriver(links.host["imu"]) as imu,
+                ThrusterDriver(links.host["thruster"], period_s=fcfg.control_cycle_s) as thr,
+                ground_port,
+            ):
+                ex = Executive(
+                    imu,
+                    thr,
+                    ground_port,
+                    navigator=nav,
+                    guidance=guidance,
+                    config=fcfg,
+                    exec_config=ExecutiveConfig(imu_timeout_s=30.0, port_timeout_s=5.0),
+                    on_event=on_event,
                 )
-                stop = asyncio.Event()
+                ex_holder.append(ex)
 
-                async def supervise() -> None:
-                    next_report = 0.0
-                    try:
-                        while True:
-                            await asyncio.sleep(0.02)
-                            now_wall = time.monotonic() - wall0
-                            if opts.progress is not None and now_wall >= next_report:
-                                next_report = now_wall + opts.progress_period_s
-                                opts.progress(_progress(plant, ex, t0, t_limit, now_wall))
-                            if plant.broken_up:
-                                state.end_reason = "breakup"
-                                break
-                            if plant.t_s >= t_limit:
-                                state.end_reason = "time limit"
-                                break
-                            await faults.apply_due(plant.t_s - t0, imu_board, thr_board, rec)
-                    finally:
-                        stop.set()
-                        if opts.progress is not None:
-                            opts.progress(_progress(plant, ex, t0, t_limit, time.monotonic() - wall0))
+                def on_cycle(t_k: float) -> None:
+                    if ex.plan is not None and ex.plan.footprint is not None:
+                        state.predicted = ex.plan.footprint  # the latest prediction the flight software made
+                    st = ex.seq.state
+                    if st in ARMED_STATES or st in THRUSTING_STATES:
+                        plan = ex.seq.plan
+                        rec.burn_sample(
+                            t_k,
+                            st.value,
+                            -1 if plan is None else plan.burn_id,
+                            ex.attitude_error_rad,
+                            ex.thrust_axis_error_rad,
+                            ex.seq.dv_measured_mps,
+                            plant.propellant_kg,
+                        )
 
-                report = None
-                async with asyncio.TaskGroup() as tg:
-                    side = [
-                        tg.create_task(imu_board.run(), name="imu-board"),
-                        tg.create_task(thr_board.run(), name="thruster-board"),
-                        tg.create_task(mission.run(), name="mission-control"),
-                    ]
-                    sup = tg.create_task(supervise(), name="supervisor")
-                    try:
-                        report = await ex.run(stop)
-                    finally:
-                        sup.cancel()
-                        for task in side:
-                            task.cancel()
-                if not state.end_reason:
-                    state.end_reason = report.reason if report is not None else "stopped"
-                rec.ground_counts = station.counts.as_dict()
-                rec.mission = {
-                    "state_vectors_sent": mission.state_vectors_sent,
-                    "crew_clear_sent": mission.crew_clear_sent,
-                    "go_sent": sorted(mission.go_sent),
-                    "late_actions": mission.time.late_actions,
-                }
-        link_stats = {
-            ch: {"host": links.host[ch].stats.as_dict(), "board": links.board[ch].stats.as_dict()}
-            for ch in CHANNELS
-        }
+                clock.on_command_held = on_cycle
+                station = GroundStation(
+                    links.host["ground"], keys, scenario.ground.key_id, on_record=rec.ground
+                )
+                async with station:
+                    mission = MissionControl(
+                        station,
+                        GroundTime(clock, lambda: plant.t_s),
+                        tracker,
+                        GroundPlan.from_scenario(scenario),
+                        t0,
+                        end_s=t_limit,
+                    )
+                    stop = asyncio.Event()
+
+                    async def supervise() -> None:
+                        next_report = 0.0
+                        try:
+                            while True:
+                                await asyncio.sleep(0.02)
+                                now_wall = time.monotonic() - wall0
+                                if opts.progress is not None and now_wall >= next_report:
+                                    next_report = now_wall + opts.progress_period_s
+                                    opts.progress(_progress(plant, ex, t0, t_limit, now_wall))
+                                if plant.broken_up:
+                                    state.end_reason = "breakup"
+                                    break
+                                if plant.t_s >= t_limit:
+                                    state.end_reason = "time limit"
+                                    break
+                                await faults.apply_due(plant.t_s - t0, imu_board, thr_board, rec)
+                        finally:
+                            stop.set()
+                            if opts.progress is not None:
+                                opts.progress(_progress(plant, ex, t0, t_limit, time.monotonic() - wall0))
+
+                    report = None
+                    state.running = True
+                    async with asyncio.TaskGroup() as tg:
+                        side = [
+                            tg.create_task(imu_board.run(), name="imu-board"),
+                            tg.create_task(thr_board.run(), name="thruster-board"),
+                            tg.create_task(mission.run(), name="mission-control"),
+                        ]
+                        sup = tg.create_task(supervise(), name="supervisor")
+                        try:
+                            report = await ex.run(stop)
+                        finally:
+                            sup.cancel()
+                            for task in side:
+                                task.cancel()
+                    if not state.end_reason:
+                        state.end_reason = report.reason if report is not None else "stopped"
+                    rec.ground_counts = station.counts.as_dict()
+                    rec.mission = {
+                        "state_vectors_sent": mission.state_vectors_sent,
+                        "crew_clear_sent": mission.crew_clear_sent,
+                        "go_sent": sorted(mission.go_sent),
+                        "late_actions": mission.time.late_actions,
+                    }
+            link_stats = {
+                ch: {"host": links.host[ch].stats.as_dict(), "board": links.board[ch].stats.as_dict()}
+                for ch in CHANNELS
+            }
+    except Exception as exc:  # a run that fails part-way still leaves its record
+        if not state.running or ex is None or ground_port is None:
+            rec.close()
+            raise
+        leaf: BaseException = exc
+        while isinstance(leaf, BaseExceptionGroup) and leaf.exceptions:
+            leaf = leaf.exceptions[0]
+        state.error = f"{type(leaf).__name__}: {leaf}"
+        state.end_reason = "error"
+        if not link_stats:
+            link_stats = {
+                ch: {"host": links.host[ch].stats.as_dict(), "board": links.board[ch].stats.as_dict()}
+                for ch in CHANNELS
+                if ch in links.host
+            }
     summary = _summary(
         rec, plant, ex, clock, link_stats, faults, state, time.monotonic() - wall0, t0, ground_port
     )
@@ -418,7 +444,6 @@ def _summary(
             inside = fp.inside_zone
         except Exception as exc:  # the truth's fragments could not be propagated: an error outcome
             state.error = state.error or f"debris footprint: {type(exc).__name__}: {exc}"
-    plan = ex.plan
     footprint = dict(
         footprint
         or {
@@ -430,7 +455,7 @@ def _summary(
             "inside_zone": False,
         }
     )
-    footprint["predicted"] = predicted_footprint(plan.footprint if plan is not None else None)
+    footprint["predicted"] = predicted_footprint(state.predicted)
     iface, brk = plant.interface, plant.breakup
     return {
         "scenario": sc.name,

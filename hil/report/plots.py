@@ -70,10 +70,10 @@ def ground_track(
     ax.set_facecolor(SEA)
     ax.contourf(glon, glat, land.astype(float), levels=[0.5, 1.5], colors=[LAND])
     ax.contour(glon, glat, land.astype(float), levels=[0.5], colors=[COAST], linewidths=0.6)
-    for lat in range(-70, 20, 10):
-        ax.axhline(lat, color="white", lw=0.5, zorder=1)
-    for lon in range(int(lon_lo // 15 * 15), int(lon_hi) + 1, 15):
-        ax.axvline(lon, color="white", lw=0.5, zorder=1)
+    for grid_lat in range(-70, 20, 10):
+        ax.axhline(grid_lat, color="white", lw=0.5, zorder=1)
+    for grid_lon in range(int(lon_lo // 15 * 15), int(lon_hi) + 1, 15):
+        ax.axvline(grid_lon, color="white", lw=0.5, zorder=1)
     zl = np.append(poly[:, 1], poly[0, 1])
     zb = np.append(poly[:, 0], poly[0, 0])
     ax.fill(_unwrap_lon(zl, centre), zb, facecolor="#2e8b57", alpha=0.12, zorder=2)
@@ -127,7 +127,7 @@ def ground_track(
             ax.annotate(
                 "heel",
                 (_unwrap_lon(np.array([fp["heel"]["lon_deg"]]), centre)[0], fp["heel"]["lat_deg"]),
-                xytext=(6, -10),
+                xytext=(-26, 4),
                 textcoords="offset points",
                 fontsize=8,
             )
@@ -182,28 +182,25 @@ def altitude(out: Path, summary: dict[str, Any], truth: npt.NDArray[np.float64])
     if truth.size:
         t0 = truth[0, 0]
         days = (truth[:, 0] - t0) / 86400.0
-        ax.plot(days, truth[:, 3], color="#1f4e9a", lw=0.6, label="altitude (truth)")
-        ax.plot(days, truth[:, 4], color="#c05000", lw=1.4, label="perigee (osculating)")
-        ax.plot(days, truth[:, 5], color="#2e8b57", lw=1.4, label="apogee (osculating)")
+        ax.plot(days, truth[:, 3], color="#1f4e9a", lw=0.6, label="altitude (truth, geodetic)")
+        ax.plot(days, truth[:, 4], color="#c05000", lw=1.4, label="perigee (osculating, truth)")
+        ax.plot(days, truth[:, 5], color="#2e8b57", lw=1.4, label="apogee (osculating, truth)")
+        ax.axhline(120.0, color="#888888", lw=0.8, ls=":")
+        ax.text(days[0], 121.5, "entry interface 120 km", fontsize=7, color="#555555")
+        hi = float(np.nanmax(truth[:, 5])) if np.isfinite(truth[:, 5]).any() else 250.0
+        lo = max(0.0, min(float(np.nanmin(truth[:, 3])), float(np.nanmin(truth[:, 4]))) - 5.0)
+        ax.set_ylim(lo, min(hi, 400.0) + 25.0)
         for b in summary.get("burns") or []:
             d = (b["t_ignition_s"] - t0) / 86400.0
             ax.axvline(d, color="k", ls="--", lw=0.8)
             ax.annotate(
-                f"{b['name']}\n{b['dv_achieved_mps']:.1f} m/s",
-                (d, ax.get_ylim()[1]),
-                fontsize=7,
-                xytext=(3, -24),
-                textcoords="offset points",
+                f"{b['name']}\n{b['dv_achieved_mps']:.1f} m/s", (d, min(hi, 400.0) + 25.0), fontsize=7,
+                xytext=(3, -22), textcoords="offset points",
             )
-        ax.axhline(120.0, color="#888888", lw=0.8, ls=":")
-        ax.text(days[0], 121.0, "entry interface 120 km", fontsize=7, color="#555555")
-        ax.set_ylim(
-            max(-5.0, float(np.nanmin(truth[:, 3])) - 5.0),
-            float(np.nanmax(truth[:, 5])) + 20.0 if np.isfinite(truth[:, 5]).any() else None,
-        )
     ax.set_xlabel("mission time (days)")
-    ax.set_ylabel("km above the equatorial radius / geodetic altitude")
-    ax.set_title(f"{summary['scenario']}: altitude, perigee and apogee over the campaign", fontsize=10)
+    ax.set_ylabel("altitude (km)")
+    ax.set_title(f"{summary['scenario']}: altitude, perigee and apogee over the campaign (burns dashed)",
+                 fontsize=10)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="lower left")
     path = out / "altitude.png"
