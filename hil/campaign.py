@@ -315,7 +315,9 @@ async def run_campaign(opts: RunOptions) -> RunResult:
                     navigator=nav,
                     guidance=guidance,
                     config=fcfg,
-                    exec_config=ExecutiveConfig(imu_timeout_s=30.0, port_timeout_s=5.0),
+                    exec_config=ExecutiveConfig(
+                        imu_timeout_s=30.0, port_timeout_s=5.0, plan_inline=mode.lockstep
+                    ),
                     on_event=on_event,
                 )
                 ex_holder.append(ex)
