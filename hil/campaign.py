@@ -354,6 +354,10 @@ async def run_campaign(opts: RunOptions) -> RunResult:
                     stop = asyncio.Event()
 
                     async def supervise() -> None:
+                        # The end of the window and each fault act at exact times: lockstep holds them.
+                        holds = GroundTime(clock, lambda: plant.t_s)
+                        end_key = holds.hold(t_limit)
+                        faults.place_holds(holds, t0)
                         next_report = 0.0
                         try:
                             while True:
@@ -365,10 +369,10 @@ async def run_campaign(opts: RunOptions) -> RunResult:
                                 if plant.broken_up:
                                     state.end_reason = "breakup"
                                     break
-                                if plant.t_s >= t_limit:
+                                if holds.blocked_on(end_key) if end_key is not None else plant.t_s >= t_limit:
                                     state.end_reason = "time limit"
                                     break
-                                await faults.apply_due(plant.t_s - t0, imu_board, thr_board, rec)
+                                await faults.apply_due(holds, t0, imu_board, thr_board, rec)
                         finally:
                             stop.set()
                             if opts.progress is not None:
@@ -383,8 +387,11 @@ async def run_campaign(opts: RunOptions) -> RunResult:
                             tg.create_task(mission.run(), name="mission-control"),
                         ]
                         sup = tg.create_task(supervise(), name="supervisor")
+                        # The executive runs in a task of its own: a cancellation request its task group
+                        # leaves behind stays with that task and never reaches the links' clean-up here.
+                        flight_task = tg.create_task(ex.run(stop), name="flight-software")
                         try:
-                            report = await ex.run(stop)
+                            report = await flight_task
                         finally:
                             sup.cancel()
                             for task in side:
@@ -468,7 +475,8 @@ def _summary(
         "end_reason": state.end_reason,
         "error": state.error or None,
         "wall_time_s": wall_time_s,
-        "sim_time_s": plant.t_s - t0,
+        # at breakup the truth stops; otherwise the run ended at the window's end (held there in lockstep)
+        "sim_time_s": (brk.t_s if brk else plant.t_s) - t0,
         "start_utc": utc_of(t0),
         "end_utc": utc_of(plant.t_s),
         "burns": burns_summary(dict(ex.seq.burns), rec.burn_rows),
