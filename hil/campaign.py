@@ -85,6 +85,7 @@ class RunOptions:
     out: Path = Path("runs/latest")
     progress: Callable[[Progress], None] | None = None
     progress_period_s: float = 0.25  # wall time between progress reports
+    plots: bool = True  # PNG plots and the HTML report (every other file is always written)
 
 
 @dataclass(frozen=True)
@@ -427,7 +428,7 @@ async def run_campaign(opts: RunOptions) -> RunResult:
     summary = _summary(
         rec, plant, ex, clock, link_stats, faults, state, time.monotonic() - wall0, t0, ground_port
     )
-    summary = rec.finish(summary)
+    summary = rec.finish(summary, plots=opts.plots)
     return RunResult(out, summary)
 
 
