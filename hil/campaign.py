@@ -166,6 +166,46 @@ def flight_config(scenario: Scenario) -> FlightConfig:
     return config_from_mapping(scenario.flight) if scenario.flight else FlightConfig()
 
 
+def initial_navigator(scenario: Scenario, plant: Plant, tracker: Tracker) -> Navigator:
+    """The flight software's navigation at the start: from the last tracking solution before the run (loaded
+    with the stack's mass before handover, as a flight computer is) and the attitude the stack holds."""
+    tr0 = plant.truth()
+    epoch0, r0, v0 = tracker.state_vector()
+    nav = Navigator(
+        tr0.q_body_from_eci,
+        orbit=OrbitState(
+            epoch0,
+            (float(r0[0]), float(r0[1]), float(r0[2])),
+            (float(v0[0]), float(v0[1]), float(v0[2])),
+            scenario.vehicle.mass_kg,
+        ),
+    )
+    nav.set_attitude(tr0.t_s, tr0.q_body_from_eci)
+    return nav
+
+
+def make_executive(
+    imu: ImuDriver,
+    thr: ThrusterDriver,
+    ground: FlightGroundPort,
+    scenario: Scenario,
+    nav: Navigator,
+    lockstep: bool,
+    on_event: Callable[[Event], None],
+) -> Executive:
+    """The flight software of a scenario on its ports (re-planning inline in lockstep: deterministic)."""
+    return Executive(
+        imu,
+        thr,
+        ground,
+        navigator=nav,
+        guidance=Guidance(nav.orbit().t_s if nav.has_orbit else 0.0, campaign_config(scenario)),
+        config=flight_config(scenario),
+        exec_config=ExecutiveConfig(imu_timeout_s=30.0, port_timeout_s=5.0, plan_inline=lockstep),
+        on_event=on_event,
+    )
+
+
 # --------------------------------------------------------------------------------- links
 
 
@@ -239,7 +279,6 @@ async def run_campaign(opts: RunOptions) -> RunResult:
     clock = WatchedClock(mode, t0, stall_timeout_s=STALL_TIMEOUT_S)
     state = _State()
     fcfg = flight_config(scenario)
-    ccfg = campaign_config(scenario)
     wall0 = time.monotonic()
 
     # truth samples for the plots, taken as the plant advances (deterministic in lockstep)
@@ -276,24 +315,10 @@ async def run_campaign(opts: RunOptions) -> RunResult:
             thr_board = ThrusterBoard(
                 links.board["thruster"], plant, clock, ThrusterBoardConfig.from_scenario(scenario)
             )
-            tr0 = plant.truth()
             tracker = Tracker(
                 plant, scenario.ground.tracking_sigma_m, scenario.ground.tracking_sigma_mps, opts.seed
             )
-            # The flight software starts from the last tracking solution before the run (loaded with its mass
-            # before handover, as a flight computer is), and the attitude the stack holds.
-            epoch0, r0, v0 = tracker.state_vector()
-            nav = Navigator(
-                tr0.q_body_from_eci,
-                orbit=OrbitState(
-                    epoch0,
-                    (float(r0[0]), float(r0[1]), float(r0[2])),
-                    (float(v0[0]), float(v0[1]), float(v0[2])),
-                    scenario.vehicle.mass_kg,
-                ),
-            )
-            nav.set_attitude(t0, tr0.q_body_from_eci)
-            guidance = Guidance(t0, ccfg)
+            nav = initial_navigator(scenario, plant, tracker)
 
             def on_event(ev: Event) -> None:
                 state.events.append(ev)
@@ -309,18 +334,7 @@ async def run_campaign(opts: RunOptions) -> RunResult:
                 ThrusterDriver(links.host["thruster"], period_s=fcfg.control_cycle_s) as thr,
                 ground_port,
             ):
-                ex = Executive(
-                    imu,
-                    thr,
-                    ground_port,
-                    navigator=nav,
-                    guidance=guidance,
-                    config=fcfg,
-                    exec_config=ExecutiveConfig(
-                        imu_timeout_s=30.0, port_timeout_s=5.0, plan_inline=mode.lockstep
-                    ),
-                    on_event=on_event,
-                )
+                ex = make_executive(imu, thr, ground_port, scenario, nav, mode.lockstep, on_event)
                 ex_holder.append(ex)
 
                 def on_cycle(t_k: float) -> None:
@@ -469,6 +483,7 @@ def _summary(
     iface, brk = plant.interface, plant.breakup
     return {
         "scenario": sc.name,
+        "scenario_file": str(Path(sc.source).resolve()) if sc.source else None,
         "seed": rec.seed,
         "transport": rec.transport,
         "time_mode": rec.time_mode,
