@@ -99,3 +99,43 @@ def test_replay_reproduces_every_thruster_command(tmp_path: Path) -> None:
     assert res.first_difference is None
     assert res.compared == res.identical == len(_thruster_commands(r.out_dir)) > 200
     assert res.imu_config_replayed == res.imu_config_recorded
+
+
+@pytest.mark.timeout(600)
+def test_hil_run_with_a_local_broker_and_a_fault(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`hil run --transport mqtt` without --broker starts a local mosquitto and says so; an IMU fault from
+    --faults lands at the last IMU sample before its time (300 s: the coast samples are 10 s apart) and is
+    listed in the summary; a run that ends without re-entry exits 1 with its result table."""
+    import shutil
+
+    from hil.cli import main
+
+    if shutil.which("mosquitto") is None and not Path("/usr/sbin/mosquitto").exists():
+        pytest.skip("mosquitto is not installed")
+    faults = tmp_path / "faults.toml"
+    faults.write_text(
+        '[[fault]]\nat_s = 305.0\nboard = "imu"\nkind = "NOISE_BURST"\naxis = "GYRO_X"\n'
+        "magnitude = 1e-6\nduration_s = 30.0\n"
+    )
+    text = (
+        (SCENARIO_DIR / "iss-final-burn.toml")
+        .read_text()
+        .replace("end_limit_days = 1.0", "end_limit_days = 0.01")
+    )
+    sc = tmp_path / "w.toml"
+    sc.write_text(text)
+    out = tmp_path / "run"
+    status = main(
+        ["run", str(sc), "--transport", "mqtt", "--faults", str(faults), "--out", str(out), "--quiet"]
+    )
+    captured = capsys.readouterr()
+    assert status == 1
+    assert "started a local mosquitto" in captured.err and "Traceback" not in captured.err
+    assert "aborted" in captured.out and "link thruster" in captured.out
+    s = json.loads((out / "summary.json").read_text())
+    start = float(s["burns"][0]["t_ignition_s"]) if s["burns"] else None
+    assert start is None  # the window ends long before the burn
+    (fault,) = s["faults_injected"]
+    t0 = 960120000.0  # 2030-06-05T00:00:00Z, the scenario's start, in seconds since J2000
+    assert fault["kind"] == "NOISE_BURST" and fault["applied_t_s"] - t0 == 300.0
+    assert any('"fault.injected"' in line for line in (out / "events.jsonl").read_text().splitlines())
