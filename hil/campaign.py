@@ -212,7 +212,16 @@ def make_executive(
 class _Links:
     """Board and host ends of the three channels for one transport (entered in the right order)."""
 
-    def __init__(self, transport: str, broker: str | None, run_name: str) -> None:
+    def __init__(
+        self,
+        transport: str,
+        broker: str | None,
+        run_name: str,
+        faults: FaultPlan | None = None,
+        seed: int = 0,
+    ) -> None:
+        self.faults = faults or FaultPlan()
+        self.seed = seed
         self.transport = transport
         self.broker = broker
         self.run_name = run_name
@@ -231,10 +240,11 @@ class _Links:
                     self.board[ch] = open_link(self.broker, ch, "board")
                 else:
                     self.board[ch] = open_link(f"loop://{self.run_name}", ch, "board", hub=self.hub)
+                self.board[ch] = self.faults.wrap(self.board[ch], ch, "board", self.seed)
                 await stack.enter_async_context(self.board[ch])
             for ch in CHANNELS:
                 if self.transport == "serial":
-                    pty = self.board[ch]
+                    pty = getattr(self.board[ch], "inner", self.board[ch])
                     assert isinstance(pty, PtyLink)
                     self.host[ch] = open_link(f"serial://{pty.path}", ch, "host")
                 elif self.transport == "mqtt":
@@ -242,6 +252,7 @@ class _Links:
                     self.host[ch] = open_link(self.broker, ch, "host")
                 else:
                     self.host[ch] = open_link(f"loop://{self.run_name}", ch, "host", hub=self.hub)
+                self.host[ch] = self.faults.wrap(self.host[ch], ch, "host", self.seed)
                 await stack.enter_async_context(self.host[ch])
             yield self
 
@@ -295,7 +306,7 @@ async def run_campaign(opts: RunOptions) -> RunResult:
     plant.advance_to = advance_and_sample  # type: ignore[method-assign]
     rec.truth_sample(plant.truth())
 
-    links = _Links(opts.transport, opts.broker, out.name or "run")
+    links = _Links(opts.transport, opts.broker, out.name or "run", faults, opts.seed)
     ex: Executive | None = None
     ground_port: FlightGroundPort | None = None
     link_stats: dict[str, dict[str, dict[str, int]]] = {}

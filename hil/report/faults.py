@@ -1,6 +1,14 @@
-"""Faults injected into a run (``hil run --faults FILE``): board faults at mission times.
+"""Faults injected into a run (``hil run --faults FILE``): board faults at mission times, link faults.
 
-A faults file is TOML with one ``[[fault]]`` table per fault::
+A faults file is TOML with one ``[[fault]]`` table per board fault and a ``[links.CHANNEL]`` table per
+faulty link (CHANNEL imu, thruster or ground); the link's fields are ``hil.links.FaultConfig``'s, applied
+with a seeded generator to the packets both ends send (see ``hil.links.faults``)::
+
+    [links.imu]
+    drop_p = 0.001           # probability per packet
+    corrupt_p = 0.001        # the receiver's CRC check drops and counts it
+    delay_p = 0.01
+    delay_s = [0.001, 0.02]
 
     [[fault]]
     at_h = 2.0               # mission time (hours after the start); or at_s
@@ -24,7 +32,9 @@ time first reaches it, and listed in the summary's ``faults_injected``.
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import random
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +42,8 @@ from typing import Any, Protocol
 
 from hil.drivers.packets import PacketWriter
 from hil.ground.timing import GroundTime
+from hil.links.base import Link
+from hil.links.faults import FaultConfig, FaultyLink
 from hil.protocol.catalogue import ImuAxis, ImuFaultKind, ThrusterFaultKind
 
 
@@ -73,6 +85,8 @@ class BoardFault:
 class FaultPlan:
     faults: list[BoardFault] = field(default_factory=list)
     source: str = ""
+    links: dict[str, FaultConfig] = field(default_factory=dict)
+    wrapped: dict[str, FaultyLink] = field(default_factory=dict)  # "channel/end" -> the faulty link
     _writer: PacketWriter = field(default_factory=PacketWriter)
     _ids: int = 0
     _keys: list[float | None] = field(default_factory=list)
@@ -112,8 +126,29 @@ class FaultPlan:
             rec.note(t, "fault.injected", f"{f.board} {f.kind} injected", **f.as_dict())
             holds.release(key)
 
+    def wrap(self, link: Link, channel: str, end: str, seed: int) -> Link:
+        """``link`` behind the channel's fault injector, if the file has one for it (seeded per end)."""
+        cfg = self.links.get(channel)
+        if cfg is None:
+            return link
+        rng = random.Random(f"{seed}/{channel}/{end}")
+        faulty = FaultyLink(link, cfg, rng)
+        self.wrapped[f"{channel}/{end}"] = faulty
+        return faulty
+
     def summary(self) -> list[dict[str, Any]]:
-        return [f.as_dict() for f in self.faults]
+        out = [f.as_dict() for f in self.faults]
+        for key, faulty in sorted(self.wrapped.items()):
+            channel, end = key.split("/")
+            out.append(
+                {
+                    "link": channel,
+                    "end": end,
+                    "config": dataclasses.asdict(self.links[channel]),
+                    "counts": faulty.faults.as_dict(),
+                }
+            )
+        return out
 
 
 def load_faults(path: str | Path) -> FaultPlan:
@@ -124,13 +159,30 @@ def load_faults(path: str | Path) -> FaultPlan:
         raise FaultFileError(f"cannot read faults file {p}: {exc.strerror}") from None
     except tomllib.TOMLDecodeError as exc:
         raise FaultFileError(f"{p}: not valid TOML: {exc}") from None
-    unknown = set(doc) - {"fault"}
+    unknown = set(doc) - {"fault", "links"}
     if unknown:
-        raise FaultFileError(f"{p}: unknown table {sorted(unknown)[0]!r}; faults are [[fault]] tables")
+        raise FaultFileError(f"{p}: unknown table {sorted(unknown)[0]!r}; use [[fault]] and [links.CHANNEL]")
     faults = []
     for i, item in enumerate(doc.get("fault", [])):
         faults.append(_fault(p, i, item))
-    return FaultPlan(faults, str(p))
+    links: dict[str, FaultConfig] = {}
+    for ch, table in dict(doc.get("links", {})).items():
+        if ch not in ("imu", "thruster", "ground") or not isinstance(table, dict):
+            raise FaultFileError(
+                f"{p}: links.{ch}: use a table [links.imu], [links.thruster] or [links.ground]"
+            )
+        known = {f.name for f in dataclasses.fields(FaultConfig)}
+        extra = sorted(set(table) - known)
+        if extra:
+            raise FaultFileError(
+                f"{p}: links.{ch}: unknown key {extra[0]!r}; known: {', '.join(sorted(known))}"
+            )
+        try:
+            values: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in table.items()}
+            links[ch] = FaultConfig(**values)
+        except (TypeError, ValueError) as exc:
+            raise FaultFileError(f"{p}: links.{ch}: {exc}") from None
+    return FaultPlan(faults, str(p), links)
 
 
 _IMU_KEYS = {"at_h", "at_s", "board", "kind", "axis", "magnitude", "duration_s"}

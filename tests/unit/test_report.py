@@ -278,3 +278,20 @@ def test_plots_and_report_are_written(tmp_path: Path) -> None:
     assert page.count("data:image/png;base64,") == 4
     assert "reentry_in_zone" in page and "FINAL" in page
     json.dumps(summary)  # the summary used is JSON-ready
+
+
+def test_faults_file_link_tables(tmp_path: Path) -> None:
+    """[links.CHANNEL] tables become the links' fault configurations (ranges as pairs); an unknown channel
+    or key, or a probability above one, is a FaultFileError naming the table."""
+    good = tmp_path / "l.toml"
+    good.write_text("[links.imu]\ndrop_p = 0.01\ndelay_p = 0.1\ndelay_s = [0.001, 0.002]\n")
+    plan = load_faults(good)
+    assert plan.links["imu"].drop_p == 0.01 and plan.links["imu"].delay_s == (0.001, 0.002)
+    assert plan.faults == []
+    for text, words in (("[links.gps]\ndrop_p = 0.1\n", "links.gps"),
+                        ("[links.imu]\nsmoke_p = 0.1\n", "smoke_p"),
+                        ("[links.imu]\ndrop_p = 1.5\n", "drop_p")):
+        bad = tmp_path / "bad.toml"
+        bad.write_text(text)
+        with pytest.raises(FaultFileError, match=words):
+            load_faults(bad)
