@@ -74,7 +74,7 @@ async def _pty_echo(n: int, warmup: int) -> list[float]:
     thread = threading.Thread(target=_echo, args=(master, stop), name="pty-echo", daemon=True)
     thread.start()
     try:
-        async with open_link(f"serial://{os.ttyname(slave)}", "bench", "host") as host:
+        async with open_link(f"serial://{os.ttyname(slave)}", "imu", "host") as host:
             return await _round_trips(host, None, n, warmup)
     finally:
         stop.set()
@@ -84,17 +84,19 @@ async def _pty_echo(n: int, warmup: int) -> list[float]:
 
 
 async def _pty_board(n: int, warmup: int) -> list[float]:
-    async with PtyLink("bench") as board, open_link(f"serial://{board.path}", "bench", "host") as host:
+    async with PtyLink("imu") as board, open_link(f"serial://{board.path}", "imu", "host") as host:
         return await _round_trips(host, board, n, warmup)
 
 
 async def _mqtt(url: str, n: int, warmup: int) -> list[float]:
-    async with open_link(url, "bench", "host") as host, open_link(url, "bench", "board") as board:
+    async with open_link(url, "imu", "host") as host, open_link(url, "imu", "board") as board:
         return await _round_trips(host, board, n, warmup)
 
 
 def run(quick: bool) -> Iterable[dict[str, object]]:
     n, warmup = (300, 30) if quick else (3000, 200)
+    # Tail latencies on a shared machine follow its load: report it with the figures.
+    yield figure("links_load_average_1min_at_start", os.getloadavg()[0], "")
     for name, coro in (("pty_echo", _pty_echo(n, warmup)), ("pty_board", _pty_board(n, warmup))):
         p50, p99, worst = _percentiles_ms(asyncio.run(coro))
         yield figure(f"links_{name}_round_trip_64B_p50", p50, "ms")
@@ -112,3 +114,4 @@ def run(quick: bool) -> Iterable[dict[str, object]]:
     yield figure("links_mqtt_qos1_round_trip_64B_p50", p50, "ms")
     yield figure("links_mqtt_qos1_round_trip_64B_p99", p99, "ms")
     yield figure("links_mqtt_qos1_round_trip_64B_max", worst, "ms")
+    yield figure("links_load_average_1min_at_end", os.getloadavg()[0], "")

@@ -19,7 +19,7 @@ F64Array = npt.NDArray[np.float64]
 def as_f64(x: Any, shape_tail: tuple[int, ...] = (), name: str = "array") -> F64Array:
     """``x`` as a C-contiguous float64 array whose trailing dimensions are ``shape_tail``."""
     try:
-        a = np.ascontiguousarray(x, dtype=np.float64)
+        a = np.asarray(x, dtype=np.float64, order="C")  # keeps 0-d scalars 0-d, unlike ascontiguousarray
     except (TypeError, ValueError) as exc:
         raise ValueError(f"{name} must be numeric: {exc}") from None
     if shape_tail and a.shape[a.ndim - len(shape_tail):] != shape_tail:
@@ -35,17 +35,17 @@ def as_i32(x: Any, name: str = "array") -> npt.NDArray[np.int32]:
 
 
 def dptr(a: F64Array) -> Any:
-    """A ``double *`` over the buffer of a C-contiguous float64 array."""
+    """A ``double[]`` over the buffer of a C-contiguous float64 array (one cffi call)."""
     if a.dtype != np.float64 or not a.flags.c_contiguous:
         raise TypeError("internal: dptr needs a C-contiguous float64 array")
-    return ffi.cast("double *", ffi.from_buffer(a, require_writable=False))
+    return ffi.from_buffer("double[]", a, require_writable=False)
 
 
 def dptr_out(a: F64Array) -> Any:
-    """A writable ``double *`` over a C-contiguous float64 array."""
+    """A writable ``double[]`` over a C-contiguous float64 array."""
     if a.dtype != np.float64 or not a.flags.c_contiguous:
         raise TypeError("internal: dptr_out needs a C-contiguous float64 array")
-    return ffi.cast("double *", ffi.from_buffer(a, require_writable=True))
+    return ffi.from_buffer("double[]", a, require_writable=True)
 
 
 def iptr(a: npt.NDArray[np.int32]) -> Any:

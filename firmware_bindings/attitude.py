@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from firmware_bindings._arrays import as_f64
+from firmware_bindings._arrays import as_f64, dptr, dptr_out
 from firmware_bindings._core import ffi, lib
 from firmware_bindings._status import ensure
 
@@ -56,6 +56,7 @@ __all__ = [
     "PdGains",
     "ThrusterLayout",
     "allocate_thrusters",
+    "attitude_error_rad",
     "dcm_from_quat",
     "default_stack_inertia_kg_m2",
     "default_stack_layout",
@@ -65,6 +66,7 @@ __all__ = [
     "quat_from_axis_angle",
     "quat_from_dcm",
     "quat_from_rotvec",
+    "quat_from_two_axes",
     "quat_multiply",
     "quat_normalize",
     "quat_propagate",
@@ -77,10 +79,7 @@ __all__ = [
 # ---- thin binding: broadcast, check shapes, call the core once over all elements ----
 
 def _buf(a: F64Array, writable: bool = False) -> Any:
-    """A ``double[]`` over a C-contiguous float64 array (the checks of ``_arrays.dptr``, in one cffi call)."""
-    if a.dtype != np.float64 or not a.flags.c_contiguous:
-        raise TypeError("internal: the core needs C-contiguous float64 arrays")
-    return ffi.from_buffer("double[]", a, require_writable=writable)
+    return dptr_out(a) if writable else dptr(a)
 
 
 def _broadcast(args: list[tuple[Any, tuple[int, ...], str]]) -> tuple[tuple[int, ...], list[F64Array]]:
@@ -188,6 +187,13 @@ def quat_error(q_body_from_eci: Any, q_target_from_eci: Any) -> F64Array:
     )
 
 
+def attitude_error_rad(q_body_from_eci: Any, q_target_from_eci: Any) -> F64Array:
+    """Angle (rad, in ``[0, pi]``) by which the body must turn to reach the target attitude: the norm of the
+    rotation vector of :func:`quat_error`. Leading shapes broadcast; the result has the leading shape."""
+    e = rotvec_from_quat(quat_error(q_body_from_eci, q_target_from_eci))
+    return np.asarray(np.sqrt(np.einsum("...i,...i->...", e, e)), dtype=np.float64)
+
+
 def quat_propagate(q_body_from_eci: Any, dtheta_body_rad: Any) -> F64Array:
     """``q_body_from_eci`` after the body turns by the delta-angle ``dtheta_body_rad`` (body axes, rad).
 
@@ -204,6 +210,25 @@ def quat_propagate(q_body_from_eci: Any, dtheta_body_rad: Any) -> F64Array:
 def quat_slerp(q0: Any, q1: Any, t: Any) -> F64Array:
     """Interpolation from ``q0`` (t = 0) to ``q1`` (t = 1) on the shorter arc at a constant angular rate."""
     return _elementwise("fb_quat_slerp", [(q0, (4,), "q0"), (q1, (4,), "q1"), (t, (), "t")], (4,))
+
+
+def quat_from_two_axes(primary_b: Any, secondary_b: Any, primary_a: Any, secondary_a: Any) -> F64Array:
+    """``q_a_from_b`` (``w >= 0``) that carries ``primary_b`` exactly onto the direction ``primary_a`` and
+    ``secondary_b`` as close as it can to ``secondary_a`` (TRIAD).
+
+    Burn attitude with +x body retrograde and +z body towards nadir::
+
+        q_eci_from_body = quat_from_two_axes([1, 0, 0], [0, 0, 1], -v_eci_mps, -r_eci_m)
+        q_target_from_eci = quat_conjugate(q_eci_from_body)
+
+    Parallel or zero pairs raise ``InvalidInputError`` (FB_E_DEGENERATE).
+    """
+    return _elementwise(
+        "fb_quat_from_two_axes",
+        [(primary_b, (3,), "primary_b"), (secondary_b, (3,), "secondary_b"), (primary_a, (3,), "primary_a"),
+         (secondary_a, (3,), "secondary_a")],
+        (4,),
+    )
 
 
 # ---- attitude control law ----

@@ -170,7 +170,7 @@ def predict_footprint(
         >>> r, v = state_from_elements((6_550_637.0, 0.0042, 0.9013, 1.0, 2.0, 3.1416))  # 200 x 145 km
         >>> fp = predict_footprint(9.4e8, r, v, 450e3, burn=Burn(9.4e8 + 60.0, 1100.0))
         >>> round(fp.length_m / 1e3)  # footprint length, km  # doctest: +SKIP
-        1050
+        1091
     """
     m = model if model is not None else ForceModel()
     if burn is not None:

@@ -27,6 +27,7 @@ __all__ = [
     "StepResult",
     "ThrustLoad",
     "ThrusterBank",
+    "ValvePropagator",
     "ValveStep",
     "derivative",
     "orbit_energy_j_kg",
@@ -225,3 +226,33 @@ def propagate_valves(model: RigidBodyModel, bank: ThrusterBank, open_until_s: An
                                       dptr_out(out), stopped, dptr_out(open_s))
     ensure(code, "fb_rb_propagate_valves")
     return ValveStep(t_s=float(t_end[0]), y=out, stopped=bool(stopped[0]), open_s=open_s)
+
+
+class ValvePropagator:
+    """:func:`propagate_valves` on a state held in place, for a caller that steps often (a plant at the IMU
+    rate): the state ``y``, the valve times ``open_until_s`` and the per-call ``open_s`` are arrays owned by
+    this object (write ``open_until_s`` in place), and their C pointers are made once."""
+
+    def __init__(self, model: RigidBodyModel, bank: ThrusterBank, dry_mass_kg: float, y0: Any) -> None:
+        self.model = model
+        self.bank = bank
+        self.dry_mass_kg = float(dry_mass_kg)
+        self.y: F64Array = _state(y0).copy()
+        self.open_until_s: F64Array = np.full(bank.n, -np.inf)
+        self.open_s: F64Array = np.zeros(bank.n)
+        self._py = dptr_out(self.y)
+        self._pu = dptr(self.open_until_s)
+        self._po = dptr_out(self.open_s)
+        self._t_end = ffi.new("double *")
+        self._stopped = ffi.new("int *")
+
+    def step(self, t0_s: float, t1_s: float, h_max_s: float, h_stop_m: float) -> tuple[float, bool]:
+        """Advance ``y`` from t0_s toward t1_s; returns (time reached, stopped at h_stop_m). ``open_s`` holds
+        each thruster's thrusting time during this call. On an error ``y`` is unchanged."""
+        self.open_s.fill(0.0)
+        code = lib.fb_rb_propagate_valves(self.model._c, self.bank._c, self._pu, self.dry_mass_kg, t0_s,
+                                          self._py, t1_s, h_max_s, h_stop_m, self._t_end, self._py,
+                                          self._stopped, self._po)
+        if code:
+            ensure(code, "fb_rb_propagate_valves")
+        return float(self._t_end[0]), bool(self._stopped[0])

@@ -2,9 +2,10 @@
 
 Attitude targets (body axes as in ``firmware_bindings.attitude``: +x the deorbit thrust axis):
 
-- **LVLH hold** (between burns): the stack flies with +x body along the retrograde direction, +z body
-  towards nadir, +y completing the triad: the attitude of every burn, held in the rotating local frame,
-  so a burn needs only a small correction instead of a large slew.
+- **LVLH hold** (between burns, while the thruster board is armed; disarmed, the station's own control
+  holds it and the executive commands nothing open): the stack flies with +x body along the retrograde
+  direction, +z body towards nadir, +y completing the triad: the attitude of every burn, held in the
+  rotating local frame, so a burn needs only a small correction instead of a large slew.
 - **Burn attitude** (``PointAt``, during the sequence from arming to cutoff): +x body along the live
   retrograde direction of the navigated inertial velocity (the C targeting core's thrust law), +z body
   as near nadir as that allows. The sequencer's ``PointAt`` direction is the retrograde direction at

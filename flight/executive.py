@@ -22,7 +22,8 @@ command's send), whose statistics (p50, p99, max, deadline misses) the deadline 
 
 Shutdown: ``stop`` (an ``asyncio.Event``), ``until_s`` (spacecraft time) or the end of the IMU stream end
 the task group; every valve is then commanded closed and the board disarmed (bounded waits) in ``finally``.
-Cancellation of ``run`` is never swallowed: the same clean-up runs and the cancellation propagates.
+Cancellation of ``run`` is never swallowed: the same clean-up runs and the cancellation propagates. A
+journal that cannot be written ends the run the same way (write-ahead: nothing proceeds unrecorded).
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ from flight.ports import (
     Event,
     GroundPort,
     ImuPort,
+    ImuRateArgs,
     ImuSample,
     Scalar,
     Severity,
@@ -194,6 +196,8 @@ class Executive:
         self._hk = HousekeepingSchedule(self.xc.housekeeping_period_s)
         self._status_seen_t_s: float | None = None
         self._rate_wanted: float | None = None
+        # a ground SET_IMU_RATE holds until the sequencer changes state (then the phase's rate applies)
+        self._rate_override: tuple[float, SeqState] | None = None
         self._rate_commanded: float | None = None
         self._replan = asyncio.Event()
         self._new_plan: CampaignPlan | None = None
@@ -202,6 +206,11 @@ class Executive:
         self._expected_interval_s = 1.0 / self.config.imu_rate_coast_hz
         self._stop_reason = "stopped"
         self.samples_dropped = 0
+        self.gaps_bridged = 0
+        self.bridged_dv_mps = 0.0
+        self._last_period_s = 0.0
+        self._last_sample_t: float | None = None
+        self._burn_accel_mps2 = 0.0
         self.plans = 0
         self.thruster_silences = 0
         self.attitude_error_rad = math.nan
@@ -248,7 +257,7 @@ class Executive:
             try:
                 async with asyncio.timeout(self.xc.port_timeout_s):
                     await step
-            except (TimeoutError, OSError, ConnectionError, ValueError, RuntimeError):
+            except Exception:  # a port's own errors; cancellation (BaseException) passes
                 pass
             except asyncio.CancelledError:
                 # shutdown under cancellation: give up the rest quietly but let cancellation go on
@@ -267,15 +276,41 @@ class Executive:
                 t = self.t_s if self.t_s is not None else 0.0
                 thrusting = self.seq.state in THRUSTING_STATES
                 self._fdir_actions(t, self.fdir.on_imu_stale(t, time.perf_counter() - t0, thrusting))
+                await self._act_without_sample()
                 continue
             except StopAsyncIteration:
                 self._stop_reason = "IMU stream ended"
                 raise _Stop() from None
+            except Exception as exc:  # the port failed: as a silent IMU, reported
+                self._emit(Event(self.t_s or 0.0, Severity.ERROR, "executive.imu_port",
+                                 f"IMU port error: {exc}"))
+                await asyncio.sleep(min(1.0, self.xc.imu_timeout_s))
+                continue
             try:
                 async with asyncio.timeout(self.xc.port_timeout_s):
                     await self._samples.put((sample, time.perf_counter()))
             except TimeoutError:
                 self.samples_dropped += 1
+
+    async def _act_without_sample(self) -> None:
+        """Carry out pending FDIR intents when no sample comes to carry them (a silent IMU): SAFE must not
+        wait for the sensor that failed. If that leaves valves commanded open, a closing command goes out
+        at once (tagged with the last sample's time; the board's own watchdog is the backstop)."""
+        if not self._pending:
+            return
+        pending, self._pending = self._pending, []
+        was_open = self.control.main_burn or self.control.trim
+        await self._apply(pending)
+        if was_open and not (self.control.main_burn or self.control.trim):
+            self.cycle += 1
+            cmd = ThrusterCommand(self.cycle, (0.0,) * THRUSTER_COUNT, False, self.cycle, t_s=self.t_s)
+            try:
+                async with asyncio.timeout(self.xc.port_timeout_s):
+                    await self.thrusters.command(cmd)
+                self.commands_sent += 1
+            except Exception as exc:  # a port's own errors; cancellation passes
+                self._emit(Event(self.t_s or 0.0, Severity.ERROR, "executive.command_failed",
+                                 f"closing command not sent: {exc}"))
 
     async def _control_cycle(self) -> None:
         while True:
@@ -334,10 +369,12 @@ class Executive:
                 self.fdir.on_ground_contact(t)
             dispatch = self.commander.handle(t, tc)
             await self._apply(list(dispatch.intents))
+            if dispatch.ack.accepted and isinstance(tc.args, ImuRateArgs):
+                self._rate_override = (tc.args.rate_hz, self.seq.state)
             try:
                 async with asyncio.timeout(self.xc.port_timeout_s):
                     await self.ground.acknowledge(dispatch.ack)
-            except (TimeoutError, OSError, ConnectionError):
+            except Exception:  # a port's own errors; cancellation passes
                 self.downlink.send_failures += 1
 
     async def _telemetry(self) -> None:
@@ -356,11 +393,11 @@ class Executive:
                         await self.imu.set_output_rate(want)
                     self._rate_commanded = want
                     self._expected_interval_s = 1.0 / want
-                except Exception as exc:
-                    if isinstance(exc, asyncio.CancelledError):
-                        raise
-                    self._emit(Event(self.t_s or 0.0, Severity.WARNING, "executive.imu_rate",
-                                     f"IMU rate {want} Hz not confirmed ({exc}); retrying"))
+                    self.fdir.on_imu_rate_confirmed(self.t_s or 0.0)
+                except Exception:  # the port's own errors (its timeout); cancellation passes
+                    # RETRY: _rate_commanded is left as it was, so the next health period sends it again
+                    t = self.t_s or 0.0
+                    self._fdir_actions(t, self.fdir.on_imu_rate_unconfirmed(t, want))
             if self.t_s is not None:
                 self._fdir_actions(self.t_s, self.fdir.check_ground(self.t_s))
             try:
@@ -417,19 +454,40 @@ class Executive:
         actions = self.fdir.on_imu(sample, self._expected_interval_s, thrusting)
         discard = any(a.fault == "imu.implausible" for a in actions)
         nav_ok = not discard
+        valves_open = self.control.main_burn or self.control.trim
+        # outputs the IMU lost (a dropout) while thrusting: the valves were open only for the last command's
+        # cycle (the board executes each command for its own cycle; no sample, no command), so that cycle's
+        # thrust is bridged with the last measured acceleration; the rest of the gap had none
+        missing_s = 0.0 if self._last_sample_t is None else (t - self._last_sample_t) - sample.interval_s
+        bridge_mps = 0.0
         if nav_ok:
             try:
-                upd = self.nav.on_imu(sample, thrusting=self.control.main_burn or self.control.trim)
+                upd = self.nav.on_imu(sample, thrusting=valves_open)
             except ValueError:
                 nav_ok = False
+        if nav_ok and valves_open and missing_s > 0.5 * sample.interval_s and self._burn_accel_mps2 > 0.0:
+            thrust_s = min(missing_s, self._last_period_s)
+            bridge_mps = self._burn_accel_mps2 * thrust_s
+            self.nav.bridge_gap(bridge_mps, missing_s)
+            self.gaps_bridged += 1
+            self.bridged_dv_mps += bridge_mps
+            self._emit(Event(t, Severity.WARNING, "navigation.gap_bridged",
+                             f"{missing_s:.3f} s of IMU output lost in a burn; {bridge_mps:.4f} m/s assumed",
+                             {"missing_s": missing_s, "dv_mps": bridge_mps}))
+        elif nav_ok and valves_open and missing_s <= 0.5 * sample.interval_s:
+            self._burn_accel_mps2 = upd.dv_thrust_axis_mps / sample.interval_s
+        if not valves_open:
+            self._burn_accel_mps2 = 0.0
+        if nav_ok:
+            self._last_sample_t = t
         self.t_s = t if self.t_s is None else max(self.t_s, t)
         intents += self._fdir_actions(t, actions, apply=False)
         # thruster status, new reports only
         status = await self._latest_status()
         if status is not None and (self._status_seen_t_s is None or status.t_s > self._status_seen_t_s):
             self._status_seen_t_s = status.t_s
+            needs_armed = self.seq.state in ARMED_STATES - {SeqState.ARMING}  # before the report acts
             intents += self.seq.thruster_status(t, status)
-            needs_armed = self.seq.state in ARMED_STATES - {SeqState.ARMING}
             board = self.fdir.on_thruster_status(t, status, needs_armed)
             intents += self._fdir_actions(t, board, apply=False)
             needed = self.plan.propellant_needed_kg if self.plan is not None else 0.0
@@ -445,7 +503,8 @@ class Executive:
             self.plan, self._new_plan = self._new_plan, None
             intents += self._load_plan(t)
         if nav_ok and thrusting:
-            intents += self.seq.delta_v(t, upd.dv_thrust_axis_mps, sample.interval_s)
+            span_s = sample.interval_s + (missing_s if bridge_mps > 0.0 else 0.0)
+            intents += self.seq.delta_v(t, upd.dv_thrust_axis_mps + bridge_mps, span_s)
             if self.seq.state is SeqState.BURN and self.seq.plan is not None:
                 accel = upd.dv_thrust_axis_mps / sample.interval_s
                 checks = self.fdir.on_burn_accel(t, accel, self.seq.plan.accel_nominal_mps2)
@@ -465,16 +524,26 @@ class Executive:
             if not self._hold:
                 on = out.on_time_s
         if self.xc.auto_imu_rate:
-            self._rate_wanted = imu_rate_hz(t, self.plan, self.config, armed=self.seq.state in ARMED_STATES)
+            ov = self._rate_override
+            if ov is not None and ov[1] is self.seq.state:
+                self._rate_wanted = ov[0]
+            else:
+                self._rate_override = None
+                armed = self.seq.state in ARMED_STATES
+                self._rate_wanted = imu_rate_hz(t, self.plan, self.config, armed=armed)
         main = self.control.main_burn
+        if self.seq.state not in ARMED_STATES:
+            # the board is (being) disarmed: nothing may be commanded open, whatever the control mode
+            on, main = (0.0,) * THRUSTER_COUNT, False
         cmd = ThrusterCommand(self.cycle, on, main, self.cycle, t_s=t, period_s=sample.interval_s)
+        self._last_period_s = sample.interval_s
         try:
             async with asyncio.timeout(self.xc.port_timeout_s):
                 await self.thrusters.command(cmd)
             self.commands_sent += 1
             if self.keep_command_log:
                 self.command_log.append(cmd)
-        except (TimeoutError, OSError, ConnectionError) as exc:
+        except Exception as exc:  # a port's own errors; cancellation passes
             self._emit(Event(t, Severity.ERROR, "executive.command_failed",
                              f"thruster command not sent: {exc}"))
         self.deadline.record(time.perf_counter() - arrived)
@@ -514,8 +583,9 @@ class Executive:
                 out += self.seq.fault(t, a.fault.replace(".", "_"), a.message)
             elif a.response is Response.REPLAN:
                 self._replan.set()
-            elif a.response is Response.HOLD:
-                self._hold = True
+            elif a.response is Response.HOLD and a.fault.startswith("imu."):
+                self._hold = True  # an untrusted sample: no attitude pulses this cycle
+            # HOLD for a lost ground link changes nothing on board: the plan and attitude control go on
         if apply and out:
             self._pending += out  # carried out at the next cycle, in order
         return out
@@ -575,9 +645,13 @@ class Executive:
                     await self.thrusters.arm_confirm(it.code)
                 else:
                     await self.thrusters.disarm()
-        except (TimeoutError, OSError, ConnectionError) as exc:
+        except Exception as exc:  # a port's own errors; cancellation passes
             self._emit(Event(self.t_s or 0.0, Severity.ERROR, "executive.arm_failed",
                              f"{type(it).__name__} not sent: {exc}"))
+
+    def emit_event(self, event: Event) -> None:
+        """Report an event from outside the flight logic (a driver's link or board event)."""
+        self._emit(event)
 
     def _emit(self, event: Event) -> None:
         self.events += 1

@@ -5,7 +5,8 @@ returns :class:`FdirAction` values; the executive carries them out. Responses:
 
 - ``HOLD``: keep the current attitude and plan, fire nothing new (the control cycle commands zero
   on-times for the attitude thrusters this cycle); used for a sample that must not be trusted.
-- ``RETRY``: repeat the last command to the board (arming after a board reset, a rate change).
+- ``RETRY``: send the command again at the next opportunity (an IMU rate change the board has not
+  confirmed; the executive re-sends it every health period until it is).
 - ``REPLAN``: ask guidance for a new plan (after underperformance, after a propellant estimate drops).
 - ``SAFE``: the sequencer's fault input: every valve closed, board disarmed, SAFE until the ground resumes.
 
@@ -30,6 +31,7 @@ thruster.underperformance measured/expected acceleration below ``underperf_ratio
 thruster.reset            the board reports BOARD_RESET, or DISARMED while the     SAFE; REPLAN
                           sequence needs it armed
 thruster.valve_stuck      VALVE_STUCK_OPEN                                       SAFE
+imu.rate_unconfirmed      the board did not confirm a commanded output rate       RETRY
 link.ground_loss          no telecommand or link check for ``ground_silence_s``  HOLD (the plan goes on;
                                                                                  no new GO can arrive)
 propellant.low            below what the remaining plan needs plus reserve       REPLAN, then SAFE below
@@ -150,6 +152,13 @@ class Fdir:
     def on_imu_stale(self, t_s: float, waited_s: float, thrusting: bool) -> list[FdirAction]:
         resp = Response.SAFE if thrusting else Response.HOLD
         return [self._raise(t_s, "imu.stale", f"no IMU sample for {waited_s:.2f} s", resp, Severity.ERROR)]
+
+    def on_imu_rate_unconfirmed(self, t_s: float, rate_hz: float) -> list[FdirAction]:
+        return [self._raise(t_s, "imu.rate_unconfirmed", f"IMU output rate {rate_hz} Hz not confirmed",
+                            Response.RETRY)]
+
+    def on_imu_rate_confirmed(self, t_s: float) -> None:
+        self._clear(t_s, "imu.rate_unconfirmed")
 
     def on_burn_accel(self, t_s: float, measured_mps2: float, expected_mps2: float) -> list[FdirAction]:
         """In a confirmed burn: the measured thrust acceleration against the expected one."""

@@ -232,6 +232,15 @@ class Navigator:
             self.accel_bias_mps2 = (meas - pred) / self._cal_time_s
             self.accel_bias_known = True
 
+    def bridge_gap(self, dv_thrust_axis_mps: float, duration_s: float) -> None:
+        """Add delta-v the IMU did not report (its outputs lost in a burn), assumed along +x body, the thrust
+        axis, at the current attitude; its whole size counts into the error budget."""
+        if self._orbit is None or not (math.isfinite(dv_thrust_axis_mps) and duration_s > 0.0):
+            return
+        dv_eci = quat_rotate(_conj(self.q_body_from_eci), np.array([dv_thrust_axis_mps, 0.0, 0.0]))
+        self._add_dv(dv_eci, abs(dv_thrust_axis_mps), duration_s)
+        self._sigma_v_extra_mps = math.hypot(self._sigma_v_extra_mps, 0.1 * abs(dv_thrust_axis_mps))
+
     def begin_burn(self) -> None:
         """Start counting a burn's measured delta-v (for the error budget)."""
         self._burn_dv_mps = 0.0

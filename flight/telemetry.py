@@ -107,7 +107,7 @@ class Downlink:
                         await ground.send_telemetry(item)
                 self.sent += 1
                 n += 1
-            except (TimeoutError, OSError, ConnectionError):
+            except Exception:  # the port's own errors; cancellation (BaseException) passes
                 self.send_failures += 1
                 self.dropped += 1
         return n

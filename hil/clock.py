@@ -107,7 +107,8 @@ class SimClock:
         self._wall0 = wall()
         self._now_s = float(t0_s)
         self._open: set[float] = set()
-        self._changed = asyncio.Event()
+        self._changed: asyncio.Event | None = None  # made in the running loop on first use
+        self._changed_loop: asyncio.AbstractEventLoop | None = None
         self.stalls: list[Stall] = []
         self.cycles_opened = 0
         self.cycles_commanded = 0
@@ -116,6 +117,24 @@ class SimClock:
         self.late_cycles = 0  # realtime/scaled: cycles still open when time passed them
 
     # ---- time ----
+
+    def start(self, t0_s: float | None = None) -> None:
+        """Restart the wall reference now (realtime and scaled: simulated time ``t0_s``, by default the
+        current simulated time, is now). Call it when the run starts, after any slow setup."""
+        t = self.now_s if t0_s is None else float(t0_s)
+        if not math.isfinite(t):
+            raise ValueError(f"t0_s must be finite, got {t0_s!r}")
+        self.t0_s = t
+        self._wall0 = self._wall()
+        if self.mode.lockstep:
+            self._now_s = t
+
+    def _event(self) -> asyncio.Event:
+        loop = asyncio.get_running_loop()
+        if self._changed is None or self._changed_loop is not loop:
+            self._changed = asyncio.Event()
+            self._changed_loop = loop
+        return self._changed
 
     @property
     def now_s(self) -> float:
@@ -149,9 +168,10 @@ class SimClock:
         start = self._wall()
         try:
             async with asyncio.timeout(self.stall_timeout_s):
+                changed = self._event()
                 while any(t < t_s for t in self._open):
-                    self._changed.clear()
-                    await self._changed.wait()
+                    changed.clear()
+                    await changed.wait()
         except TimeoutError:
             waited = self._wall() - start
             for t in sorted(x for x in self._open if x < t_s):
@@ -160,6 +180,8 @@ class SimClock:
                 self.stalls.append(stall)
                 if self.on_stall is not None:
                     self.on_stall(stall)
+            if self._changed is not None:
+                self._changed.set()  # other waiters held by the same cycles go on too
 
     # ---- the lockstep gate ----
 
@@ -175,7 +197,8 @@ class SimClock:
         if float(t_k) in self._open:
             self._open.discard(float(t_k))
             self.cycles_commanded += 1
-            self._changed.set()
+            if self._changed is not None:
+                self._changed.set()
         else:
             self.unmatched_commands += 1
 
@@ -184,7 +207,8 @@ class SimClock:
         if float(t_k) in self._open:
             self._open.discard(float(t_k))
             self.cycles_skipped += 1
-            self._changed.set()
+            if self._changed is not None:
+                self._changed.set()
 
     @property
     def open_cycles(self) -> tuple[float, ...]:

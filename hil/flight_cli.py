@@ -37,7 +37,7 @@ from firmware_bindings.orbit import apsis_altitudes_m
 from flight.commanding import Commander
 from flight.config import ConfigError, FlightConfig, load_config
 from flight.executive import Executive, ExecutiveConfig
-from flight.guidance import Guidance
+from flight.guidance import CampaignConfig, Guidance
 from flight.journal import Journal, JournalError
 from flight.navigation import Navigator
 from flight.ports import (
@@ -188,6 +188,7 @@ class LinkGroundPort:
             flags |= cat.FlightFlags.CREW_CLEAR
         if ex.nav.has_orbit:
             flags |= cat.FlightFlags.NAV_VALID
+        dry_mass_kg = (ex.guidance.config if ex.guidance is not None else CampaignConfig()).dry_mass_kg
         err = ex.attitude_error_rad
         dv_target = float(v.get("dv_target_mps", math.nan))
         values = {
@@ -201,7 +202,7 @@ class LinkGroundPort:
             "attitude_error_rad": err if math.isfinite(err) else 0.0,
             "dv_target_mps": dv_target if math.isfinite(dv_target) else 0.0,
             "dv_achieved_mps": float(v.get("dv_measured_mps", 0.0)),
-            "propellant_kg": max(0.0, ex.nav.orbit().mass_kg - 434e3) if ex.nav.has_orbit else 0.0,
+            "propellant_kg": max(0.0, ex.nav.orbit().mass_kg - dry_mass_kg) if ex.nav.has_orbit else 0.0,
             "perigee_alt_m": hp, "apogee_alt_m": ha, "control_cycle": ex.cycle % (1 << 32),
             "tc_accepted": self.accepted % (1 << 32), "tc_rejected": self.rejected % (1 << 32),
         }
@@ -281,9 +282,17 @@ async def _run(args: argparse.Namespace, cfg: FlightConfig, keys: KeyRing, links
             if isinstance(state, dict):
                 auth.restore_state(state)
             ground = LinkGroundPort(links["ground"], auth)
-            imu = await stack.enter_async_context(ImuDriver(links["imu"]))
-            thr = await stack.enter_async_context(ThrusterDriver(links["thrusters"],
-                                                                 period_s=cfg.control_cycle_s))
+            driver_events: list[Event] = []  # before the executive exists; then forwarded to it
+
+            def forward(event: Event) -> None:
+                if ground.executive is not None:
+                    ground.executive.emit_event(event)
+                else:
+                    driver_events.append(event)
+
+            imu = await stack.enter_async_context(ImuDriver(links["imu"], on_event=forward))
+            thr = await stack.enter_async_context(
+                ThrusterDriver(links["thrusters"], period_s=cfg.control_cycle_s, on_event=forward))
             seq, startup = Sequencer.restore(cfg, journal.plan_record, journal.burns, 0.0, journal.ignitions)
             commander = Commander(seq, cfg, handled_ids=journal.handled_command_ids)
             nav = Navigator(np.array([1.0, 0.0, 0.0, 0.0]))
@@ -292,6 +301,8 @@ async def _run(args: argparse.Namespace, cfg: FlightConfig, keys: KeyRing, links
                                    guidance=guidance, journal=journal, config=cfg,
                                    exec_config=ExecutiveConfig(), startup_intents=list(startup))
             ground.executive = ex
+            for event in driver_events:
+                ex.emit_event(event)
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):

@@ -80,13 +80,17 @@ fb_status fb_orbit_check_model(const fb_force_model *m)
 }
 
 /* Height above the WGS-84 ellipsoid along the geocentric radius (see fb_orbit.h). */
-double fb_orbit_radial_altitude_m(const double r[3])
+static double radial_altitude_rn(const double r[3], double rn)
 {
     const double a = ORBIT_WGS84_A_M, b = ORBIT_WGS84_A_M * (1.0 - ORBIT_WGS84_F);
-    double rn = fb_norm3(r);
     double s = r[2] / rn;
     double c2 = 1.0 - s * s;
     return rn - a * b / sqrt(b * b * c2 + a * a * s * s);
+}
+
+double fb_orbit_radial_altitude_m(const double r[3])
+{
+    return radial_altitude_rn(r, fb_norm3(r));
 }
 
 static fb_status deriv_impl(const fb_force_model *m, int thrust_on, double t_s, const double *y, double *dydt)
@@ -117,7 +121,7 @@ static fb_status deriv_impl(const fb_force_model *m, int thrust_on, double t_s, 
         vr = fb_norm3(v_rel);
         if (m->drag_on && m->cd > 0.0 && m->area_m2 > 0.0 && m->atm.scale > 0.0) {
             double rho, k;
-            if ((st = fb_atm_density(&m->atm, t_s, r, fb_orbit_radial_altitude_m(r), &rho)) != FB_OK) {
+            if ((st = fb_atm_density(&m->atm, t_s, r, radial_altitude_rn(r, rn), &rho)) != FB_OK) {
                 return st;
             }
             k = -0.5 * rho * m->cd * m->area_m2 / mass * vr;
@@ -403,6 +407,9 @@ fb_status fb_orbit_elements_from_state(double gm_m3_s2, const double r_eci_m[3],
         evec[i] = ((vn * vn - gm_m3_s2 / rn) * r_eci_m[i] - rv * v_eci_mps[i]) / gm_m3_s2;
     }
     en = fb_norm3(evec);
+    if (!(en < 1.0)) {
+        return FB_E_RANGE; /* rounding can leave a nearly rectilinear ellipse at e = 1 */
+    }
     inc = acos(fb_clamp(h[2] / hn, -1.0, 1.0));
     nvec[0] = -h[1];
     nvec[1] = h[0];

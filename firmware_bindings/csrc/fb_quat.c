@@ -15,6 +15,8 @@
 #define QUAT_MIN_NORM2 1e-200
 /* A matrix is accepted as a rotation when M^T M - I and det M - 1 are within this, elementwise. */
 #define QUAT_DCM_TOL 1e-6
+/* Two directions are parallel when the sine of the angle between them is below this. */
+#define QUAT_PARALLEL_SIN 1e-12
 
 static int quat_isfinite(const double q[4])
 {
@@ -484,6 +486,60 @@ fb_status fb_quat_slerp(int n, const double *q0, const double *q1, const double 
         st = quat_unit(r, q + 4 * i);
         if (st != FB_OK) {
             return st;
+        }
+    }
+    return FB_OK;
+}
+
+/* Orthonormal triad (columns t1, t2, t3) of a primary and a secondary direction; 0 when degenerate. */
+static int quat_triad(const double u[3], const double v[3], double t1[3], double t2[3], double t3[3])
+{
+    double c[3];
+    if (!fb_unit3(u, t1) || !fb_isfinite3(t1)) {
+        return 0;
+    }
+    fb_cross3(u, v, c);
+    if (!(fb_norm3(c) > QUAT_PARALLEL_SIN * fb_norm3(u) * fb_norm3(v)) || !fb_unit3(c, t2)
+        || !fb_isfinite3(t2)) {
+        return 0;
+    }
+    fb_cross3(t1, t2, t3);
+    return 1;
+}
+
+fb_status fb_quat_from_two_axes(int n, const double *u_b, const double *v_b, const double *u_a,
+                                const double *v_a, double *q_a_from_b)
+{
+    int i;
+    if (u_b == NULL || v_b == NULL || u_a == NULL || v_a == NULL || q_a_from_b == NULL) {
+        return FB_E_NULL;
+    }
+    if (n < 0) {
+        return FB_E_RANGE;
+    }
+    for (i = 0; i < n; ++i) {
+        double b1[3], b2[3], b3[3], a1[3], a2[3], a3[3], m[9], q[4];
+        int r, c;
+        if (!fb_isfinite3(u_b + 3 * i) || !fb_isfinite3(v_b + 3 * i) || !fb_isfinite3(u_a + 3 * i)
+            || !fb_isfinite3(v_a + 3 * i)) {
+            return FB_E_NONFINITE;
+        }
+        if (!quat_triad(u_b + 3 * i, v_b + 3 * i, b1, b2, b3)
+            || !quat_triad(u_a + 3 * i, v_a + 3 * i, a1, a2, a3)) {
+            return FB_E_DEGENERATE;
+        }
+        /* dcm_a_from_b = [a1 a2 a3] [b1 b2 b3]^T */
+        for (r = 0; r < 3; ++r) {
+            for (c = 0; c < 3; ++c) {
+                m[3 * r + c] = a1[r] * b1[c] + a2[r] * b2[c] + a3[r] * b3[c];
+            }
+        }
+        quat_of_dcm(m, q);
+        {
+            fb_status st = quat_unit(q, q_a_from_b + 4 * i);
+            if (st != FB_OK) {
+                return st;
+            }
         }
     }
     return FB_OK;

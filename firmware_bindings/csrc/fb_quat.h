@@ -81,6 +81,14 @@ fb_status fb_quat_propagate(int n, const double *q_body_from_eci, const double *
  * t may be any finite number (outside [0, 1] it extrapolates at the same rate; FB_E_RANGE if t times the
  * arc overflows). */
 fb_status fb_quat_slerp(int n, const double *q0, const double *q1, const double *t, double *q);
+
+/* q_a_from_b (w >= 0) from two directions known in both frames (TRIAD): the primary u_b is carried exactly
+ * onto the direction of u_a, and the secondary v_b into the half-plane spanned by u_a and v_a on v_a's
+ * side. Vectors may have any non-zero length; FB_E_DEGENERATE when a primary and its secondary are parallel
+ * (sine of their angle below 1e-12) or zero. For a burn attitude: u_b = +x body, u_a = the thrust
+ * direction in ECI, giving q_eci_from_body. */
+fb_status fb_quat_from_two_axes(int n, const double *u_b, const double *v_b, const double *u_a,
+                                const double *v_a, double *q_a_from_b);
 /* FB_CDEF_END */
 
 #endif

@@ -422,7 +422,14 @@ fb_status fb_rb_propagate_valves(const fb_rb_model *m, const fb_rb_thruster_set 
         if (any && th.mdot_kg_s > 0.0 && t + propellant / th.mdot_kg_s < t_seg) {
             t_seg = t + propellant / th.mdot_kg_s;
             if (!(t_seg > t)) {
-                t_seg = t1_s; /* rounding: nothing measurable left; burn the remainder of the span */
+                /* less propellant than the flow burns in one tick of the time scale: none left */
+                any = 0;
+                for (k = 0; k < 3; ++k) {
+                    th.force_body_n[k] = 0.0;
+                    th.torque_body_nm[k] = 0.0;
+                }
+                th.mdot_kg_s = 0.0;
+                t_seg = t1_s;
             }
         }
         if ((st = rb_integrate(m, inv, &th, t, y, t_seg, h_max_s, h_stop_m, &t_reached, y, stopped)) != FB_OK) {

@@ -11,7 +11,8 @@
  *   y[17..19] dv_body_mps      integral of the non-gravitational specific force (thrust and drag over
  *                              mass) in body axes (what a perfect accelerometer integrates)
  *
- * Dynamics (caller-owned fb_rb_model, constant thrust fb_rb_thrust over one call):
+ * Dynamics (caller-owned fb_rb_model; thrust from fb_rb_thrust, constant over one fb_rb_propagate call, or
+ * from the open valves of an fb_rb_thruster_set in fb_rb_propagate_valves):
  *   r' = v
  *   v' = g(r) + a_drag + dcm_eci_from_body f_thrust / m
  *        g: fb_grav_accel (J2-J4); a_drag = -rho Cd A / (2 m) |v_rel| v_rel, v_rel = v - omega_e x r (the
@@ -22,8 +23,9 @@
  *   m' = -mdot
  *   theta' = omega;   dv' = f_thrust / m + a_drag_body
  * The inertia is constant (the propellant is 3.5 % of the mass of the stack; its inertia and centre of
- * mass shift are neglected) and the thrust force, torque and mass flow are constant over one call: the
- * caller splits its integration at every valve transition.
+ * mass shift are neglected). fb_rb_propagate holds the thrust force, torque and mass flow constant (the
+ * caller splits at valve transitions); fb_rb_propagate_valves does the splitting itself, at every valve
+ * closing and at propellant exhaustion, so that each RK4 step sees constant thrust.
  *
  * Integration: classical RK4 in equal steps no longer than h_max_s, the attitude quaternion renormalised
  * after each step. With h_stop_m finite the integration stops early where the geodetic altitude first falls

@@ -35,13 +35,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("board", choices=("imu", "thruster"), help="which board to emulate")
     where = parser.add_mutually_exclusive_group(required=True)
     where.add_argument("--serial", metavar="PORT|pty",
-                       help="serial device (/dev/ttyUSB0 or serial:///dev/ttyUSB0?baud=N), or 'pty' for a new "
-                            "pseudo-terminal whose path is printed")
-    where.add_argument("--mqtt", metavar="URL", help="broker URL, mqtt://[user:pass@]host[:port]/prefix or mqtts://")
-    parser.add_argument("--scenario", default="iss-deorbit", help="scenario name or TOML file (default iss-deorbit)")
+                       help="serial device (/dev/ttyUSB0 or serial:///dev/ttyUSB0?baud=N), or 'pty' for "
+                            "a new pseudo-terminal whose path is printed")
+    where.add_argument("--mqtt", metavar="URL",
+                       help="broker URL, mqtt://[user:pass@]host[:port]/prefix or mqtts://...")
+    parser.add_argument("--scenario", default="iss-deorbit",
+                        help="scenario name or TOML file (default iss-deorbit)")
     parser.add_argument("--time", default="realtime", metavar="MODE",
                         help="lockstep, realtime (default) or scaled:N")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the plant and the IMU errors (default 0)")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="seed of the plant and the IMU errors (default 0)")
     parser.add_argument("--rate", type=float, default=10.0, metavar="HZ",
                         help="IMU output rate until commanded otherwise (default 10)")
 
@@ -83,7 +86,8 @@ async def serve(args: argparse.Namespace) -> int:
             board: ImuBoard | ThrusterBoard
             if args.board == "imu":
                 board = ImuBoard(link, plant, clock, grade(scenario.imu.grade), seed=args.seed,
-                                 sample_hz=scenario.imu.sample_hz, output_rate_hz=args.rate, lockstep_gate=False)
+                                 sample_hz=scenario.imu.sample_hz, output_rate_hz=args.rate,
+                                 lockstep_gate=False)
             else:
                 board = ThrusterBoard(link, plant, clock, ThrusterBoardConfig.from_scenario(scenario),
                                       standalone=True)

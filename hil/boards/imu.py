@@ -5,9 +5,11 @@ The board drives the simulation. For each output interval it waits on the clock 
 flight software's command for the previous sample), advances the plant there, differences the plant's
 cumulative perfect-IMU integrals over the interval (so a slow output rate loses nothing), applies the
 grade's error model (:mod:`hil.boards.imu_model`) and the injected faults, emits IMU_DATA tagged with the
-interval's end ``t_k`` and opens the lockstep cycle ``t_k`` (unless ``lockstep_gate`` is off: a board with
-no thruster board beside it, or while its time tags are stepped by an injected fault). Sample times lie on the time-tag grid
-(2^-16 s) so that a command's time tag names its sample exactly.
+interval's end ``t_k`` and opens the lockstep cycle ``t_k`` (unless ``lockstep_gate`` is off: a board
+with no thruster board beside it, or while its time tags are stepped by an injected fault). Sample times
+lie on the time-tag grid (2^-16 s) so that a command's time tag names its sample exactly. ``on_advance``
+is awaited after each plant advance (the thruster board's :meth:`~hil.boards.thruster.ThrusterBoard.tick`
+beside it, so its watchdog runs at deterministic simulated times in lockstep).
 
 Commands: IMU_CONFIG (output rate, from the next interval; answered by IMU_STATUS), IMU_TIME_SYNC, and the
 test-only IMU_FAULT_INJECT: DROPOUT (no IMU_DATA for duration_s), STUCK (repeat the last output for
@@ -19,8 +21,8 @@ seconds), CLEAR. Bad packets are counted (housekeeping) and dropped.
 from __future__ import annotations
 
 import asyncio
-import logging
 import math
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,11 +32,9 @@ from hil.boards.imu_model import ImuErrorModel, ImuGrade
 from hil.clock import SimClock
 from hil.drivers.packets import PacketWriter
 from hil.drivers.timebase import FINE_TIME_PER_S, T_MAX_S, T_MIN_S, seconds_of, ticks_of
-from hil.links.base import Link, LinkClosedError
+from hil.links.base import Link
 from hil.protocol.catalogue import CATALOGUE, ImuAxis, ImuFaultKind, ImuStatus
 from hil.protocol.schema import DecodeError, Message
-
-log = logging.getLogger(__name__)
 
 MAX_SAMPLE_COUNT = 0xFFFF
 
@@ -70,6 +70,7 @@ class ImuBoard:
         status_period_s: float = 1.0,
         housekeeping_period_s: float = 10.0,
         lockstep_gate: bool = True,
+        on_advance: Callable[[float], Awaitable[None]] | None = None,
     ) -> None:
         if not (math.isfinite(output_rate_hz) and 0.01 <= output_rate_hz <= 400.0):
             raise ValueError(f"output rate must lie in 0.01..400 Hz, got {output_rate_hz!r}")
@@ -82,6 +83,7 @@ class ImuBoard:
         self.status_period_s = status_period_s
         self.housekeeping_period_s = housekeeping_period_s
         self.lockstep_gate = lockstep_gate
+        self.on_advance = on_advance
         self.faults = ImuFaults()
         self.writer = PacketWriter()
         self.housekeeping = Housekeeping()
@@ -109,10 +111,7 @@ class ImuBoard:
 
     async def _send(self, name: str, values: dict[str, object], t_s: float) -> None:
         tag_t = min(max(t_s + self.faults.tag_offset_s, T_MIN_S), T_MAX_S)
-        try:
-            await self.link.send(self.writer.encode(name, values, tag_t))
-        except LinkClosedError:
-            raise
+        await self.link.send(self.writer.encode(name, values, tag_t))
         self.housekeeping.tx_packets += 1
 
     async def send_status(self) -> None:
@@ -146,6 +145,8 @@ class ImuBoard:
             await asyncio.sleep(0)  # let the other tasks run even when the gate is open (lockstep)
             if t1 > self.plant.t_s:
                 self.plant.advance_to(t1)
+            if self.on_advance is not None:
+                await self.on_advance(t1)
             theta, vel = self.plant.imu_accumulators()
             d_theta, d_vel = theta - prev_theta, vel - prev_vel
             prev_theta, prev_vel = theta, vel
@@ -221,7 +222,9 @@ class ImuBoard:
         else:
             self.rx_unexpected += 1
 
-    def inject(self, kind: ImuFaultKind, axis: ImuAxis, magnitude: float, duration_s: float, t_s: float) -> None:
+    def inject(
+        self, kind: ImuFaultKind, axis: ImuAxis, magnitude: float, duration_s: float, t_s: float
+    ) -> None:
         """Apply one injected fault at board time ``t_s`` (duration 0: until cleared)."""
         until = t_s + duration_s if duration_s > 0.0 else math.inf
         axes = range(6) if axis is ImuAxis.ALL else (int(axis),)

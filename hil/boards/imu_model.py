@@ -69,8 +69,11 @@ class ImuGrade:
             if name == "name":
                 continue
             if not (isinstance(value, float | int) and math.isfinite(value) and value >= 0.0):
-                raise ValueError(f"IMU grade {self.name}: {name} must be finite and non-negative, got {value!r}")
-        for name in ("gyro_lsb_rad", "accel_lsb_mps", "correlation_time_s", "gyro_range_rps", "accel_range_mps2"):
+                raise ValueError(
+                    f"IMU grade {self.name}: {name} must be finite and non-negative, got {value!r}")
+        positive = ("gyro_lsb_rad", "accel_lsb_mps", "correlation_time_s", "gyro_range_rps",
+                    "accel_range_mps2")
+        for name in positive:
             if getattr(self, name) <= 0.0:
                 raise ValueError(f"IMU grade {self.name}: {name} must be positive")
 
@@ -194,7 +197,8 @@ class ImuErrorModel:
         self.rng = np.random.default_rng(seed)
         g = grade
         rng = self.rng
-        self.bias = np.concatenate([rng.normal(0.0, g.gyro_bias_rps, 3), rng.normal(0.0, g.accel_bias_mps2, 3)])
+        self.bias = np.concatenate(
+            [rng.normal(0.0, g.gyro_bias_rps, 3), rng.normal(0.0, g.accel_bias_mps2, 3)])
         self.gyro_matrix = self._sensor_matrix(g.gyro_scale_factor, g.misalignment_rad)
         self.accel_matrix = self._sensor_matrix(g.accel_scale_factor, g.misalignment_rad)
         self.gm_sigma = np.array([g.gyro_gm_sigma_rps] * 3 + [g.accel_gm_sigma_mps2] * 3)
@@ -230,7 +234,9 @@ class ImuErrorModel:
         """The deterministic part: scale factor and misalignment applied to the true increments."""
         return np.concatenate([self.gyro_matrix @ dtheta_true, self.accel_matrix @ dv_true])
 
-    def measure(self, dtheta_true_rad: F64, dv_true_mps: F64, dt_s: float, t_s: float = 0.0) -> tuple[F64, F64]:
+    def measure(
+        self, dtheta_true_rad: F64, dv_true_mps: F64, dt_s: float, t_s: float = 0.0
+    ) -> tuple[F64, F64]:
         """Measured (delta-angle rad, delta-velocity m/s) over an output interval of ``dt_s`` ending at
         ``t_s``, with every error of the grade and the active faults; advances the noise state."""
         if not (math.isfinite(dt_s) and dt_s > 0.0):

@@ -3,14 +3,14 @@ I/O. For each packet it runs the core at board time, gives the plant the actual 
 (``plant.set_valves``: stuck and degraded valves included), tells the clock it holds the command that
 answers the IMU sample named by the command's time tag (``clock.command_held``: the lockstep gate), and
 answers with THRUSTER_STATUS; it also reports status at ``status_period_s`` and housekeeping, and lets the
-watchdog run while no packet arrives. A ``standalone`` board (no IMU board in its process to move the
-plant) in lockstep takes its time from the time tags of the packets it receives.
+watchdog run while no packet arrives. Outside lockstep THRUSTER_TIME_SYNC sets the board clock (an offset
+from simulated time; the plant keeps simulated time). A ``standalone`` board (no IMU board in its process
+to move the plant) in lockstep takes its time from the time tags of the packets it receives.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
 import struct
 
 from hil.boards.common import Housekeeping, PlantLike
@@ -21,8 +21,6 @@ from hil.drivers.timebase import t_from_tag
 from hil.links.base import Link
 from hil.protocol.catalogue import ArmedState
 from hil.protocol.spacepacket import PRIMARY_HEADER_OCTETS, packet_is_valid
-
-log = logging.getLogger(__name__)
 
 #: Wall-clock period of the housekeeping loop in lockstep, where simulated time moves only with the IMU.
 LOCKSTEP_POLL_S = 0.2
@@ -54,17 +52,34 @@ class ThrusterBoard:
         self.housekeeping = Housekeeping()
         self.commands_held = 0
         self.standalone = standalone
+        self._ticked = False
+        self._next_status_s = plant.t_s + status_period_s
+        self._next_hk_s = plant.t_s
+        self.clock_offset_s = 0.0  # board time minus simulated time (set by THRUSTER_TIME_SYNC)
 
     def now_s(self) -> float:
+        """Board time: the simulated time in lockstep; the simulated time plus the offset set by the last
+        time synchronisation in realtime and scaled modes (never going back)."""
         if self.clock.mode.lockstep:
             return max(self.plant.t_s, self.core.t_s)
-        return max(self.clock.now_s, self.plant.t_s, self.core.t_s)
+        return max(max(self.clock.now_s, self.plant.t_s) + self.clock_offset_s, self.core.t_s)
 
     def _apply(self, t_s: float) -> None:
-        """Give the plant the core's actual valve schedule from ``t_s``."""
-        if t_s > self.plant.t_s:
-            self.plant.advance_to(t_s)
-        self.plant.set_valves(max(t_s, self.plant.t_s), self.core.actual_until_s.copy())
+        """Give the plant the core's actual valve schedule and thrust factors from board time ``t_s``."""
+        plant_t = t_s - self.clock_offset_s
+        if plant_t > self.plant.t_s:
+            self.plant.advance_to(plant_t)
+        self.plant.set_valves(max(plant_t, self.plant.t_s), self.core.actual_until_s - self.clock_offset_s,
+                              thrust_factor=self.core.thrust_factor)
+
+    def _time_sync(self, raw: bytes) -> None:
+        """THRUSTER_TIME_SYNC outside lockstep: set the board clock to the packet's time tag (SLEW is
+        applied as a step too). In lockstep the board clock is the simulation's and only the id is kept,
+        so that a run stays deterministic."""
+        if self.clock.mode.lockstep:
+            return
+        tag_t = t_from_tag(*struct.unpack_from(">IH", raw, PRIMARY_HEADER_OCTETS))
+        self.clock_offset_s = tag_t - max(self.clock.now_s, self.plant.t_s)
 
     async def send_status(self) -> None:
         await self.link.send(self.writer.encode("THRUSTER_STATUS", self.core.status_values(), self.now_s()))
@@ -90,6 +105,8 @@ class ThrusterBoard:
             t = max(t, t_from_tag(*struct.unpack_from(">IH", raw, PRIMARY_HEADER_OCTETS)))
         boot = self.core.counters.boot_count
         reaction = self.core.receive(t, raw)
+        if reaction.kind == "sync":
+            self._time_sync(raw)
         if self.core.counters.boot_count != boot:
             self.writer.reset()
         if reaction.valves_changed or reaction.send_status:
@@ -101,6 +118,24 @@ class ThrusterBoard:
             await self.send_status()
         return reaction
 
+    async def tick(self, t_s: float) -> None:
+        """Simulated time has reached ``t_s`` (the IMU board beside this one advanced the plant): run the
+        watchdog, the arming timeout and the periodic reports now, so that in lockstep they happen at
+        deterministic simulated times."""
+        self._ticked = True
+        await self._periodic(max(t_s, self.core.t_s))
+
+    async def _periodic(self, t: float) -> None:
+        if self.core.advance(t):
+            self._apply(self.core.t_s)
+            await self.send_status()
+        if t >= self._next_status_s:
+            self._next_status_s = t + self.status_period_s
+            await self.send_status()
+        if t >= self._next_hk_s:
+            self._next_hk_s = t + self.housekeeping_period_s
+            await self.send_housekeeping()
+
     async def _receive_loop(self) -> None:
         while True:
             try:
@@ -110,23 +145,14 @@ class ThrusterBoard:
             await self.handle_packet(raw)
 
     async def _periodic_loop(self) -> None:
-        next_status = self.now_s() + self.status_period_s
-        next_hk = self.now_s()
         while True:
             if self.clock.mode.lockstep:
                 await asyncio.sleep(LOCKSTEP_POLL_S)
+                if self._ticked:
+                    continue  # the IMU board beside this one drives the reports at simulated times
             else:
-                target = min(next_status, next_hk)
+                target = min(self._next_status_s, self._next_hk_s)
                 if self.core.armed_state is ArmedState.ARMED and not self.core.watchdog_expired:
                     target = min(target, self.core.last_valid_s + self.core.watchdog_period_s)
-                await self.clock.wait_until(max(target, self.now_s() + MIN_WAIT_S))
-            t = self.now_s()
-            if self.core.advance(t):
-                self._apply(self.core.t_s)
-                await self.send_status()
-            if t >= next_status:
-                next_status = t + self.status_period_s
-                await self.send_status()
-            if t >= next_hk:
-                next_hk = t + self.housekeeping_period_s
-                await self.send_housekeeping()
+                await self.clock.wait_until(max(target, self.now_s() + MIN_WAIT_S) - self.clock_offset_s)
+            await self._periodic(self.now_s())

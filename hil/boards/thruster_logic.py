@@ -1,22 +1,26 @@
 """The thruster board's firmware logic, pure and synchronous: arming, valve schedule, watchdog, on-time
-bounds, tank model, faults and status. :class:`hil.boards.thruster.ThrusterBoard` puts it behind a link.
+bounds, tank model, faults and status, as docs/icd.md section 8.2 specifies.
+:class:`hil.boards.thruster.ThrusterBoard` puts it behind a link.
 
 Every entry point takes the board's time ``t_s`` (spacecraft time; never a host clock) and times must not
 decrease. The valve schedule is a per-thruster ``open_until_s``: thruster ``i`` is open from the command
-that set it until then (the plant's ``set_valves`` takes the same array). Safety rules (docs: ICD,
-DESIGN.md section 5), each enforced here and checked by a hypothesis state machine:
+that set it until then (the plant's ``set_valves`` takes the same array). Safety rules, each enforced here
+and checked by a hypothesis state machine:
 
-- no valve is commanded open unless the board is ARMED (two steps: ARM_PREPARE with a code, then
-  ARM_CONFIRM repeating it within ``ARM_CONFIRM_TIMEOUT_S``);
-- every on-time is bounded by the cycle period and by ``max_on_s``; on-times below ``min_on_s`` (the
-  shortest pulse the valve can make) are not fired;
-- every valve is commanded closed at most one watchdog period after the last valid command: on-times
-  never exceed the cycle period, which the watchdog period is never shorter than
-  (``max(watchdog_s, WATCHDOG_CYCLES * cycle period)``), and on expiry the board closes every valve and
-  reports WATCHDOG_EXPIRED (and latches SAFED if it was in main-burn mode).
+- no valve is commanded open unless the board is ARMED (two steps: ARM_PREPARE with a non-zero code,
+  then ARM_CONFIRM repeating it within ``ARM_CONFIRM_TIMEOUT_S``);
+- a PULSE on-time is bounded by the cycle period (clamped, flagged) and by ``max_on_s``; in MAIN_BURN the
+  deorbit valves stay open until the next command, a DISARM or the watchdog, so their schedule ends at the
+  watchdog deadline and each valid command moves it on;
+- the watchdog: ``WATCHDOG_CYCLES`` cycle periods after the last executed command (``watchdog_s`` after
+  arming, before any command), every valve closes, WATCHDOG_EXPIRED is set and an ARMED board goes to
+  SAFED, which only DISARM leaves. Every valve is therefore closed within one watchdog period of the last
+  valid command.
 
-Injected valve faults act on the *actual* valve state, not the commanded one: a valve stuck open stays
-open whatever the command (that is the fault the flight software must detect).
+On-times below ``min_on_s`` (the shortest pulse the valve makes, a scenario figure) are not fired.
+Injected faults act on the *actual* valves, not the commanded ones: a valve stuck open stays open
+whatever the command (the fault the flight software must detect); a degraded thruster keeps its valve
+timing and gives ``factor`` times its thrust (the plant's ``thrust_factor``).
 """
 
 from __future__ import annotations
@@ -43,7 +47,7 @@ from hil.protocol.catalogue import (
     ThrusterMode,
 )
 from hil.protocol.schema import DecodeError, Message
-from hil.protocol.spacepacket import Check, check
+from hil.protocol.spacepacket import Check, check, peek_apid
 
 F64 = NDArray[np.float64]
 G0_MPS2 = 9.80665
@@ -151,7 +155,7 @@ class ThrusterBoardCore:
         self.mode = ThrusterMode.ALL_OFF
         self.arm_code = 0
         self.prepared_at_s = -math.inf
-        self.last_cycle: int | None = None
+        self.last_cycle = 0
         self.last_command_id = 0
         self.cycle_period_s = 0.0
         self.last_valid_s = t_s
@@ -166,7 +170,8 @@ class ThrusterBoardCore:
 
     @property
     def watchdog_period_s(self) -> float:
-        return max(self.config.watchdog_s, WATCHDOG_CYCLES * self.cycle_period_s)
+        """WATCHDOG_CYCLES cycle periods of the last executed command; ``watchdog_s`` before the first."""
+        return WATCHDOG_CYCLES * self.cycle_period_s if self.cycle_period_s > 0.0 else self.config.watchdog_s
 
     def commanded_open(self, t_s: float | None = None) -> NDArray[np.bool_]:
         t = self._t_s if t_s is None else t_s
@@ -213,7 +218,7 @@ class ThrusterBoardCore:
             "mode": self.mode,
             "valve_states": self.valve_bits(),
             "last_command_id": self.last_command_id,
-            "last_cycle": self.last_cycle if self.last_cycle is not None else 0,
+            "last_cycle": self.last_cycle,
             "tank_pressure_pa": min(self.tank_pressure_pa, 65_535_000.0),
             "propellant_kg": max(self.propellant_kg, 0.0),
             "flags": int(self.status_flags()),
@@ -245,8 +250,7 @@ class ThrusterBoardCore:
             self._set_schedule(expiry, np.full(THRUSTER_COUNT, expiry))
             self.watchdog_expired = True
             self.counters.watchdog_expiries += 1
-            if self.mode is ThrusterMode.MAIN_BURN:
-                self.armed_state = ArmedState.SAFED
+            self.armed_state = ArmedState.SAFED
             self.mode = ThrusterMode.ALL_OFF
             changed = True
         self._account(t_s)
@@ -255,17 +259,18 @@ class ThrusterBoardCore:
 
     # -- valves ------------------------------------------------------------------------------------
     def _actual(self, t_s: float, commanded: F64) -> F64:
-        """The valves' real schedule: a degraded thruster (factor f) is modelled by an impulse-equivalent
-        pulse f times as long, never longer than the on-time bound; stuck valves ignore the command."""
-        f = self.faults
-        remaining = np.clip(commanded - t_s, 0.0, None)
-        cap = self.last_valid_s + min(self.cycle_period_s, self.config.max_on_s)
-        actual = np.minimum(t_s + f.factor * remaining, np.maximum(commanded, cap))
-        for i in f.stuck_closed:
+        """The valves' real schedule: the commanded one, except stuck valves."""
+        actual = commanded.copy()
+        for i in self.faults.stuck_closed:
             actual[i] = t_s
-        for i in f.stuck_open:
+        for i in self.faults.stuck_open:
             actual[i] = math.inf
         return actual
+
+    @property
+    def thrust_factor(self) -> F64:
+        """Per-thruster thrust factor of degraded thrusters (1 when healthy), for the plant."""
+        return self.faults.factor.copy()
 
     def _set_schedule(self, t_s: float, commanded: F64) -> None:
         self._account(t_s)
@@ -290,6 +295,11 @@ class ThrusterBoardCore:
         try:
             msg = CATALOGUE.decode(packet)
         except DecodeError:
+            spec = CATALOGUE.by_apid(peek_apid(packet))
+            if spec is not None and spec.board == "thruster" and spec.direction == "cmd":
+                # a command of ours with a field out of range or a wrong length: answered (ICD 8.3)
+                self.counters.commands_rejected += 1
+                return Reaction("bad", send_status=True)
             self.counters.rx_framing_errors += 1
             return Reaction("bad", send_status=changed)
         self.counters.rx_packets += 1
@@ -308,14 +318,13 @@ class ThrusterBoardCore:
         if name == "THRUSTER_TIME_SYNC":
             self.last_sync_id = int(msg["sync_id"])
             return Reaction("sync", accepted=True)
+        if name == "THRUSTER_COMMAND":
+            return self._command(t, msg)
         key = (msg.apid, int(msg["command_id"]))
         if key in self._recent_ids:
             self.counters.duplicates += 1
-            held = t_from_tag(msg.coarse_time, msg.fine_time) if name == "THRUSTER_COMMAND" else None
-            return Reaction("ignored", held_t_s=held)
+            return Reaction("ignored")
         self._recent_ids.append(key)
-        if name == "THRUSTER_COMMAND":
-            return self._command(t, msg)
         if name == "THRUSTER_ARM":
             return self._arm(t, msg)
         return self._fault(t, msg)
@@ -328,16 +337,17 @@ class ThrusterBoardCore:
     def _command(self, t: float, msg: Message) -> Reaction:
         held = t_from_tag(msg.coarse_time, msg.fine_time)
         cycle = int(msg["cycle"])
-        if self.last_cycle is not None and cycle <= self.last_cycle:
+        command_id = int(msg["command_id"])
+        repeated = self.counters.commands_executed > 0 and command_id == self.last_command_id
+        if cycle <= self.last_cycle or repeated:
             return self._reject(ThrusterFlags.REJECTED_STALE_CYCLE, "command", held)
         mode = ThrusterMode(msg["mode"])
         period_s = float(msg["cycle_period_us"]) * US
         on_s = np.asarray(msg["on_time_us"], dtype=float) * US
         if mode is ThrusterMode.ALL_OFF:
             on_s = np.zeros(THRUSTER_COUNT)
-        elif mode is ThrusterMode.MAIN_BURN:
-            on_s[DEORBIT_THRUSTERS.start : DEORBIT_THRUSTERS.stop] = period_s
-        opens = bool(np.any(on_s > 0.0))
+        main = mode is ThrusterMode.MAIN_BURN
+        opens = main or bool(np.any(on_s > 0.0))
         if opens and self.armed_state is not ArmedState.ARMED:
             return self._reject(ThrusterFlags.REJECTED_NOT_ARMED, "command", held)
         bound = min(period_s, self.config.max_on_s)
@@ -346,12 +356,15 @@ class ThrusterBoardCore:
             on_s = np.minimum(on_s, bound)
         on_s[on_s < self.config.min_on_s] = 0.0
         self.last_cycle = cycle
-        self.last_command_id = int(msg["command_id"])
+        self.last_command_id = command_id
         self.cycle_period_s = period_s
         self.last_valid_s = t
         self.watchdog_expired = False
         self.mode = mode
-        self._set_schedule(t, t + on_s)
+        until = t + on_s
+        if main:  # open until the next command, a DISARM or the watchdog
+            until[DEORBIT_THRUSTERS.start : DEORBIT_THRUSTERS.stop] = t + self.watchdog_period_s
+        self._set_schedule(t, until)
         self.counters.commands_executed += 1
         return Reaction("command", send_status=True, valves_changed=True, held_t_s=held, accepted=True)
 
@@ -375,9 +388,12 @@ class ThrusterBoardCore:
         ok = (self.armed_state is ArmedState.PREPARED and code == self.arm_code
               and t - self.prepared_at_s <= ARM_CONFIRM_TIMEOUT_S)
         if not ok:
-            if self.armed_state is ArmedState.PREPARED:
+            if self.armed_state is not ArmedState.SAFED:  # only DISARM leaves SAFED
+                self.close_all(t)
                 self.armed_state = ArmedState.DISARMED
-            return self._reject(ThrusterFlags.ARM_SEQUENCE_ERROR, "arm")
+            reaction = self._reject(ThrusterFlags.ARM_SEQUENCE_ERROR, "arm")
+            reaction.valves_changed = True
+            return reaction
         self.armed_state = ArmedState.ARMED
         self.last_valid_s = t  # the watchdog runs from the moment of arming
         self.watchdog_expired = False

@@ -179,21 +179,28 @@ class Driver:
                     raw = await self.link.recv(timeout_s=self.stale_after_s)
                 except TimeoutError:
                     continue
-                try:
-                    msg = CATALOGUE.decode(raw)
-                except DecodeError as exc:
-                    self.stats.bad_packets += 1
-                    self.emit(Severity.WARNING, "bad_packet", f"dropped a bad packet: {exc}")
-                    continue
-                self._last_rx_wall = self._wall()
-                if self._stale:
-                    self._stale = False
-                    self.emit(Severity.INFO, "fresh", f"{self.board} board is sending again")
-                self._handle(msg)
+                await self._on_packet(raw)
         except LinkClosedError:
             return
         finally:
             self._closed()
+
+    def _fresh(self) -> None:
+        self._last_rx_wall = self._wall()
+        if self._stale:
+            self._stale = False
+            self.emit(Severity.INFO, "fresh", f"{self.board} board is sending again")
+
+    async def _on_packet(self, raw: bytes) -> None:
+        """One packet from the link (CRC already checked): decode it, or count and report it."""
+        try:
+            msg = CATALOGUE.decode(raw)
+        except DecodeError as exc:
+            self.stats.bad_packets += 1
+            self.emit(Severity.WARNING, "bad_packet", f"dropped a bad packet: {exc}")
+            return
+        self._fresh()
+        self._handle(msg)
 
     def _handle(self, msg: Message) -> None:
         raise NotImplementedError
@@ -224,8 +231,8 @@ class Driver:
             if silent > self.stale_after_s and not self._stale:
                 self._stale = True
                 self.stats.stale_events += 1
-                self.emit(Severity.WARNING, "stale", f"no packet from the {self.board} board for {silent:.1f} s",
-                          silent_s=silent)
+                self.emit(Severity.WARNING, "stale",
+                          f"no packet from the {self.board} board for {silent:.1f} s", silent_s=silent)
 
     async def _send(self, packet: bytes) -> None:
         try:

@@ -92,8 +92,8 @@ class ImuDriver(Driver):
         t_s = message_t_s(msg)
         if self.last_t_s is not None and t_s <= self.last_t_s:
             self.stats.out_of_order += 1
-            self.emit(Severity.WARNING, "out_of_order", f"dropped an IMU sample tagged {t_s:.6f} s, not after "
-                      f"{self.last_t_s:.6f} s", t_s=t_s)
+            self.emit(Severity.WARNING, "out_of_order",
+                      f"dropped an IMU sample tagged {t_s:.6f} s, not after {self.last_t_s:.6f} s", t_s=t_s)
             return
         try:
             sample = ImuSample(
@@ -135,8 +135,8 @@ class ImuDriver(Driver):
                     self._status_seen.clear()
                     await self._status_seen.wait()
         except TimeoutError:
-            self.emit(Severity.ERROR, "command_timeout", f"IMU board did not confirm output rate {rate_hz} Hz",
-                      rate_hz=rate_hz)
+            self.emit(Severity.ERROR, "command_timeout",
+                      f"IMU board did not confirm output rate {rate_hz} Hz", rate_hz=rate_hz)
             raise ImuCommandTimeout(f"IMU board did not confirm output rate {rate_hz} Hz within "
                                     f"{self.command_timeout_s} s") from None
 

@@ -24,7 +24,7 @@ class PacketWriter:
         return n
 
     def encode(self, name: str, values: Mapping[str, Any], t_s: float) -> bytes:
-        """The packet ``name`` with ``values`` (engineering units), time-tagged with spacecraft time ``t_s``."""
+        """The packet ``name`` with ``values`` (engineering units), time-tagged with spacecraft ``t_s``."""
         spec = self.catalogue.by_name(name)
         coarse, fine = tag_from_t(t_s)
         return self.catalogue.encode(name, values, seq_count=self.next_seq(spec.apid),

@@ -5,6 +5,8 @@ sample it answers (``cmd.t_s``, else ``time_source()``, the latest IMU time), wh
 gate matches; on-times are sent in microseconds, bounded by the cycle period. THRUSTER_STATUS reports
 become ``ThrusterStatus`` values; ``status()`` returns the latest (waiting, bounded, for the first) and
 reports are also streamed by :meth:`ThrusterDriver.statuses`. Reports older than the last are dropped.
+The driver sends THRUSTER_TIME_SYNC on start and every 60 s of spacecraft time: from ``time_source`` when
+it has one, otherwise just before a command that carries its time (``cmd.t_s``).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import asyncio
 import itertools
 import math
 from collections.abc import Callable
+from typing import Self
 
 from flight.ports import (
     MAIN_THRUSTERS,
@@ -32,6 +35,13 @@ from hil.protocol.schema import Message
 
 MIN_CYCLE_PERIOD_US = 1000
 U32 = 1 << 32
+#: Commands the driver originates (arming, time sync, fault injection) take command ids from here up, so
+#: they never collide with the flight software's ThrusterCommand ids (which should stay below).
+DRIVER_COMMAND_IDS = 0x8000_0000
+#: THRUSTER_TIME_SYNC on start and every 60 s of spacecraft time (docs/icd.md, section 9).
+TIME_SYNC_PERIOD_S = 60.0
+#: How often (wall time) the time-sync task looks at spacecraft time.
+TIME_SYNC_POLL_S = 0.5
 
 _ARM = {
     ArmedState.DISARMED: ArmState.DISARMED,
@@ -107,16 +117,20 @@ class ThrusterDriver(Driver):
         time_source: Callable[[], float | None] | None = None,
         stale_after_s: float = 3.0,
         status_timeout_s: float = 2.0,
+        time_sync_period_s: float | None = TIME_SYNC_PERIOD_S,
         on_event: Callable[[Event], None] | None = None,
     ) -> None:
         super().__init__(link, stale_after_s=stale_after_s, on_event=on_event)
+        self.time_sync_period_s = time_sync_period_s
+        self._sync_ids = itertools.count(1)
+        self.last_sync_t_s: float | None = None
         if not (math.isfinite(period_s) and period_s > 0.0):
             raise ValueError("period_s must be positive")
         self.period_s = period_s
         self.time_source = time_source
         self.status_timeout_s = status_timeout_s
         self._writer = PacketWriter()
-        self._ids = itertools.count(1)
+        self._ids = itertools.count(DRIVER_COMMAND_IDS)
         self._status: ThrusterStatus | None = None
         self._status_seen = asyncio.Event()
         self._stream: Stream[ThrusterStatus] = Stream(1024)
@@ -132,6 +146,26 @@ class ThrusterDriver(Driver):
 
     def _closed(self) -> None:
         self._stream.close()
+
+    async def __aenter__(self) -> Self:
+        await super().__aenter__()
+        if self.time_sync_period_s is not None and self.time_source is not None:
+            self._spawn(self._time_sync_loop(), "time-sync")
+        return self
+
+    def _sync_due(self, t_s: float) -> bool:
+        last = self.last_sync_t_s
+        return self.time_sync_period_s is not None and (last is None or t_s - last >= self.time_sync_period_s)
+
+    async def _time_sync_loop(self) -> None:
+        """THRUSTER_TIME_SYNC (STEP) with the spacecraft time once it is known, then every period of it."""
+        assert self.time_source is not None and self.time_sync_period_s is not None
+        while True:
+            t = self.time_source()
+            if t is not None and self._sync_due(t):
+                self.last_sync_t_s = t
+                await self.time_sync(next(self._sync_ids) % U32, t)
+            await asyncio.sleep(TIME_SYNC_POLL_S)
 
     def statuses(self) -> Stream[ThrusterStatus]:
         """Every status report, in order (a bounded stream; the port's ``status()`` gives the latest)."""
@@ -177,7 +211,12 @@ class ThrusterDriver(Driver):
     async def command(self, cmd: ThrusterCommand) -> None:
         period = cmd.period_s if cmd.period_s is not None else self.period_s
         values = command_values(cmd, period)
-        await self._send(self._writer.encode("THRUSTER_COMMAND", values, self._now_s(cmd.t_s)))
+        t_s = self._now_s(cmd.t_s)
+        if self.time_source is None and cmd.t_s is not None and self._sync_due(cmd.t_s):
+            # No time source: the command's own (fresh) spacecraft time synchronises the board first.
+            self.last_sync_t_s = cmd.t_s
+            await self.time_sync(next(self._sync_ids) % U32, cmd.t_s)
+        await self._send(self._writer.encode("THRUSTER_COMMAND", values, t_s))
 
     async def status(self) -> ThrusterStatus:
         """The latest status; waits for the first one at most ``status_timeout_s`` (ThrusterStatusTimeout)."""

@@ -9,6 +9,11 @@ Every link is an async context manager with ``send(packet)``, ``recv(timeout_s)`
 the bytes of one CCSDS space packet, CRC included. ``role`` is ``"board"`` (receives commands, sends
 telemetry) or ``"host"`` (the other side); ``channel`` is the board's name. :class:`FaultyLink` wraps any
 link with seeded fault injection.
+
+An emulated board on a new pseudo-terminal (``pty://``, the path a serial link opens is ``link.path``)::
+
+    async with open_link("pty://", "imu", "board") as board:
+        print(board.path)  # give this to the flight side: serial:///dev/pts/N
 """
 
 from __future__ import annotations
@@ -17,7 +22,15 @@ from hil.links.base import Backoff, Link, LinkClosedError, LinkError, LinkState,
 from hil.links.faults import FaultConfig, FaultCounts, FaultInjector, FaultyLink
 from hil.links.loopback import DEFAULT_HUB, LoopbackHub, LoopbackLink, loopback_pair
 from hil.links.pty_link import PtyLink
-from hil.links.url import LinkSpec, LoopSpec, MqttSpec, SerialSpec, check_channel_role, parse_link_url
+from hil.links.url import (
+    LinkSpec,
+    LoopSpec,
+    MqttSpec,
+    PtySpec,
+    SerialSpec,
+    check_channel_role,
+    parse_link_url,
+)
 
 __all__ = [
     "Backoff",
@@ -36,6 +49,7 @@ __all__ = [
     "LoopbackLink",
     "MqttSpec",
     "PtyLink",
+    "PtySpec",
     "SerialSpec",
     "loopback_pair",
     "open_link",
@@ -58,4 +72,6 @@ def open_link(url: str, channel: str, role: str, *, hub: LoopbackHub | None = No
         from hil.links.mqtt_link import MqttLink
 
         return MqttLink(spec, channel, role)
+    if isinstance(spec, PtySpec):
+        return PtyLink(channel, role, alias=spec.alias)
     return LoopbackLink(channel, role, wire_name=spec.name, hub=hub if hub is not None else DEFAULT_HUB)

@@ -4,8 +4,9 @@ A link carries whole CCSDS space packets (CRC included) between a flight-side ho
 async context manager: entering it makes the first connection (a missing port or broker raises
 :class:`LinkError` with one sentence); while it is open a named task keeps it connected, reconnecting with
 bounded, jittered exponential backoff. On the receive side every link validates the packet error control
-field, drops QoS-1 or wire duplicates (same APID, sequence count and bytes), tracks sequence gaps and
-counts all of it in :class:`LinkStats`.
+field, drops QoS-1 or wire duplicates and tracks sequence gaps with the protocol's SequenceTracker (a
+duplicate is a packet with the APID, sequence count and octets of one of the last 64 on that APID:
+docs/icd.md section 5), and counts all of it in :class:`LinkStats`.
 """
 
 from __future__ import annotations
@@ -21,16 +22,8 @@ from collections.abc import Coroutine
 from types import TracebackType
 from typing import Self
 
-from hil.links.dedup import Deduplicator
 from hil.protocol.sequence import SeqStatus, SequenceTracker
-from hil.protocol.spacepacket import (
-    MAX_PACKET_OCTETS,
-    MIN_PACKET_OCTETS,
-    Check,
-    check,
-    peek_apid,
-    peek_seq_count,
-)
+from hil.protocol.spacepacket import MAX_PACKET_OCTETS, MIN_PACKET_OCTETS, Check, check
 
 ROLES = ("board", "host")
 
@@ -155,7 +148,6 @@ class Link(abc.ABC):
         self._outbox_ready = asyncio.Event()
         self._outbox_empty = asyncio.Event()
         self._outbox_empty.set()
-        self._dedup = Deduplicator()
         self._sequence = SequenceTracker()
         self._tg: asyncio.TaskGroup | None = None
         self._tasks: list[asyncio.Task[None]] = []
@@ -196,10 +188,19 @@ class Link(abc.ABC):
                 else:
                     self.stats.framing_errors += 1
                 return False
-        if self._dedup.is_duplicate(packet):
+        status = self._sequence.observe_packet(packet)
+        if status is SeqStatus.DUPLICATE:
             self.stats.duplicates += 1
             return False
-        self._track(packet)
+        if status is not SeqStatus.IN_ORDER and status is not SeqStatus.FIRST:
+            totals = self._sequence.totals()
+            stats = self.stats
+            stats.gaps, stats.missing, stats.late, stats.resets = (
+                totals.gaps,
+                totals.missing,
+                totals.late,
+                totals.resets,
+            )
         if len(self._rx) >= self._rx_size:
             self.stats.rx_dropped += 1
             return False
@@ -208,15 +209,6 @@ class Link(abc.ABC):
         self.stats.bytes_rx += len(packet)
         self._rx_ready.set()
         return True
-
-    def _track(self, packet: bytes) -> None:
-        status = self._sequence.observe(peek_apid(packet), peek_seq_count(packet))
-        if status is SeqStatus.GAP or status is SeqStatus.LATE:
-            totals = self._sequence.totals()
-            self.stats.gaps, self.stats.missing, self.stats.late = totals.gaps, totals.missing, totals.late
-        elif status is SeqStatus.RESET or status is SeqStatus.DUPLICATE:
-            # A repeated count with new bytes (true repeats were dropped before) means the sender restarted.
-            self.stats.resets += 1
 
     async def recv(self, timeout_s: float | None = None) -> bytes:
         """The next packet received (oldest first). Raises TimeoutError after ``timeout_s``."""

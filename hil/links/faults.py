@@ -5,7 +5,9 @@ disconnect for a while, each counted.
 what goes on the wire and when, drawing from one random generator, so the same seed and the same inputs
 give the same faults. :class:`FaultyLink` wraps a link and applies the injector to everything sent
 through it (a faulty wire towards the peer, whose link then checks CRCs and drops duplicates); during an
-injected disconnect it also drops what it receives and reports itself DOWN.
+injected disconnect it also drops what it receives and reports itself DOWN. A copy delayed or held back
+by more than the receiver's duplicate window (64 packets of its APID, docs/icd.md section 5) is, by that
+rule, new: keep delays short against the packet rate when a test counts duplicates.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from typing import Protocol
 
 import numpy as np
 
-from hil.links.base import Link, LinkState, LinkStats, check_packet
+from hil.links.base import Link, LinkClosedError, LinkState, LinkStats, check_packet
 
 #: Bits flipped in a corrupted packet are at most this many, all distinct: CRC-16/CCITT-FALSE detects
 #: every pattern of up to three bit errors in any packet a link carries, so a corrupted packet never passes.
@@ -224,6 +226,8 @@ class FaultyLink(Link):
 
     async def send(self, packet: bytes | bytearray | memoryview) -> None:
         data = check_packet(packet)
+        if self._state is LinkState.CLOSED or not self._entered:
+            raise LinkClosedError(f"link {self.name} is not open")
         now = self._clock()
         for release_s, out in self.injector.process(data, now):
             heapq.heappush(self._heap, (release_s, next(self._order), out))

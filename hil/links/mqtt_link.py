@@ -14,25 +14,33 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import re
 import socket
 import ssl
 import uuid
+from collections.abc import Awaitable
+from typing import TypeVar
 
 import aiomqtt
 
 from hil.links.base import Backoff, Link, LinkError, LinkState
 from hil.links.url import MqttSpec
+from hil.protocol.topics import KINDS, OFFLINE, ONLINE, QOS, topic
 
-QOS = 1
-ONLINE = b"online"
-OFFLINE = b"offline"
+T = TypeVar("T")
+#: The MQTT client library logs here (a lost broker shows as an error line); the link's own state and
+#: ``last_error`` say the same in one place.
+LOGGER = logging.getLogger("hil.links.mqtt")
 
 
 def topics(prefix: str, board: str) -> dict[str, str]:
-    """The three topics of one board."""
-    return {kind: f"{prefix}/{board}/{kind}" for kind in ("cmd", "tm", "state")}
+    """The three topics of one board (docs/icd.md section 5); LinkError for a board not in the catalogue."""
+    try:
+        return {kind: topic(board, kind, prefix) for kind in KINDS}
+    except ValueError as exc:
+        raise LinkError(f"no MQTT topics for channel {board!r} under prefix {prefix!r}: {exc}") from None
 
 
 def tls_context(spec: MqttSpec) -> ssl.SSLContext:
@@ -56,17 +64,21 @@ def tls_context(spec: MqttSpec) -> ssl.SSLContext:
     return ctx
 
 
-def _recheck_cancel() -> None:
-    """Re-raise a cancellation that a library call swallowed.
+async def _guarded(call: Awaitable[T]) -> T:
+    """Await a library call without losing a cancellation it swallowed.
 
     On Python 3.11, ``asyncio.wait_for`` (which aiomqtt uses for every broker round trip) returns the
     result instead of raising CancelledError when the awaited event completes in the same loop iteration
-    as the cancellation. The request stays counted on the task, so look at it after every such call;
-    otherwise a closing link could wait for ever on its next event.
+    as the cancellation; a closing link could then wait for ever on its next event. The request stays
+    counted on the task, so a count that grew during the call means a cancellation was lost: raise it.
+    (The count before the call is the reference, not zero: a 3.11 TaskGroup can leave it raised.)
     """
     task = asyncio.current_task()
-    if task is not None and task.cancelling():
+    before = task.cancelling() if task is not None else 0
+    result = await call
+    if task is not None and task.cancelling() > before:
         raise asyncio.CancelledError
+    return result
 
 
 def _reason(exc: BaseException) -> str:
@@ -126,6 +138,7 @@ class MqttLink(Link):
             username=self.spec.username,
             password=self.spec.password,
             identifier=self.client_id,
+            logger=LOGGER,
             clean_session=False,
             will=will,
             keepalive=self.spec.keepalive_s,
@@ -141,8 +154,7 @@ class MqttLink(Link):
         where = f"{self.spec.host}:{self.spec.port}"
         try:
             async with asyncio.timeout(self._connect_timeout_s + 1.0):
-                await client.__aenter__()
-                _recheck_cancel()
+                await _guarded(client.__aenter__())
         except TimeoutError:
             raise LinkError(
                 f"cannot connect to MQTT broker {where}: no answer within {self._connect_timeout_s} s"
@@ -154,13 +166,11 @@ class MqttLink(Link):
                 subs = [(self.rx_topic, QOS)]
                 if self.role == "host":
                     subs.append((self.topics["state"], QOS))
-                granted = await client.subscribe(subs)
-                _recheck_cancel()
+                granted = await _guarded(client.subscribe(subs))
                 if any((g.value if hasattr(g, "value") else int(g)) >= 0x80 for g in granted):
                     raise LinkError(f"MQTT broker {where} refused a subscription to {self.rx_topic}")
                 if self.role == "board":
-                    await client.publish(self.topics["state"], ONLINE, qos=QOS, retain=True)
-                    _recheck_cancel()
+                    await _guarded(client.publish(self.topics["state"], ONLINE, qos=QOS, retain=True))
         except BaseException as exc:
             await self._drop_client(client)
             if isinstance(exc, TimeoutError | aiomqtt.MqttError):
@@ -171,8 +181,7 @@ class MqttLink(Link):
     async def _drop_client(self, client: aiomqtt.Client) -> None:
         with contextlib.suppress(Exception):
             async with asyncio.timeout(1.0):
-                await client.__aexit__(None, None, None)
-        _recheck_cancel()
+                await _guarded(client.__aexit__(None, None, None))
 
     async def _connect_first(self) -> None:
         self._client = await self._open()
@@ -234,8 +243,7 @@ class MqttLink(Link):
                 await self._outbox_ready.wait()
                 continue
             packet = self._outbox[0]
-            await client.publish(self.tx_topic, packet, qos=QOS, timeout=self._publish_timeout_s)
-            _recheck_cancel()
+            await _guarded(client.publish(self.tx_topic, packet, qos=QOS, timeout=self._publish_timeout_s))
             # Sent and acknowledged: only now does it leave the outbox (it may have been resent).
             if self._outbox and self._outbox[0] is packet:
                 self._outbox_pop()
@@ -248,5 +256,5 @@ class MqttLink(Link):
         if self.role == "board":
             with contextlib.suppress(Exception):
                 async with asyncio.timeout(1.0):
-                    await client.publish(self.topics["state"], OFFLINE, qos=QOS, retain=True)
+                    await _guarded(client.publish(self.topics["state"], OFFLINE, qos=QOS, retain=True))
         await self._drop_client(client)

@@ -1,5 +1,7 @@
 """Link URLs: ``serial:///dev/ttyUSB0?baud=921600``, ``mqtt://user:pass@host:1883/prefix``, ``mqtts://...``,
-``loop://`` (optionally ``loop://name``). Every mistake is a LinkError with one sentence."""
+``loop://`` (optionally ``loop://name``), and ``pty://`` (optionally ``pty:///tmp/ttyIMU``): a new
+pseudo-terminal whose master end is this link, for an emulated board that a serial link opens by path.
+Every mistake is a LinkError with one sentence."""
 
 from __future__ import annotations
 
@@ -46,7 +48,12 @@ class LoopSpec:
     name: str = "default"
 
 
-LinkSpec = SerialSpec | MqttSpec | LoopSpec
+@dataclasses.dataclass(frozen=True)
+class PtySpec:
+    alias: str | None = None
+
+
+LinkSpec = SerialSpec | MqttSpec | LoopSpec | PtySpec
 
 
 def check_channel_role(channel: str, role: str) -> None:
@@ -107,7 +114,17 @@ def parse_link_url(url: str) -> LinkSpec:
         if not _NAME.match(name):
             raise LinkError(f"bad loopback name {name!r} in link URL {url!r}")
         return LoopSpec(name=name)
-    raise LinkError(f"unsupported link URL {url!r}: use serial://, mqtt://, mqtts:// or loop://")
+    if scheme == "pty":
+        _params(parts.query, set(), url)
+        if parts.netloc:
+            raise LinkError(f"pty link URL {url!r} has a host part; write pty:// or pty:///path/of/alias")
+        alias = urllib.parse.unquote(parts.path)
+        if alias and (not alias.startswith("/") or alias.endswith("/")):
+            raise LinkError(
+                f"pty link URL {url!r} needs an absolute path for the alias, as in pty:///tmp/ttyIMU"
+            )
+        return PtySpec(alias=alias or None)
+    raise LinkError(f"unsupported link URL {url!r}: use serial://, mqtt://, mqtts://, loop:// or pty://")
 
 
 def _serial(parts: urllib.parse.SplitResult, url: str) -> SerialSpec:

@@ -22,12 +22,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from firmware_bindings import attitude, frames, rigid
+from firmware_bindings import attitude, frames, orbit, rigid
 from firmware_bindings.environment import AtmosphereModel, GravityModel
 from hil.plant.debris import DebrisFootprint, footprint_from_breakup
 from hil.scenario import Scenario
@@ -35,6 +36,7 @@ from hil.scenario import Scenario
 F64Array = npt.NDArray[np.float64]
 
 THRUSTER_COUNT = 46
+J2000_UTC = datetime(2000, 1, 1, 12, 0, 0, tzinfo=UTC)
 G0_MPS2 = 9.80665
 OMEGA_EARTH_RAD_S = 7.292115e-5
 
@@ -113,27 +115,16 @@ class ThrusterSet:
                    torque_body_nm=torque, mdot_kg_s=mdot)
 
 
-def state_from_elements(gm_m3_s2: float, a_m: float, e: float, i_rad: float, raan_rad: float,
-                        argp_rad: float, nu_rad: float) -> tuple[F64Array, F64Array]:
-    """ECI position and velocity of osculating Keplerian elements."""
-    p = a_m * (1.0 - e * e)
-    r = p / (1.0 + e * math.cos(nu_rad))
-    r_pf = np.array([r * math.cos(nu_rad), r * math.sin(nu_rad), 0.0])
-    v_pf = math.sqrt(gm_m3_s2 / p) * np.array([-math.sin(nu_rad), e + math.cos(nu_rad), 0.0])
-    cO, sO, ci, si = math.cos(raan_rad), math.sin(raan_rad), math.cos(i_rad), math.sin(i_rad)
-    cw, sw = math.cos(argp_rad), math.sin(argp_rad)
-    rot = np.array([
-        [cO * cw - sO * sw * ci, -cO * sw - sO * cw * ci, sO * si],
-        [sO * cw + cO * sw * ci, -sO * sw + cO * cw * ci, -cO * si],
-        [sw * si, cw * si, ci],
-    ])
-    return rot @ r_pf, rot @ v_pf
+def utc_from_t_s(t_s: float) -> datetime:
+    """The UTC date and time of t_s (seconds since J2000, leap seconds not counted: the project's scale)."""
+    return J2000_UTC + timedelta(seconds=float(t_s))
 
 
 def apsis_altitudes_m(gm_m3_s2: float, re_m: float, r_eci_m: F64Array, v_eci_mps: F64Array) -> tuple[float,
                                                                                                      float]:
     """Osculating two-body perigee and apogee altitudes above the equatorial radius (m); apogee is +inf for
-    an orbit that is not bound."""
+    an orbit that is not bound (unlike ``orbit.apsis_altitudes_m``, never raises: a report of the truth
+    must not fail on an unusual state)."""
     rn = float(np.linalg.norm(r_eci_m))
     v2 = float(v_eci_mps @ v_eci_mps)
     energy = 0.5 * v2 - gm_m3_s2 / rn
@@ -144,12 +135,6 @@ def apsis_altitudes_m(gm_m3_s2: float, re_m: float, r_eci_m: F64Array, v_eci_mps
     rp = p / (1.0 + e)
     ra = p / (1.0 - e) if e < 1.0 and energy < 0.0 else math.inf
     return rp - re_m, ra - re_m
-
-
-def flight_path_angle_rad(r_eci_m: F64Array, v_eci_mps: F64Array) -> float:
-    """Inertial flight-path angle: the angle of the velocity above the local horizontal."""
-    s = float(r_eci_m @ v_eci_mps) / (float(np.linalg.norm(r_eci_m)) * float(np.linalg.norm(v_eci_mps)))
-    return math.asin(max(-1.0, min(1.0, s)))
 
 
 def lvlh_attitude(r_eci_m: F64Array, v_eci_mps: F64Array) -> tuple[F64Array, F64Array]:
@@ -177,16 +162,16 @@ class Plant:
                  t0_s: float, y0: F64Array) -> None:
         self.scenario = scenario
         self.seed = int(seed)
-        self.model = model
         self.thrusters = thrusters
         self.dry_mass_kg = float(scenario.vehicle.dry_mass_kg)
+        bank = rigid.ThrusterBank(thrusters.force_body_n, thrusters.torque_body_nm, thrusters.mdot_kg_s)
+        self._prop = rigid.ValvePropagator(model, bank, self.dry_mass_kg, y0)
+        self._y = self._prop.y  # the state, updated in place by the propagator
+        self._open_until = self._prop.open_until_s
+        self._thrust_factor = np.ones(THRUSTER_COUNT)
         self.interface_alt_m = float(scenario.reentry.interface_alt_km) * 1e3
         self.breakup_alt_m = float(scenario.reentry.breakup_alt_km) * 1e3
         self._t_s = float(t0_s)
-        self._y = np.array(y0, dtype=np.float64)
-        self._open_until = np.full(THRUSTER_COUNT, -math.inf)
-        self._bank = rigid.ThrusterBank(thrusters.force_body_n, thrusters.torque_body_nm,
-                                        thrusters.mdot_kg_s)
         self.interface: EntryEvent | None = None
         self.breakup: EntryEvent | None = None
         self._footprint: DebrisFootprint | None = None
@@ -222,9 +207,10 @@ class Plant:
         o = s.orbit
         rp = gravity.re_m + o.perigee_alt_km * 1e3
         ra = gravity.re_m + o.apogee_alt_km * 1e3
-        r, v = state_from_elements(gravity.gm_m3_s2, 0.5 * (rp + ra), (ra - rp) / (ra + rp),
-                                   math.radians(o.inclination_deg), math.radians(o.raan_deg),
-                                   math.radians(o.arg_perigee_deg), math.radians(o.true_anomaly_deg))
+        elements = (0.5 * (rp + ra), (ra - rp) / (ra + rp), math.radians(o.inclination_deg),
+                    math.radians(o.raan_deg), math.radians(o.arg_perigee_deg),
+                    math.radians(o.true_anomaly_deg))
+        r, v = orbit.state_from_elements(elements, gravity.gm_m3_s2)
         q, w = lvlh_attitude(r, v)
         y0 = np.zeros(rigid.NSTATE)
         y0[0:3], y0[3:6], y0[6:10], y0[10:13] = r, v, q, w
@@ -233,6 +219,15 @@ class Plant:
         return cls(scenario, seed, model, thrusters, float(t0), y0)
 
     # ---- state ----
+
+    @property
+    def model(self) -> rigid.RigidBodyModel:
+        """The force and torque model (replace it to switch a term off in a test or a what-if run)."""
+        return self._prop.model
+
+    @model.setter
+    def model(self, model: rigid.RigidBodyModel) -> None:
+        self._prop.model = model
 
     @property
     def t_s(self) -> float:
@@ -271,13 +266,16 @@ class Plant:
         return self._y[14:17].copy(), self._y[17:20].copy()
 
     def truth(self) -> TruthState:
+        """The true state now (arrays are read-only copies)."""
         y = self._y
-        r, v = y[0:3].copy(), y[3:6].copy()
+        r, v, q, w = y[0:3].copy(), y[3:6].copy(), y[6:10].copy(), y[10:13].copy()
+        for a in (r, v, q, w):
+            a.setflags(write=False)
         lla = frames.geodetic_from_ecef(frames.ecef_from_eci(self._t_s, r))
         g = self.model.gravity
         hp, ha = apsis_altitudes_m(g.gm_m3_s2, g.re_m, r, v)
-        return TruthState(t_s=self._t_s, r_eci_m=r, v_eci_mps=v, q_body_from_eci=y[6:10].copy(),
-                          omega_body_rps=y[10:13].copy(), mass_kg=self.mass_kg,
+        return TruthState(t_s=self._t_s, r_eci_m=r, v_eci_mps=v, q_body_from_eci=q,
+                          omega_body_rps=w, mass_kg=self.mass_kg,
                           propellant_kg=self.propellant_kg, altitude_m=float(lla[2]),
                           lat_deg=math.degrees(float(lla[0])), lon_deg=math.degrees(float(lla[1])),
                           perigee_alt_m=hp, apogee_alt_m=ha)
@@ -288,7 +286,7 @@ class Plant:
     def _event(self, altitude_m: float) -> EntryEvent:
         r, v = self._y[0:3].copy(), self._y[3:6].copy()
         return EntryEvent(t_s=self._t_s, altitude_m=altitude_m, r_eci_m=r, v_eci_mps=v, mass_kg=self.mass_kg,
-                          fpa_rad=flight_path_angle_rad(r, v))
+                          fpa_rad=orbit.flight_path_angle_rad(r, v))
 
     def set_attitude(self, q_body_from_eci: Any, omega_body_rps: Any) -> None:
         """Put the body in another attitude and rate now (a scenario that starts tumbling, a test); the
@@ -305,9 +303,13 @@ class Plant:
 
     # ---- valves ----
 
-    def set_valves(self, t_s: float, open_until_s: Any) -> None:
+    def set_valves(self, t_s: float, open_until_s: Any, thrust_factor: Any = None) -> None:
         """From ``t_s`` thruster i produces thrust until ``open_until_s[i]`` (<= t_s: closed; +inf: open until
-        changed). ``t_s`` must not be before the plant's time; the plant advances to it first."""
+        changed). ``t_s`` must not be before the plant's time; the plant advances to it first.
+
+        ``thrust_factor`` (optional, 46 values in [0, 2]) scales each thruster's thrust, torque and flow from
+        ``t_s`` on (a degraded thruster, also in main-burn mode where the on-time cannot carry it); it stays
+        until given again. None leaves the factors as they are (1 at the start)."""
         t = float(t_s)
         if not math.isfinite(t):
             raise ValueError(f"set_valves: t_s must be finite, got {t_s!r}")
@@ -319,10 +321,24 @@ class Plant:
                              f"got {until.shape}")
         if np.isnan(until).any():
             raise ValueError("set_valves: open_until_s holds NaN")
+        factor = None
+        if thrust_factor is not None:
+            factor = np.array(thrust_factor, dtype=np.float64)
+            if factor.shape != (THRUSTER_COUNT,) or not np.all((factor >= 0.0) & (factor <= 2.0)):
+                raise ValueError(f"set_valves: thrust_factor must be {THRUSTER_COUNT} values in [0, 2]")
         if t > self._t_s:
             self.advance_to(t)
+        if factor is not None and not np.array_equal(factor, self._thrust_factor):
+            th = self.thrusters
+            self._prop.bank = rigid.ThrusterBank(th.force_body_n * factor[:, None],
+                                                 th.torque_body_nm * factor[:, None], th.mdot_kg_s * factor)
+            self._thrust_factor = factor
         until[until <= t] = -math.inf
-        self._open_until = until
+        self._open_until[:] = until
+
+    @property
+    def thrust_factor(self) -> F64Array:
+        return self._thrust_factor.copy()
 
     # ---- integration ----
 
@@ -341,21 +357,32 @@ class Plant:
                 self._t_s = t1
                 return
             below_interface = self.interface is not None
-            res = rigid.propagate_valves(
-                self.model, self._bank, self._open_until, self.dry_mass_kg, self._t_s, self._y, t1,
-                self.H_MAX_ENTRY_S if below_interface else self.H_MAX_S,
+            t_reached, stopped = self._prop.step(
+                self._t_s, t1, self.H_MAX_ENTRY_S if below_interface else self.H_MAX_S,
                 self.breakup_alt_m if below_interface else self.interface_alt_m)
-            self._y = res.y
-            self._t_s = res.t_s if res.stopped else t1
-            if res.open_s.any():
-                self.valve_open_s += res.open_s
-                self.impulse_body_ns += res.open_s @ self.thrusters.force_body_n
-            if res.stopped:
+            self._t_s = t_reached if stopped else t1
+            open_s = self._prop.open_s
+            if open_s.any():
+                self.valve_open_s += open_s
+                self.impulse_body_ns += open_s @ self._prop.bank.force_body_n
+            if stopped:
                 if not below_interface:
                     self.interface = self._event(self.interface_alt_m)
                 else:
                     self.breakup = self._event(self.breakup_alt_m)
                     self._open_until[:] = -math.inf
+
+    def reentry_summary(self) -> dict[str, Any]:
+        """The ``reentry`` block of the run summary (DESIGN.md section 9), JSON-ready; None for what has
+        not happened yet."""
+        i, b = self.interface, self.breakup
+        return {
+            "interface_utc": utc_from_t_s(i.t_s).isoformat().replace("+00:00", "Z") if i else None,
+            "interface_t_s": i.t_s if i else None,
+            "fpa_at_interface_deg": math.degrees(i.fpa_rad) if i else None,
+            "breakup_utc": utc_from_t_s(b.t_s).isoformat().replace("+00:00", "Z") if b else None,
+            "breakup_alt_km": b.altitude_m / 1e3 if b else None,
+        }
 
     # ---- debris ----
 

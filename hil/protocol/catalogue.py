@@ -319,7 +319,8 @@ SPECS: list[PacketSpec] = [
                Field("burn_id", "u16", "", "burn, or 0xFFFF for whichever is active")),
     _ground_tc("TC_SAFE", 0x304, "close every valve, disarm, hold attitude"),
     _ground_tc(
-        "TC_STATE_VECTOR", 0x305, "orbit state vector for navigation (ECI: J2000/GCRF axes)",
+        "TC_STATE_VECTOR", 0x305,
+        "orbit state vector for navigation (ECI: true equator, mean equinox of date; docs/architecture.md)",
         Field("epoch_unix_s", "f64", "s", "epoch, UTC seconds since 1970-01-01 (POSIX)", minimum=0.0),
         *[Field(f"r_eci_m_{a}", "f64", "m", f"position, {a}", minimum=-1e8, maximum=1e8) for a in "xyz"],
         *[Field(f"v_eci_mps_{a}", "f64", "m/s", f"velocity, {a}", minimum=-2e4, maximum=2e4) for a in "xyz"],

@@ -40,7 +40,7 @@ FBT_CASE(orbit_dp54_event)
 {
     double y0[2] = {0.0, 1.0}, level = in[1];
     fb_ode_options opt;
-    fb_ode_result res;
+    fb_ode_result res = {0};
     fb_status st;
     FBT_ARITY(2, 2);
     fb_ode_default_options(&opt);
@@ -54,6 +54,24 @@ FBT_CASE(orbit_dp54_event)
     out[0] = res.event_found ? res.t_s : NAN;
     out[1] = res.y[0];
     return 0;
+}
+
+/* in: rtol, max_steps, t1; out: y, y' at t1 (no event) */
+FBT_CASE(orbit_dp54_steps)
+{
+    double y0[2] = {0.0, 1.0};
+    fb_ode_options opt;
+    fb_ode_result res = {0};
+    fb_status st;
+    FBT_ARITY(3, 2);
+    fb_ode_default_options(&opt);
+    opt.rtol = in[0];
+    opt.atol[0] = opt.atol[1] = 1e-12;
+    opt.max_steps = (int)in[1];
+    st = fb_ode_dp54(oscillator, NULL, 2, 0.0, y0, in[2], &opt, NULL, 0, &res);
+    out[0] = res.y[0];
+    out[1] = res.y[1];
+    return (int)st;
 }
 
 static void two_body_model(fb_force_model *m)

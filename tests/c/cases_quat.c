@@ -84,6 +84,13 @@ FBT_CASE(quat_slerp)
     return (int)fb_quat_slerp(1, in, in + 4, in + 8, out);
 }
 
+/* in: u_b v_b u_a v_a; out: q_a_from_b */
+FBT_CASE(quat_from_two_axes)
+{
+    FBT_ARITY(12, 4);
+    return (int)fb_quat_from_two_axes(1, in, in + 3, in + 6, in + 9, out);
+}
+
 /* Input: a count n (which may be negative) and one quaternion; output: the status of multiply with that
  * count over buffers holding one element, and of every function given a NULL output pointer. */
 FBT_CASE(quat_bad_arguments)
@@ -102,6 +109,7 @@ FBT_CASE(quat_bad_arguments)
                       + fb_quat_to_dcm(1, buf, NULL) + fb_quat_from_dcm(1, buf, NULL)
                       + fb_quat_from_axis_angle(1, buf, buf, NULL) + fb_quat_from_rotvec(1, buf, NULL)
                       + fb_quat_to_rotvec(1, buf, NULL) + fb_quat_error(1, buf, buf, NULL)
-                      + fb_quat_propagate(1, buf, buf, NULL) + fb_quat_slerp(1, buf, buf, buf, NULL));
+                      + fb_quat_propagate(1, buf, buf, NULL) + fb_quat_slerp(1, buf, buf, buf, NULL)
+                      + fb_quat_from_two_axes(1, buf, buf, buf, buf, NULL));
     return 0;
 }

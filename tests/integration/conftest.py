@@ -11,13 +11,20 @@ from pathlib import Path
 import pytest
 
 from tests.support import broker as broker_mod
+from tests.support import certs as certs_mod
 from tests.support.broker import Broker
+
+
+def _skip_without_tools() -> None:
+    if not broker_mod.available():
+        pytest.skip(broker_mod.SKIP_REASON)
+    if certs_mod.OPENSSL is None:
+        pytest.skip("openssl not installed (apt-get install openssl)")
 
 
 @pytest.fixture(scope="session")
 def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
-    if not broker_mod.available():
-        pytest.skip(broker_mod.SKIP_REASON)
+    _skip_without_tools()
     with Broker(Path(tmp_path_factory.mktemp("mosquitto"))) as b:
         yield b
 
@@ -25,8 +32,7 @@ def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
 @pytest.fixture
 def restartable_broker(tmp_path: Path) -> Iterator[Broker]:
     """A broker of the test's own, for tests that stop and restart it."""
-    if not broker_mod.available():
-        pytest.skip(broker_mod.SKIP_REASON)
+    _skip_without_tools()
     b = Broker(tmp_path / "mosquitto")
     b.start()
     try:

@@ -22,7 +22,7 @@ from spacepackets.ccsds.spacepacket import (
 from hil.protocol import spacepacket
 from hil.protocol.catalogue import CATALOGUE
 from hil.protocol.schema import PacketSpec
-from tests.property.protocol_strategies import values
+from tests.property.test_protocol_strategies import values
 
 PLAIN = [s for s in CATALOGUE if not s.authenticated]
 

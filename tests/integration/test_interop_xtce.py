@@ -17,7 +17,7 @@ from flight.security import KeyRing, Signer
 from hil.protocol import telecommand, xtce
 from hil.protocol.catalogue import CATALOGUE
 from hil.protocol.schema import Message, PacketSpec
-from tests.property.protocol_strategies import values
+from tests.property.test_protocol_strategies import values
 
 
 @pytest.fixture(scope="module")

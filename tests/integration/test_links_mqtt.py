@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +14,7 @@ from pathlib import Path
 import aiomqtt
 import pytest
 
-from hil.links import LinkError, LinkState, open_link
+from hil.links import FaultConfig, FaultyLink, LinkError, LinkState, open_link
 from hil.links.mqtt_link import MqttLink
 from hil.protocol.spacepacket import pack
 from tests.support import broker as broker_mod
@@ -288,3 +289,35 @@ def test_mosquitto_command_line_clients_talk_to_our_link(broker: Broker, prefix:
         "10",
     )
     assert out == pkt(4)
+
+
+def test_fault_wrapper_over_an_mqtt_link(broker: Broker, prefix: str) -> None:
+    """Seeded drops, corruption, duplicates, delays and reordering on the host's MQTT link: the board
+    hands up exactly the packets neither dropped nor corrupted, each once; corrupted ones are counted."""
+
+    async def body() -> None:
+        cfg = FaultConfig(
+            drop_p=0.1, corrupt_p=0.1, duplicate_p=0.3, delay_p=0.2, delay_s=(0.001, 0.005), reorder_p=0.1
+        )
+        async with (
+            FaultyLink(open_link(broker.url(prefix), "imu", "host"), cfg, random.Random(5)) as host,
+            open_link(broker.url(prefix), "imu", "board") as board,
+        ):
+            sent = [pkt(i) for i in range(150)]
+            for p in sent:
+                await host.send(p)
+                # Paced so that no copy lags its twin by more than the 64-packet duplicate window of the
+                # ICD (a copy that late is, by that rule, new).
+                await asyncio.sleep(0.001)
+            await host.drain(10.0)
+            await host.inner.flush(10.0)
+            f = host.faults
+            got = [await board.recv(10.0) for _ in range(len(sent) - f.dropped - f.corrupted)]
+            with pytest.raises(TimeoutError):
+                await board.recv(0.3)
+            assert len(set(got)) == len(got) and set(got) <= set(sent)
+            assert board.stats.crc_errors + board.stats.framing_errors == f.corrupted + f.corrupted_duplicates
+            assert board.stats.duplicates == f.duplicated - f.corrupted_duplicates
+            assert min(f.dropped, f.corrupted, f.duplicated, f.delayed, f.reordered) > 0
+
+    run(body())

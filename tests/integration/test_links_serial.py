@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from hil.links import FaultConfig, FaultyLink, LinkError, LinkState, PtyLink, open_link
+from hil.links import FaultConfig, FaultyLink, LinkClosedError, LinkError, LinkState, PtyLink, open_link
 from hil.links.serial_link import SerialLink
 from hil.protocol.framing import StreamDecoder, frame
 from hil.protocol.spacepacket import pack
 from tests.support.aio import run
+from tests.support.pty_pair import PtyPair
 
 
 def pkt(seq: int, apid: int = 0x51, size: int = 40) -> bytes:
@@ -24,8 +25,10 @@ def test_round_trip_over_a_pty() -> None:
     """Commands reach the board and telemetry comes back, byte for byte, with COBS framing on the line."""
 
     async def body() -> None:
+        board_link = open_link("pty://", "imu", "board")
+        assert isinstance(board_link, PtyLink)
         async with (
-            PtyLink("imu") as board,
+            board_link as board,
             open_link(f"serial://{board.path}?baud=115200", "imu", "host") as host,
         ):
             assert isinstance(host, SerialLink)
@@ -44,38 +47,64 @@ def test_round_trip_over_a_pty() -> None:
 
 
 def test_bytes_on_the_line_are_cobs_frames() -> None:
-    """Read the master end as raw bytes and decode them with the protocol's decoder (not the link's)."""
+    """Read the master end as raw bytes: exactly the COBS frames of the packets, each ending in 0x00, which
+    the protocol's own decoder turns back into the packets."""
 
     async def body() -> None:
-        master, slave = os.openpty()
-        try:
-            path = os.ttyname(slave)
-            async with open_link(f"serial://{path}", "imu", "host") as host:
+        with PtyPair() as pty:
+            async with open_link(f"serial://{pty.path}", "imu", "host") as host:
                 sent = [pkt(i, size=300) for i in range(5)]
                 for p in sent:
                     await host.send(p)
-                decoder = StreamDecoder()
-                got: list[bytes] = []
+                expected = b"".join(frame(p) for p in sent)
                 raw = bytearray()
-                readable = asyncio.Event()
-                loop = asyncio.get_running_loop()
-                os.set_blocking(master, False)
-                loop.add_reader(master, readable.set)
-                try:
-                    while len(got) < len(sent):
-                        readable.clear()
-                        await asyncio.wait_for(readable.wait(), 5.0)
-                        data = os.read(master, 4096)
-                        raw += data
-                        got += decoder.feed(data)
-                finally:
-                    loop.remove_reader(master)
-                assert got == sent
-                assert decoder.stats.frames == len(sent)
-                assert bytes(raw) == b"".join(frame(p) for p in sent)
+                while len(raw) < len(expected):
+                    raw += await pty.read(5.0)
+                assert bytes(raw) == expected
+                assert raw.count(0) == len(sent) and raw.endswith(b"\x00")
+                decoder = StreamDecoder()
+                assert decoder.feed(bytes(raw)) == sent
+
+    run(body())
+
+
+def test_board_writes_reach_the_host_in_any_chunking() -> None:
+    """Frames written to the line a few bytes at a time, and many in one write, decode the same."""
+
+    async def body() -> None:
+        with PtyPair() as pty:
+            async with open_link(f"serial://{pty.path}", "imu", "host") as host:
+                sent = [pkt(i) for i in range(30)]
+                wire = b"".join(frame(p) for p in sent[:10])
+                for k in range(0, len(wire), 7):
+                    pty.write(wire[k : k + 7])
+                pty.write(b"".join(frame(p) for p in sent[10:]))
+                assert [await host.recv(5.0) for _ in sent] == sent
+
+    run(body())
+
+
+def test_outbox_while_down_is_bounded(tmp_path: Path) -> None:
+    """Packets sent while the port is gone wait in a bounded outbox; the oldest beyond it are dropped
+    and counted, and the rest go out in order when the port is back."""
+    alias = tmp_path / "ttyIMU"
+
+    async def body() -> None:
+        board = PtyLink("imu", alias=alias)
+        await board.__aenter__()
+        try:
+            async with SerialLink(str(alias), 921600, outbox_size=5) as host:
+                await board.__aexit__(None, None, None)
+                await host.wait_state(LinkState.DOWN, timeout_s=10.0)
+                for i in range(8):
+                    await host.send(pkt(i))
+                assert (host.unsent(), host.stats.tx_dropped) == (5, 3)
+                board = PtyLink("imu", alias=alias)
+                await board.__aenter__()
+                await host.flush(15.0)
+                assert [await board.recv(5.0) for _ in range(5)] == [pkt(i) for i in range(3, 8)]
         finally:
-            os.close(master)
-            os.close(slave)
+            await board.__aexit__(None, None, None)
 
     run(body())
 
@@ -174,5 +203,53 @@ def test_fault_wrapper_over_a_serial_link() -> None:
             assert board.stats.crc_errors + board.stats.framing_errors == f.corrupted + f.corrupted_duplicates
             assert board.stats.duplicates == f.duplicated - f.corrupted_duplicates
             assert min(f.dropped, f.corrupted, f.duplicated, f.reordered) > 0
+
+    run(body())
+
+
+def test_port_lost_and_back_during_continuous_traffic(tmp_path: Path) -> None:
+    """A stream of packets every 2 ms while the board's port goes away and comes back: the host reports
+    DOWN then UP, keeps what it could not send, and the board receives, in order and each once, every
+    packet sent from the moment the port was gone (earlier ones may die in the lost port's buffer)."""
+    alias = tmp_path / "ttyIMU"
+    n, cut = 300, 100
+
+    async def body() -> None:
+        boards = [PtyLink("imu", alias=alias)]
+        await boards[0].__aenter__()
+        replugged = asyncio.Event()
+        got: list[bytes] = []
+        try:
+            async with open_link(f"serial://{alias}", "imu", "host") as host:
+
+                async def send_all() -> None:
+                    for i in range(n):
+                        await host.send(pkt(i))
+                        if i == cut:
+                            await boards[0].__aexit__(None, None, None)
+                            await host.wait_state(LinkState.DOWN, timeout_s=10.0)
+                            boards.append(PtyLink("imu", alias=alias))
+                            await boards[1].__aenter__()
+                            replugged.set()
+                        await asyncio.sleep(0.002)
+
+                async def receive_all() -> None:
+                    while not got or got[-1] != pkt(n - 1):
+                        try:
+                            got.append(await boards[-1].recv(15.0))
+                        except LinkClosedError:
+                            await asyncio.wait_for(replugged.wait(), 15.0)
+
+                async with asyncio.TaskGroup() as tg:
+                    tg.create_task(send_all(), name="send")
+                    tg.create_task(receive_all(), name="receive")
+                assert list(host.state_history)[-2:] == [LinkState.DOWN, LinkState.UP]
+                assert host.stats.reconnects == 1
+        finally:
+            await boards[-1].__aexit__(None, None, None)
+        seqs = [int.from_bytes(p[2:4], "big") & 0x3FFF for p in got]
+        assert seqs == sorted(set(seqs))  # in order, each once
+        assert set(got) <= {pkt(i) for i in range(n)}
+        assert set(range(cut + 1, n)) <= set(seqs)
 
     run(body())

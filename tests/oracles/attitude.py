@@ -127,6 +127,20 @@ def quat_slerp(q0: npt.ArrayLike, q1: npt.ArrayLike, t: npt.ArrayLike) -> F64:
     return quat_normalize(wa * a + wb * b)
 
 
+def quat_from_two_axes(u_b: npt.ArrayLike, v_b: npt.ArrayLike, u_a: npt.ArrayLike,
+                       v_a: npt.ArrayLike) -> F64:
+    """TRIAD (Black 1964): q_a_from_b from the triads of a primary and a secondary direction in each frame."""
+    def triad(u_in: npt.ArrayLike, v_in: npt.ArrayLike) -> F64:
+        u, v = _q(u_in), _q(v_in)
+        t1 = u / np.linalg.norm(u, axis=-1, keepdims=True)
+        c = np.cross(u, v)
+        t2 = c / np.linalg.norm(c, axis=-1, keepdims=True)
+        return np.stack([t1, t2, np.cross(t1, t2)], axis=-1)
+
+    m = triad(u_a, v_a) @ np.swapaxes(triad(u_b, v_b), -1, -2)
+    return quat_from_dcm(m)
+
+
 def angle_between(q0: npt.ArrayLike, q1: npt.ArrayLike) -> F64:
     """Rotation angle (rad, in [0, pi]) from q0 to q1."""
     d = np.abs(np.sum(quat_normalize(q0) * quat_normalize(q1), axis=-1))

@@ -39,6 +39,12 @@ def lines() -> list[str]:
     for rtol, level in ((1e-10, 0.5), (1e-12, -0.25), (1e-9, 0.9)):
         t_ev = math.pi - math.asin(level)
         out.append(format_line("orbit_dp54_event", 0, 1e-7, [rtol, level], [t_ev, level]))
+    for rtol, t1 in ((1e-10, 10.0), (1e-12, 30.0)):
+        out.append(format_line("orbit_dp54_steps", 0, 1e-8, [rtol, 100000, t1], [math.sin(t1), math.cos(t1)]))
+    out.append(format_line("orbit_dp54_steps", 6, 0.0, [1e-10, 5, 10.0], [0.0, 0.0]))
+    out.append(format_line("orbit_dp54_steps", 3, 0.0, [0.0, 100, 10.0], [0.0, 0.0]))
+    out.append(format_line("orbit_dp54_steps", 3, 0.0, [1e-10, 100, -1.0], [0.0, 0.0]))
+    out.append(format_line("orbit_dp54_steps", 2, 0.0, [1e-10, 100, math.inf], [0.0, 0.0]))
     out.append(format_line("orbit_rk4_oscillator", 3, 0.0, [-1.0, 10], [0.0, 0.0]))
     out.append(format_line("orbit_rk4_oscillator", 2, 0.0, [math.nan, 10], [0.0, 0.0]))
     # Kepler's equation
@@ -114,7 +120,7 @@ def lines() -> list[str]:
 
 PROVENANCE = [
     "provenance: orbit area of the core (fb_ode, fb_orbit, fb_entry, fb_target); written by",
-    "python -m tests.oracles.orbit_vectors. Authorities: orbit_rk4_oscillator and orbit_dp54_event,",
+    "python -m tests.oracles.orbit_vectors. Authorities: orbit_rk4_oscillator, orbit_dp54_*,",
     "the closed form y = sin t of y'' = -y; orbit_two_body, Kepler's equation solved by Newton iteration",
     "(two-body, J2-J4 and drag off, rtol 1e-12: 5 cm after a day); orbit_elements_*,",
     "orbit_state_from_elements and orbit_apsis, the textbook vector formulas (Vallado 2013, algorithms 9",

@@ -182,7 +182,10 @@ def propagate_valves(m: Model, force: Array, torque: Array, mdot: Array, open_un
         t_seg = min([t1_s, *np.asarray(open_until_s)[on]])
         flow = float(np.sum(np.asarray(mdot)[on]))
         if on.any() and flow > 0 and t + propellant / flow < t_seg:
-            t_seg = t + propellant / flow if t + propellant / flow > t else t1_s
+            t_seg = t + propellant / flow
+            if not t_seg > t:  # too little to burn in one tick of the time scale: none left
+                on[:] = False
+                flow, t_seg = 0.0, t1_s
         th = Thrust(np.sum(np.asarray(force)[on], axis=0), np.sum(np.asarray(torque)[on], axis=0), flow)
         t_reached, y, stopped = propagate(m, th, t, y, t_seg, h_max_s, h_stop_m)
         open_s[on] += t_reached - t

@@ -5,8 +5,9 @@ Properties, checked after every step:
 - no valve is commanded open unless the board is ARMED, and no valve is actually open unless ARMED or
   stuck open by an injected fault;
 - every valve is commanded closed by one watchdog period after the last valid command;
-- no on-time exceeds its bound: an open valve closes by the start of its cycle plus
-  min(cycle period, max_on_s), for the commanded and (stuck-open valves aside) the actual schedule;
+- no on-time exceeds its bound: a pulse ends by the start of its cycle plus min(cycle period, max_on_s)
+  and a main-burn deorbit valve by the watchdog deadline, for the commanded and (stuck-open valves
+  aside) the actual schedule;
 - the board never raises on any input, and a valid command that would open a valve while not armed is
   rejected and counted.
 """
@@ -19,7 +20,13 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 
 from hil.boards.thruster_logic import ThrusterBoardConfig, ThrusterBoardCore
 from hil.drivers.packets import PacketWriter
-from hil.protocol.catalogue import MAX_CYCLE_PERIOD_US, THRUSTER_COUNT, ArmedState
+from hil.protocol.catalogue import (
+    DEORBIT_THRUSTERS,
+    MAX_CYCLE_PERIOD_US,
+    THRUSTER_COUNT,
+    ArmedState,
+    ThrusterMode,
+)
 
 T0_S = 959_774_400.0
 EPS_S = 1e-9
@@ -68,7 +75,7 @@ class ThrusterBoardSafety(RuleBasedStateMachine):
         last_cycle = self.board.last_cycle
         self._send("THRUSTER_COMMAND", {"command_id": self._id(), "cycle": self.cycle, "mode": mode,
                                         "cycle_period_us": period, "on_time_us": on})
-        fresh = last_cycle is None or self.cycle > last_cycle
+        fresh = self.cycle > last_cycle
         opens = mode == "MAIN_BURN" or (mode == "PULSE" and any(on))
         if fresh and opens and not armed:
             assert self.board.counters.commands_rejected == rejected + 1
@@ -131,13 +138,20 @@ class ThrusterBoardSafety(RuleBasedStateMachine):
 
     @invariant()
     def on_times_bounded(self) -> None:
+        """Pulses end by the cycle start plus min(period, max_on_s); main-burn deorbit valves by the
+        watchdog deadline. Stuck-open valves aside, the actual schedule obeys the same bounds."""
         b = self.board
-        cap = b.last_valid_s + min(b.cycle_period_s, self.config.max_on_s) + EPS_S
+        pulse_cap = b.last_valid_s + min(b.cycle_period_s, self.config.max_on_s) + EPS_S
+        caps = np.full(THRUSTER_COUNT, pulse_cap)
+        if b.mode is ThrusterMode.MAIN_BURN:
+            caps[DEORBIT_THRUSTERS.start : DEORBIT_THRUSTERS.stop] = (
+                b.last_valid_s + b.watchdog_period_s + EPS_S)
         open_cmd = b.commanded_until_s > b.t_s
-        assert np.all(b.commanded_until_s[open_cmd] <= cap)
+        assert np.all(b.commanded_until_s[open_cmd] <= caps[open_cmd])
         actual = b.actual_until_s.copy()
         actual[list(b.faults.stuck_open)] = -np.inf
-        assert np.all(actual[actual > b.t_s] <= cap)
+        open_act = actual > b.t_s
+        assert np.all(actual[open_act] <= caps[open_act])
 
 
 TestThrusterBoardSafety = ThrusterBoardSafety.TestCase

@@ -8,6 +8,7 @@ from dataclasses import replace
 from typing import Literal
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
@@ -185,6 +186,23 @@ def test_final_burn_solver_converges_over_valid_states(t0: float, hp: float, ha:
     assert abs(sol.hp_after_m - hp_target) < 1.0
     assert t0 + 600.0 <= sol.t_ignition_s <= t0 + 6000.0
     assert sol.inside_zone
+
+
+@settings(max_examples=15, deadline=None)
+@given(t0=epochs, raan_shift=st.floats(0.3, 2 * math.pi - 0.3), hp=st.floats(130e3, 180e3))
+def test_final_burn_solver_converges_along_track_for_any_plane(t0: float, raan_shift: float,
+                                                                hp: float) -> None:
+    """When the orbit plane misses the aim point (node moved away from the aligned one), the solver still
+    drives the along-track miss under 50 m, and the miss splits into along- and cross-track arcs of a right
+    spherical triangle: cos(miss) = cos(along) cos(cross) on the 6,371,008.8 m sphere, to 1e-9."""
+    r0, v0 = P.aligned_state(t0, hp_m=hp)
+    el = orbit.elements_from_state(r0, v0)
+    r, v = orbit.state_from_elements((*el[:3], (el.raan_rad + raan_shift) % (2 * math.pi), *el[4:]))
+    sol = targeting.solve_final_burn(t0, r, v, 450e3, t0 + 600.0, t0 + 6000.0)
+    assert abs(sol.miss_along_m) < 50.0
+    k = 1.0 / 6371008.8
+    assert math.cos(sol.miss_m * k) == pytest.approx(
+        math.cos(sol.miss_along_m * k) * math.cos(sol.miss_cross_m * k), abs=1e-9)
 
 
 @given(hp_target=st.floats(60e3, 200e3), t_ig=st.floats(0.0, 5000.0))

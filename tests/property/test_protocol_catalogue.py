@@ -13,7 +13,7 @@ from flight.security import Authenticator, KeyRing, Signer
 from hil.protocol import spacepacket, telecommand
 from hil.protocol.catalogue import CATALOGUE
 from hil.protocol.schema import PacketSpec
-from tests.property.protocol_strategies import values
+from tests.property.test_protocol_strategies import values
 
 PLAIN = [s for s in CATALOGUE if not s.authenticated]
 SIGNED = [s for s in CATALOGUE if s.authenticated]

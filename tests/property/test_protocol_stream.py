@@ -33,10 +33,11 @@ def test_crc_fast_equals_bitwise_reference(data: bytes) -> None:
     assert crc.crc16(data) == crc.crc16_bitwise(data)
 
 
-@given(st.lists(st.binary(max_size=400), max_size=8))
-def test_decoder_never_raises_and_never_yields_an_invalid_packet(chunks: list[bytes]) -> None:
-    """Arbitrary bytes in arbitrary chunks: no exception, every output is a valid packet, buffer bounded."""
-    dec = StreamDecoder()
+@given(st.lists(st.binary(max_size=400), max_size=8), st.sampled_from([1, 12, 10**9]))
+def test_decoder_never_raises_and_never_yields_an_invalid_packet(chunks: list[bytes], batch: int) -> None:
+    """Arbitrary bytes in arbitrary chunks, whichever decoding path: no exception, every output is a
+    valid packet, buffer bounded."""
+    dec = StreamDecoder(batch_min_frames=batch)
     for chunk in chunks:
         for p in dec.feed(chunk):
             assert spacepacket.packet_is_valid(p)
@@ -120,3 +121,45 @@ def test_up_to_three_bit_errors_in_a_packet_are_always_caught(packet: bytes, bit
     dec = StreamDecoder()
     assert dec.feed(frame(bytes(corrupted)) + frame(packet)) == [packet]
     assert dec.stats.crc_errors + dec.stats.framing_errors == 1
+
+
+frame_items = st.one_of(
+    packets.map(frame),
+    st.tuples(packets, st.integers(0, 10_000), st.integers(1, 255)).map(
+        lambda t: _flip(frame(t[0]), t[1], t[2])
+    ),
+    st.binary(max_size=60),
+    st.binary(min_size=MAX_FRAME_OCTETS - 2, max_size=MAX_FRAME_OCTETS + 3).map(
+        lambda b: bytes(x or 1 for x in b) + b"\x00"
+    ),
+    st.just(bytes(range(1, 255)) * 2 + b"\x00"),
+    st.binary(min_size=254, max_size=600).map(lambda b: frame(bytes(x or 7 for x in b))),
+    st.binary(min_size=254, max_size=700).map(  # valid packets with runs of 254+ non-zero octets
+        lambda b: frame(spacepacket.pack(0x123, 77, bytes(x or 9 for x in b), coarse_time=0x01020304))
+    ),
+)
+
+
+def _flip(f: bytes, pos: int, mask: int) -> bytes:
+    b = bytearray(f)
+    b[pos % (len(b) - 1)] ^= mask
+    return bytes(b)
+
+
+@given(st.lists(frame_items, max_size=30), st.data())
+def test_batch_and_frame_by_frame_decoding_agree(items: list[bytes], data: st.DataObject) -> None:
+    """The numpy batch path and the frame-by-frame path return the same packets and the same counts for
+    any stream (valid, corrupted, garbage, oversize and long zero-free frames) cut at any points."""
+    stream = b"".join(items)
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(stream)), max_size=5)))
+    batch, single = StreamDecoder(batch_min_frames=1), StreamDecoder(batch_min_frames=10**9)
+    got_b: list[bytes] = []
+    got_s: list[bytes] = []
+    start = 0
+    for cut in [*cuts, len(stream)]:
+        got_b += batch.feed(stream[start:cut])
+        got_s += single.feed(stream[start:cut])
+        start = cut
+    assert got_b == got_s
+    assert batch.stats == single.stats
+    assert batch.pending_octets == single.pending_octets

@@ -208,6 +208,7 @@ NAN_CASES: dict[str, tuple[Callable[..., np.ndarray], list[np.ndarray]]] = {
     "quat_error": (at.quat_error, [Q, Q]),
     "quat_propagate": (at.quat_propagate, [Q, V]),
     "quat_slerp": (at.quat_slerp, [Q, Q, np.array(0.4)]),
+    "quat_from_two_axes": (at.quat_from_two_axes, [V, V[::-1].copy(), V, V[::-1].copy()]),
 }
 
 
@@ -225,3 +226,36 @@ def test_nan_or_infinity_in_any_input_is_rejected(name: str, slot: int, bad: flo
     with pytest.raises(InvalidInputError) as info:
         fn(*args)
     assert info.value.code == 2
+
+
+@given(unit_quats, directions, directions, arrays(np.float64, 3, elements=st.floats(-0.5, 0.5)))
+def test_two_axes_carries_the_primary_exactly(q: np.ndarray, u_b: np.ndarray, v_b: np.ndarray,
+                                              noise: np.ndarray) -> None:
+    """quat_from_two_axes maps the primary body direction onto the primary reference direction within 1e-12
+    rad, keeps the secondary on its side of the primary, recovers q exactly (1e-12) from consistent pairs,
+    and matches the oracle's TRIAD (1e-10); pairs closer than 1e-3 rad to parallel are left out."""
+    un, vn = u_b / np.linalg.norm(u_b), v_b / np.linalg.norm(v_b)
+    assume(np.linalg.norm(np.cross(un, vn)) > 1e-3)
+    u_a = at.quat_rotate(q, u_b)
+    v_a = at.quat_rotate(q, v_b) + noise * np.linalg.norm(v_b)
+    assume(np.linalg.norm(np.cross(u_a, v_a)) > 1e-3 * np.linalg.norm(u_a) * np.linalg.norm(v_a))
+    got = at.quat_from_two_axes(u_b, v_b, u_a, v_a)
+    mapped = at.quat_rotate(got, un)
+    assert np.linalg.norm(np.cross(mapped, u_a / np.linalg.norm(u_a))) <= 1e-12
+    assert mapped @ u_a > 0.0
+    side = np.cross(u_a, v_a)
+    assert np.cross(u_a, at.quat_rotate(got, v_b)) @ side > 0.0
+    assert same_rotation(got, oracle.quat_from_two_axes(u_b, v_b, u_a, v_a), 1e-10)
+    exact = at.quat_from_two_axes(u_b, v_b, u_a, at.quat_rotate(q, v_b))
+    assert same_rotation(exact, q, 1e-12)
+
+
+@given(unit_quats, directions, st.floats(0.0, 3.14))
+def test_attitude_error_angle_is_the_angle_turned(
+        q_target: np.ndarray, axis: np.ndarray, angle: float) -> None:
+    """A body turned by angle about any axis away from the target has attitude_error_rad equal to that
+    angle within 1e-14 rad, and within 1e-7 rad of the oracle's arccos form (which loses digits near 0)."""
+    q_body = at.quat_multiply(at.quat_from_axis_angle(axis, angle), q_target)
+    err = float(at.attitude_error_rad(q_body, q_target))
+    assert abs(err - angle) <= 1e-14
+    assert abs(err - float(oracle.angle_between(q_body, q_target))) <= 1e-7

@@ -57,6 +57,7 @@ ADAPTERS: dict[str, Adapter] = {
     "quat_error": lambda v: at.quat_error(v[0:4], v[4:8]),
     "quat_propagate": lambda v: at.quat_propagate(v[0:4], v[4:7]),
     "quat_slerp": lambda v: at.quat_slerp(v[0:4], v[4:8], v[8]),
+    "quat_from_two_axes": lambda v: at.quat_from_two_axes(v[0:3], v[3:6], v[6:9], v[9:12]),
     "ctl_pd_torque": _pd,
 }
 # Cases about NULL pointers and raw counts, which the Python API cannot express: C runner only.
@@ -190,3 +191,31 @@ def test_allocation_result_reports_convergence_and_iterations() -> None:
     assert np.all((res.on_time_s >= 0.0) & (res.on_time_s <= 0.1))
     res = at.allocate_thrusters(lay, at.AllocatorConfig(cycle_s=0.1), [1e4, 0, 0])
     assert res.converged and res.iterations > 1
+
+
+def test_burn_attitude_from_two_axes_points_x_body_retrograde() -> None:
+    """The docstring's burn attitude: +x body along -v (retrograde, so thrust along +x slows the stack) and
+    +z body towards nadir, within 1e-15 for an orbit's r and v."""
+    r_eci_m = np.array([6.6e6, 1.2e6, -2.0e5])
+    v_eci_mps = np.array([-1.3e3, 6.1e3, 4.2e3])
+    q_eci_from_body = at.quat_from_two_axes([1, 0, 0], [0, 0, 1], -v_eci_mps, -r_eci_m)
+    x_eci = at.quat_rotate(q_eci_from_body, [1.0, 0.0, 0.0])
+    np.testing.assert_allclose(x_eci, -v_eci_mps / np.linalg.norm(v_eci_mps), rtol=0, atol=1e-15)
+    z_eci = at.quat_rotate(q_eci_from_body, [0.0, 0.0, 1.0])
+    assert z_eci @ (-r_eci_m) > 0.99 * np.linalg.norm(r_eci_m)  # r is nearly perpendicular to v
+
+
+def test_small_command_fires_a_minimum_pulse_when_that_is_closer_than_nothing() -> None:
+    """Roll 1500 N m from the attitude thrusters (0.1 s cycle, 10 ms minimum): a single roll thruster at
+    10 ms gives 54 m x 400 N x 0.1 = 2160 N m and 40 N of side force (weighted residual 660^2 + 400^2 N^2 m^2)
+    which is closer than firing nothing (1500^2), so exactly one pulse of 10 ms is fired; a command of
+    500 N m is closer to nothing and fires nothing."""
+    lay = at.default_stack_layout()
+    att = lay.subset(lay.indices("ATT-"))
+    cfg = at.AllocatorConfig(cycle_s=0.1, min_on_s=0.01)
+    res = at.allocate_thrusters(att, cfg, [1500.0, 0.0, 0.0])
+    fired = np.flatnonzero(res.on_time_s)
+    assert len(fired) == 1 and res.on_time_s[fired[0]] == pytest.approx(0.01, abs=1e-12)
+    np.testing.assert_allclose(res.torque_body_nm, [2160.0, 0.0, 0.0], rtol=0, atol=1e-9)
+    res = at.allocate_thrusters(att, cfg, [500.0, 0.0, 0.0])
+    assert not np.any(res.on_time_s)

@@ -151,3 +151,55 @@ def test_constructor_rejects_bad_arguments() -> None:
         SimClock("lockstep", 0.0, stall_timeout_s=0.0)
     with pytest.raises(ValueError, match="t0_s"):
         SimClock("lockstep", float("nan"))
+
+
+def test_start_resets_the_wall_reference() -> None:
+    """After a slow setup, start() makes simulated time t0 now: the first wait of 0.1 s takes 0.1 s
+    (within 50 ms), not zero."""
+    clock = SimClock("realtime", t0_s=50.0)
+    time.sleep(0.15)
+    clock.start(50.0)
+
+    async def go() -> None:
+        await clock.wait_until(50.1)
+
+    t0 = time.monotonic()
+    run(go(), timeout_s=5.0)
+    assert time.monotonic() - t0 == pytest.approx(0.1, abs=0.05)
+
+
+def test_one_clock_serves_successive_event_loops() -> None:
+    """A clock made outside any loop works in one asyncio.run after another (the runner restarts)."""
+    clock = SimClock("lockstep", t0_s=0.0, stall_timeout_s=0.05)
+    for k in range(2):
+        clock.open_cycle(float(k))
+
+        async def go(t: float = float(k) + 1.0) -> None:
+            await clock.wait_until(t)
+
+        run(go(), timeout_s=5.0)
+    assert clock.stall_count == 2 and clock.now_s == 2.0
+
+
+def test_a_stall_releases_every_waiter_on_that_cycle() -> None:
+    """Two tasks wait on the same open cycle with different stall budgets: when the first one's bound
+    expires and closes the cycle, the second goes on at once (one stall recorded, not two)."""
+    clock = SimClock("lockstep", t0_s=0.0, stall_timeout_s=0.3)
+    done: list[tuple[str, float]] = []
+
+    async def waiter(name: str, t: float) -> None:
+        start = time.monotonic()
+        await clock.wait_until(t)
+        done.append((name, time.monotonic() - start))
+
+    async def go() -> None:
+        clock.open_cycle(1.0)
+        async with asyncio.TaskGroup() as tg:
+            tg.create_task(waiter("a", 2.0))
+            await asyncio.sleep(0.2)
+            tg.create_task(waiter("b", 3.0))
+
+    run(go(), timeout_s=5.0)
+    assert clock.stall_count == 1
+    assert [n for n, _ in done] == ["a", "b"]
+    assert done[1][1] < 0.25  # b waited about 0.1 s, not its own 0.3 s budget

@@ -10,6 +10,7 @@ tests/integration/test_flight_loopback.py run the same executive against the rea
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 from collections.abc import AsyncIterator
 
@@ -28,6 +29,7 @@ from flight.ports import (
     Event,
     GroundPort,
     ImuPort,
+    ImuRateArgs,
     ImuSample,
     NoArgs,
     Telecommand,
@@ -142,13 +144,13 @@ def orbit_220km() -> tuple[np.ndarray, np.ndarray]:
 
 
 def make_exec(imu: FakeImu, thr: FakeThrusters, gnd: FakeGround, *, with_orbit: bool = False,
-              xc: ExecutiveConfig | None = None) -> Executive:
+              xc: ExecutiveConfig | None = None, config: FlightConfig | None = None) -> Executive:
     r, v = orbit_220km()
     q, _ = retrograde_target(r, v)
     nav = Navigator(q)
     if with_orbit:
         nav.apply_state_vector(T0_S, tuple(r), tuple(v), 450e3)
-    return Executive(imu, thr, gnd, navigator=nav,
+    return Executive(imu, thr, gnd, navigator=nav, config=config,
                      exec_config=xc or ExecutiveConfig(imu_timeout_s=0.2, port_timeout_s=0.2))
 
 
@@ -320,3 +322,110 @@ def test_deadline_misses_counted_in_a_run() -> None:
         assert rep.control["cycles"] == 20
         assert rep.control["deadline_misses"] == (20 if expect_all else 0)
         assert 0.0 < rep.control["latency_ms"]["p50"] <= rep.control["latency_ms"]["max"]
+
+
+def test_imu_silent_during_a_burn_safes_without_waiting_for_a_sample() -> None:
+    """In the burn (main valves commanded open), the IMU falls silent: after the bounded wait FDIR hears
+    imu.stale, the sequencer goes to SAFE, and a closing command and a disarm reach the board although no
+    sample comes to be answered."""
+
+    async def main() -> tuple[FakeThrusters, Executive, bool]:
+        imu, thr, gnd = FakeImu(), FakeThrusters(), FakeGround()
+        cfg = FlightConfig(arm_lead_s=2.0, settle_time_s=1.0)
+        ex = make_exec(imu, thr, gnd, with_orbit=True, config=cfg,
+                       xc=ExecutiveConfig(imu_timeout_s=0.1, port_timeout_s=0.2, auto_imu_rate=False))
+        r, v = orbit_220km()
+        _, w = retrograde_target(r, v)
+        dth = (float(w[0]) * 0.1, float(w[1]) * 0.1, float(w[2]) * 0.1)
+        ex.seq.load_plan(T0_S, BurnPlan(1, "PLB-1", T0_S + 3.0, 5.0, 0.027, tuple(-v / np.linalg.norm(v))))
+        ex.seq.go(T0_S, 1)
+        run = asyncio.create_task(ex.run())
+        k = 0
+        while ex.seq.state is not SeqState.BURN and k < 300:
+            k += 1
+            dv = 0.0027 if ex.control.main_burn else 0.0
+            imu.push(ImuSample(T0_S + 0.1 * k, dth, (dv, 0.0, 0.0), 0.1))
+            await asyncio.sleep(0.005)
+        was_open = thr.commands[-1].main_burn
+        for _ in range(200):  # silence; bounded
+            await asyncio.sleep(0.01)
+            if ex.seq.state is SeqState.SAFE and "disarm" in thr.arm_steps:
+                break
+        run.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await run
+        return thr, ex, was_open
+
+    thr, ex, was_open = asyncio.run(main())
+    assert was_open
+    assert ex.fdir.counts["imu.stale"] >= 1
+    assert ex.seq.state is SeqState.SAFE
+    closing = [c for c in thr.commands if not c.main_burn]
+    assert closing and closing[-1].cycle > max(c.cycle for c in thr.commands if c.main_burn)
+    assert "disarm" in thr.arm_steps
+
+
+def test_ground_imu_rate_holds_until_the_sequencer_changes_state() -> None:
+    """A ground SET_IMU_RATE of 1 Hz overrides the phase's rate (coast, 0.1 Hz) while the sequencer stays
+    in its state (IDLE): the IMU port is commanded 1 Hz and never taken back to the coast rate."""
+
+    async def main() -> tuple[FakeImu, Executive]:
+        imu, thr, gnd = FakeImu(), FakeThrusters(), FakeGround()
+        ex = make_exec(imu, thr, gnd, with_orbit=True,
+                       xc=ExecutiveConfig(imu_timeout_s=0.2, port_timeout_s=0.2, health_period_s=0.01))
+        stop = asyncio.Event()
+        run = asyncio.create_task(ex.run(stop))
+        imu.push(still_sample(T0_S + 10.0, 10.0))
+        gnd.stream.queue.put_nowait(Telecommand(9, TelecommandKind.SET_IMU_RATE, ImuRateArgs(1.0)))
+        for k in range(2, 50):
+            await asyncio.sleep(0.02)
+            imu.push(still_sample(T0_S + 10.0 * k, 10.0))
+            if imu.rates and imu.rates[-1] == 1.0:
+                break
+        await asyncio.sleep(0.1)
+        stop.set()
+        await asyncio.wait_for(run, 5.0)
+        return imu, ex
+
+    imu, ex = asyncio.run(main())
+    first = imu.rates.index(1.0)
+    assert all(r == 1.0 for r in imu.rates[first:])  # the phase's coast rate did not take it back
+    assert ex._rate_wanted == 1.0 and ex.seq.state is SeqState.IDLE
+
+
+def test_unconfirmed_imu_rate_is_retried_until_the_board_confirms() -> None:
+    """The IMU port fails the first two rate commands (as the driver does when the board does not echo
+    them): FDIR reports imu.rate_unconfirmed with RETRY, the executive sends it again, and once confirmed
+    the fault clears."""
+
+    class FlakyImu(FakeImu):
+        def __init__(self) -> None:
+            super().__init__()
+            self.fail = 2
+
+        async def set_output_rate(self, rate_hz: float) -> None:
+            await super().set_output_rate(rate_hz)
+            if self.fail:
+                self.fail -= 1
+                raise TimeoutError("board did not confirm")
+
+    async def main() -> tuple[FlakyImu, Executive]:
+        imu, thr, gnd = FlakyImu(), FakeThrusters(), FakeGround()
+        ex = make_exec(imu, thr, gnd, with_orbit=True,
+                       xc=ExecutiveConfig(imu_timeout_s=0.2, port_timeout_s=0.2, health_period_s=0.01))
+        stop = asyncio.Event()
+        run = asyncio.create_task(ex.run(stop))
+        imu.push(still_sample(T0_S + 10.0, 10.0))
+        for _ in range(200):
+            await asyncio.sleep(0.01)
+            if len(imu.rates) >= 3:
+                break
+        await asyncio.sleep(0.05)
+        stop.set()
+        await asyncio.wait_for(run, 5.0)
+        return imu, ex
+
+    imu, ex = asyncio.run(main())
+    assert imu.rates == [ex.config.imu_rate_coast_hz] * 3
+    assert ex.fdir.counts["imu.rate_unconfirmed"] == 2
+    assert "imu.rate_unconfirmed" not in ex.fdir.active

@@ -11,7 +11,6 @@ import random
 import pytest
 
 from hil.links import Backoff, LinkClosedError, LinkError, LinkState, LoopbackHub, loopback_pair, open_link
-from hil.links.dedup import Deduplicator
 from hil.protocol.spacepacket import pack
 from tests.support.aio import run
 
@@ -92,20 +91,52 @@ def test_duplicates_are_handed_up_once_and_counted() -> None:
     run(body())
 
 
-def test_same_count_with_different_bytes_is_not_a_duplicate() -> None:
-    """A sender that restarted its count sends new content under an old count: it is handed up."""
-    d = Deduplicator()
-    assert not d.is_duplicate(pkt(3, t_s=1.0))
-    assert not d.is_duplicate(pkt(3, t_s=2.0))
-    assert d.is_duplicate(pkt(3, t_s=2.0))
+def test_same_count_with_different_bytes_is_a_restart_not_a_duplicate() -> None:
+    """A sender that restarted sends new content under a recent count: handed up and counted as a reset;
+    the very same bytes again are a duplicate (docs/icd.md section 5)."""
+
+    async def body() -> None:
+        host, board = loopback_pair("imu")
+        async with host, board:
+            for p in (pkt(0, t_s=1.0), pkt(1, t_s=1.1), pkt(0, t_s=2.0), pkt(0, t_s=2.0)):
+                await host.send(p)
+            assert [await board.recv(1.0) for _ in range(3)] == [
+                pkt(0, t_s=1.0),
+                pkt(1, t_s=1.1),
+                pkt(0, t_s=2.0),
+            ]
+            assert board.pending() == 0
+            assert (board.stats.resets, board.stats.duplicates) == (1, 1)
+
+    run(body())
 
 
-def test_dedup_window_forgets_the_oldest() -> None:
-    d = Deduplicator(window=2)
-    for i in range(3):
-        assert not d.is_duplicate(pkt(i))
-    assert not d.is_duplicate(pkt(0))  # forgotten: outside the window of two
-    assert d.is_duplicate(pkt(2))
+def test_duplicate_window_is_64_packets_per_apid() -> None:
+    """A repeat within the last 64 packets of its APID is dropped; one older than that is handed up."""
+
+    async def body() -> None:
+        host, board = loopback_pair("imu")
+        async with host, board:
+            for i in range(70):
+                await host.send(pkt(i))
+            await host.send(pkt(10))  # 60 packets back: a duplicate
+            await host.send(pkt(3))  # 67 packets back: outside the window
+            assert board.pending() == 71
+            assert board.stats.duplicates == 1
+
+    run(body())
+
+
+def test_duplicates_are_tracked_per_apid() -> None:
+    async def body() -> None:
+        host, board = loopback_pair("imu")
+        async with host, board:
+            for p in (pkt(0, apid=1), pkt(0, apid=2), pkt(0, apid=1)):
+                await host.send(p)
+            assert board.pending() == 2
+            assert board.stats.duplicates == 1
+
+    run(body())
 
 
 def test_corrupt_packets_are_counted_and_dropped() -> None:

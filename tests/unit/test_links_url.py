@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from hil.links import LinkError, LoopbackLink, LoopSpec, MqttSpec, SerialSpec, open_link, parse_link_url
+from hil.links import (
+    LinkError,
+    LoopbackLink,
+    LoopSpec,
+    MqttSpec,
+    PtyLink,
+    PtySpec,
+    SerialSpec,
+    open_link,
+    parse_link_url,
+)
 from hil.links.mqtt_link import MqttLink, topics
 from hil.links.serial_link import SerialLink
 
@@ -54,6 +64,12 @@ def test_password_is_not_in_the_repr() -> None:
     assert "hunter2" not in repr(parse_link_url("mqtt://u:hunter2@h/p"))
 
 
+def test_pty_urls() -> None:
+    assert parse_link_url("pty://") == PtySpec(None)
+    assert parse_link_url("pty:///tmp/ttyIMU") == PtySpec("/tmp/ttyIMU")
+    assert isinstance(open_link("pty://", "imu", "board"), PtyLink)
+
+
 @pytest.mark.parametrize("url", ["loop://", "loop://bench"])
 def test_loop_url(url: str) -> None:
     assert parse_link_url(url) == LoopSpec("bench" if url.endswith("bench") else "default")
@@ -63,6 +79,8 @@ def test_loop_url(url: str) -> None:
     ("url", "words"),
     [
         ("tcp://host:1", "unsupported link URL"),
+        ("pty://host/x", "has a host part"),
+        ("pty:///tmp/dir/", "absolute path"),
         ("serial://dev/ttyUSB0", "three slashes"),
         ("serial:///dev/ttyUSB0?baud=fast", "not an integer"),
         ("serial:///dev/ttyUSB0?parity=E", "unknown parameter 'parity'"),
@@ -114,3 +132,8 @@ def test_mqtt_topic_layout_matches_the_icd() -> None:
 def test_missing_tls_file_is_a_link_error() -> None:
     with pytest.raises(LinkError, match=r"cannot read TLS CA file /nonexistent/ca\.crt: no such file"):
         open_link("mqtts://localhost/p?ca=/nonexistent/ca.crt", "imu", "host")
+
+
+def test_mqtt_channel_must_be_a_catalogue_board() -> None:
+    with pytest.raises(LinkError, match="no MQTT topics for channel 'bench'"):
+        open_link("mqtt://localhost/p", "bench", "host")

@@ -159,3 +159,19 @@ def test_bad_inputs_are_refused() -> None:
     with pytest.raises(ValueError, match="not after"):
         nav.on_imu(ImuSample(T0_S + 1.0, (0.0, 0.0, 0.0), (0.0, 0.0, 0.0), 1.0))
     assert nav.rejected == 1
+
+
+def test_bridged_gap_adds_delta_v_along_the_thrust_axis() -> None:
+    """``bridge_gap`` adds its delta-v along +x body (retrograde here) at the current attitude: the
+    velocity changes by 0.0027 m/s against the retrograde direction (1e-9 m/s) and the orbit's velocity
+    error budget grows."""
+    r, v = orbit()
+    q, _ = retrograde_target(r, v)
+    nav = Navigator(q)
+    nav.apply_state_vector(T0_S, tuple(r), tuple(v), 450e3)
+    before = np.asarray(nav.orbit().v_eci_mps)
+    s0 = nav.error_budget(T0_S).velocity_mps
+    nav.bridge_gap(0.0027, 0.8)
+    dv = np.asarray(nav.orbit().v_eci_mps) - before
+    assert float(np.dot(dv, -v / np.linalg.norm(v))) == pytest.approx(0.0027, abs=1e-9)
+    assert nav.error_budget(T0_S).velocity_mps > s0

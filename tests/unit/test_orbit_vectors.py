@@ -15,7 +15,7 @@ from tests.vectorfile import VECTOR_DIR, Vector, read_vectors
 VECTORS = read_vectors(VECTOR_DIR / "orbit.vec")
 GM = 3.986004418e14
 # cases of the generic integrators, which the Python API does not expose (the C runner covers them)
-C_ONLY = {"orbit_rk4_oscillator", "orbit_dp54_event"}
+C_ONLY = {"orbit_rk4_oscillator", "orbit_dp54_event", "orbit_dp54_steps"}
 
 
 def _two_body(x: Sequence[float]) -> list[float]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -9,7 +10,7 @@ import pytest
 
 from hil import scenario
 from hil.plant import Plant, TruthState
-from hil.protocol.catalogue import DEORBIT_THRUSTERS, THRUSTER_COUNT
+from hil.protocol.catalogue import ATTITUDE_THRUSTERS, DEORBIT_THRUSTERS, THRUSTER_COUNT
 
 
 @pytest.fixture(scope="module")
@@ -119,3 +120,69 @@ def test_breakup_footprint_needs_breakup(iss: scenario.Scenario) -> None:
     p = Plant.from_scenario(iss, seed=0)
     with pytest.raises(RuntimeError, match="breakup altitude"):
         p.breakup_and_impacts()
+
+
+def test_thrust_factor_scales_a_thruster_in_main_burn(iss: scenario.Scenario) -> None:
+    """A deorbit burn with thruster 16 at half thrust uses (29.5 / 30) of the propellant of a full one
+    (to 1e-9 relative with dispersions off) and the factor persists until given again."""
+    s = dataclasses.replace(iss, thrusters=dataclasses.replace(iss.thrusters, thrust_sigma_fraction=0.0,
+                                                               misalignment_sigma_deg=0.0))
+    used = []
+    for half in (False, True):
+        p = Plant.from_scenario(s, seed=0)
+        until = np.full(THRUSTER_COUNT, -math.inf)
+        until[list(DEORBIT_THRUSTERS)] = math.inf
+        factor = np.ones(THRUSTER_COUNT)
+        if half:
+            factor[16] = 0.5
+        p.set_valves(p.t_s, until, factor)
+        m0 = p.mass_kg
+        p.set_valves(p.t_s + 5.0, until)  # no factor given: it stays
+        p.advance_to(p.t_s + 5.0)
+        used.append(m0 - p.mass_kg)
+        assert p.thrust_factor[16] == (0.5 if half else 1.0)
+    assert used[1] / used[0] == pytest.approx(29.5 / 30.0, rel=1e-9)
+    p = Plant.from_scenario(s, seed=0)
+    with pytest.raises(ValueError, match="thrust_factor"):
+        p.set_valves(p.t_s, np.zeros(THRUSTER_COUNT), np.full(THRUSTER_COUNT, 3.0))
+
+
+def test_propellant_runs_out_exactly(iss: scenario.Scenario) -> None:
+    """With 50 kg of propellant and all 30 deorbit thrusters open (4.08 kg/s) the thrust stops when the
+    propellant is gone: the mass ends at the dry mass (to 1e-6 kg), each valve produced thrust for
+    50 kg / mdot (to 1e-6 s), and the coast after it leaves the mass alone."""
+    s = dataclasses.replace(iss, vehicle=dataclasses.replace(iss.vehicle, propellant_kg=50.0))
+    p = Plant.from_scenario(s, seed=2)
+    until = np.full(THRUSTER_COUNT, -math.inf)
+    until[list(DEORBIT_THRUSTERS)] = math.inf
+    p.set_valves(p.t_s, until)
+    for _ in range(300):
+        p.advance_to(p.t_s + 0.1)
+    mdot = float(p.thrusters.mdot_kg_s[16:].sum())
+    assert p.mass_kg == pytest.approx(s.vehicle.dry_mass_kg, abs=1e-6)
+    assert p.propellant_kg < 1e-6
+    assert np.allclose(p.valve_open_s[16:], 50.0 / mdot, atol=1e-6)
+    assert not p.valve_open_s[:16].any()
+
+
+def test_reentry_summary_before_and_after() -> None:
+    """Before re-entry every field is None; the UTC of t_s = 0 is J2000 (2000-01-01T12:00:00Z)."""
+    from hil.plant.truth import utc_from_t_s
+
+    p = Plant.from_scenario(scenario.load("iss-deorbit"), seed=0)
+    assert all(v is None for v in p.reentry_summary().values())
+    assert utc_from_t_s(0.0).isoformat() == "2000-01-01T12:00:00+00:00"
+    assert utc_from_t_s(p.t_s).isoformat() == "2030-06-01T00:00:00+00:00"
+
+
+def test_thruster_order_is_the_icd_order(iss: scenario.Scenario) -> None:
+    """Indices 0-15 are the attitude Dracos and 16-45 the deorbit Dracos (hil.protocol.catalogue), with the
+    scenario's thrust within 5 sigma of its dispersion and the deorbit thrust along +x body."""
+    p = Plant.from_scenario(iss, seed=9)
+    names = p.thrusters.names
+    assert len(names) == THRUSTER_COUNT
+    assert all(names[i].startswith("ATT-") for i in ATTITUDE_THRUSTERS)
+    assert all(names[i].startswith("DEO-") for i in DEORBIT_THRUSTERS)
+    sigma = iss.thrusters.thrust_sigma_fraction * iss.thrusters.thrust_n
+    assert np.all(np.abs(p.thrusters.thrust_n - iss.thrusters.thrust_n) < 5 * sigma)
+    assert np.all(p.thrusters.dir_body[16:, 0] > np.cos(np.radians(1.0)))

@@ -101,3 +101,38 @@ def test_python_layer_rejects_bad_shapes() -> None:
         rigid.ThrustLoad(force_body_n=[1.0, 2.0])
     with pytest.raises(ValueError):
         rigid.RigidBodyModel(np.eye(2), cd=2.2, area_m2=2500.0)
+
+
+def test_in_place_propagator_equals_the_function() -> None:
+    """ValvePropagator.step gives the same state, bit for bit, as propagate_valves on the same inputs, and
+    leaves its state unchanged when the core rejects the call."""
+    vec = next(v for v in VECTORS if v.case == "rb_propagate_valves" and v.status == 0)
+    v = vec.inputs
+    bank_flat = np.reshape(v[26:26 + 21], (3, 7))
+    bank = rigid.ThrusterBank(bank_flat[:, 0:3], bank_flat[:, 3:6], bank_flat[:, 6])
+    rest = v[26 + 21:]
+    model = _model(v[:25])
+    want = rigid.propagate_valves(model, bank, rest[:3], rest[3], rest[4], rest[5:25], rest[25], rest[26],
+                                  rest[27])
+    prop = rigid.ValvePropagator(model, bank, rest[3], rest[5:25])
+    prop.open_until_s[:] = rest[:3]
+    t, stopped = prop.step(rest[4], rest[25], rest[26], rest[27])
+    assert (t, stopped) == (want.t_s, want.stopped)
+    assert np.array_equal(prop.y, want.y) and np.array_equal(prop.open_s, want.open_s)
+    before = prop.y.copy()
+    with pytest.raises(CoreError):
+        prop.step(rest[25], rest[25] - 1.0, 5.0, -np.inf)
+    assert np.array_equal(prop.y, before)
+
+
+def test_a_trace_of_propellant_is_not_burnt_below_the_dry_mass() -> None:
+    """Propellant that the flow would burn in less than one tick of the time scale (here 1e-5 kg at
+    1e3 kg/s at t = 1e9 s, whose tick is 1.2e-7 s) counts as none: the span coasts and the mass never goes
+    below the dry mass."""
+    model = rigid.RigidBodyModel(np.eye(3) * 1e8, cd=2.2, area_m2=2500.0)
+    bank = rigid.ThrusterBank([[1e6, 0.0, 0.0]], [[0.0, 0.0, 0.0]], [1e3])
+    y = np.zeros(20)
+    y[0:3], y[3:6], y[6], y[13] = [6.8e6, 0.0, 0.0], [0.0, 7.6e3, 0.0], 1.0, 4.5e5 + 1e-5
+    res = rigid.propagate_valves(model, bank, [np.inf], 4.5e5, 1e9, y, 1e9 + 10.0, 5.0)
+    assert res.y[13] >= 4.5e5
+    assert res.open_s[0] <= 1.2e-7

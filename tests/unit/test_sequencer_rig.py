@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flight.config import FlightConfig
-from flight.ports import MAIN_THRUSTERS, ArmState, ThrusterFaults, ThrusterStatus
+from flight.ports import ATTITUDE_THRUSTERS, MAIN_THRUSTERS, ArmState, ThrusterFaults, ThrusterStatus
 from flight.sequencer import (
     ArmConfirm,
     ArmPrepare,
@@ -51,7 +51,7 @@ FAST = FlightConfig(
 )
 
 MAIN_MASK = sum(1 << i for i in MAIN_THRUSTERS)
-TRIM_MASK = 1 << 30
+TRIM_MASK = 1 << ATTITUDE_THRUSTERS[0]  # one attitude thruster stands for the trim set
 
 
 def plan(

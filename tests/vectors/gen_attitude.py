@@ -169,9 +169,25 @@ def quat_lines(rng: np.random.Generator) -> list[str]:
     add("quat_slerp", 10, 0.0, [1, 0, 0, 0, 0, 0, 0, 0, 0.5], [NAN] * 4)
     add("quat_slerp", 3, 0.0, [1, 0, 0, 0, 0, 1, 0, 0, 1e308], [NAN] * 4)
 
-    add("quat_bad_arguments", 0, 0.0, [1, 1, 0, 0, 0], [0, 12])
-    add("quat_bad_arguments", 0, 0.0, [0, NAN, 0, 0, 0], [0, 12])  # n = 0 reads nothing
-    add("quat_bad_arguments", 0, 0.0, [-1, 1, 0, 0, 0], [3, 12])
+    # two axes (TRIAD): scipy's align_vectors with an infinite weight on the primary pair
+    for _ in range(4):
+        q_true = _unit(rng, 4)
+        u_b, v_b = rng.normal(size=3), rng.normal(size=3)
+        u_a = _rot(q_true).apply(u_b) * rng.uniform(0.5, 3.0)
+        v_a = _rot(q_true).apply(v_b) + 0.3 * rng.normal(size=3)  # not exactly consistent
+        est, _ = Rotation.align_vectors([u_a, v_a], [u_b, v_b], weights=[np.inf, 1.0])
+        ref = _canonical(_wxyz(est))
+        add("quat_from_two_axes", 0, 4e-15, [*u_b, *v_b, *u_a, *v_a], [*ref])
+    # burn attitude: +x body along -y ECI (retrograde), +z body towards -x ECI (nadir)
+    q_burn = _canonical(_wxyz(Rotation.from_matrix(np.array([[0, 0, -1], [-1, 0, 0], [0, 1, 0.0]]))))
+    add("quat_from_two_axes", 0, 4e-16, [1, 0, 0, 0, 0, 1, 0, -1, 0, -1, 0, 0], [*q_burn])
+    add("quat_from_two_axes", 10, 0.0, [1, 0, 0, 2, 0, 0, 0, 1, 0, 1, 0, 0], [NAN] * 4)
+    add("quat_from_two_axes", 10, 0.0, [1, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0], [NAN] * 4)
+    add("quat_from_two_axes", 2, 0.0, [1, 0, 0, 0, 1, 0, 0, 1, 0, 1, 0, NAN], [NAN] * 4)
+
+    add("quat_bad_arguments", 0, 0.0, [1, 1, 0, 0, 0], [0, 13])
+    add("quat_bad_arguments", 0, 0.0, [0, NAN, 0, 0, 0], [0, 13])  # n = 0 reads nothing
+    add("quat_bad_arguments", 0, 0.0, [-1, 1, 0, 0, 0], [3, 13])
     return out
 
 

@@ -6,7 +6,8 @@ physical units:
   same force model as written in the pure-numpy oracle (tests/oracles/orbit.py);
 - the J2 nodal regression against the analytic secular rate (Vallado 2013, eq. 9-41);
 - a near-impulsive perigee burn and the interface flight-path angle against vis-viva (the derived checks
-  of the shared reference hardware.md: 28.7 m/s, -0.66 deg).
+  of the shared reference hardware.md: 28.7 m/s, -0.66 deg);
+- the default footprint prediction against the same prediction integrated at tight tolerances.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.integrate import solve_ivp
 
-from firmware_bindings import environment, orbit, targeting
+from firmware_bindings import environment, orbit, reentry, targeting
+from firmware_bindings.frames import great_circle
 from tests.oracles import orbit as P
 from tests.oracles.orbit_vectors import kepler_state
 
@@ -149,3 +151,23 @@ def test_interface_flight_path_angle_against_vis_viva() -> None:
     expected = -math.acos(h / ((RE + 120e3) * speed))
     assert math.degrees(expected) == pytest.approx(-0.66, abs=0.01)
     assert orbit.flight_path_angle_rad(s.r_eci_m, s.v_eci_mps) == pytest.approx(expected, abs=1e-6)
+
+
+def test_footprint_against_tight_full_integration() -> None:
+    """The default prediction (fragment rtol 1e-6, terminal phase after 10 m of remaining drift) puts every
+    impact within 150 m, and the footprint centre within 60 m, of the same prediction integrated at
+    rtol 1e-12 (stack) and 1e-11 (fragments) all the way to the ground."""
+    r, v = P.aligned_state(T0)
+    burn = orbit.Burn(T0 + 3600.0, 1500.0)
+    tight = reentry.EntryConfig(
+        terminal_drift_m=0.0,
+        tol=orbit.Tolerance(rtol=1e-12, atol_r_m=1e-6, atol_v_mps=1e-9, event_tol_s=1e-6),
+        fragment_tol=orbit.Tolerance(rtol=1e-11, atol_r_m=1e-6, atol_v_mps=1e-9, h_max_s=120.0,
+                                     max_steps=10_000_000, event_tol_s=1e-6),
+    )
+    ref = reentry.predict_footprint(T0, r, v, MASS, burn=burn, config=tight)
+    fp = reentry.predict_footprint(T0, r, v, MASS, burn=burn)
+    d, _ = great_circle(fp.impact_lat_rad, fp.impact_lon_rad, ref.impact_lat_rad, ref.impact_lon_rad)
+    assert float(np.max(d)) < 150.0
+    dc, _ = great_circle(fp.centre_lat_rad, fp.centre_lon_rad, ref.centre_lat_rad, ref.centre_lon_rad)
+    assert float(dc) < 60.0

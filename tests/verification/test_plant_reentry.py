@@ -74,6 +74,10 @@ def test_truth_footprint_agrees_with_the_core_reentry_prediction() -> None:
     assert _km(fp.center_lat_deg, fp.center_lon_deg, pred.centre_lat_rad, pred.centre_lon_rad) < 1.0
     assert fp.length_km == pytest.approx(pred.length_m / 1e3, abs=1.0)
     assert len(fp.impacts) == s.reentry.fragment_count
+    summary = p.reentry_summary()
+    assert summary["breakup_alt_km"] == pytest.approx(s.reentry.breakup_alt_km, abs=1e-3)
+    assert summary["fpa_at_interface_deg"] == pytest.approx(math.degrees(pred.fpa_interface_rad), abs=1e-3)
+    assert str(summary["interface_utc"]).startswith("2030-06-05T")
     # after breakup the truth is frozen and time still moves
     t, y = p.t_s, p.state_vector
     p.advance_to(t + 600.0)

@@ -1,4 +1,5 @@
-"""Hypothesis strategies that draw valid engineering values for any packet of the catalogue."""
+"""Hypothesis strategies that draw valid engineering values for any packet of the catalogue (no tests here:
+the property tests import them)."""
 
 from __future__ import annotations
 
