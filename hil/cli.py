@@ -18,6 +18,9 @@ from types import ModuleType
 SUBCOMMANDS: dict[str, str] = {
     "bench": "hil.bench.cli",
     "board": "hil.boards.cli",
+    "ground": "hil.ground.cli",
+    "run": "hil.run_cli",
+    "replay": "hil.replay",
     "decode": "hil.protocol.commands.decode",
     "xtce": "hil.protocol.commands.xtce",
 }
