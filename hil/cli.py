@@ -16,6 +16,9 @@ import traceback
 from types import ModuleType
 
 SUBCOMMANDS: dict[str, str] = {
+    "board": "hil.boards.cli",
+    "ground": "hil.ground.cli",
+    "run": "hil.run_cli",
     "decode": "hil.protocol.commands.decode",
     "xtce": "hil.protocol.commands.xtce",
 }

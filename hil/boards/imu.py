@@ -5,7 +5,8 @@ The board drives the simulation. For each output interval it waits on the clock 
 flight software's command for the previous sample), advances the plant there, differences the plant's
 cumulative perfect-IMU integrals over the interval (so a slow output rate loses nothing), applies the
 grade's error model (:mod:`hil.boards.imu_model`) and the injected faults, emits IMU_DATA tagged with the
-interval's end ``t_k`` and opens the lockstep cycle ``t_k``. Sample times lie on the time-tag grid
+interval's end ``t_k`` and opens the lockstep cycle ``t_k`` (unless ``lockstep_gate`` is off: a board with
+no thruster board beside it, or while its time tags are stepped by an injected fault). Sample times lie on the time-tag grid
 (2^-16 s) so that a command's time tag names its sample exactly.
 
 Commands: IMU_CONFIG (output rate, from the next interval; answered by IMU_STATUS), IMU_TIME_SYNC, and the
@@ -68,6 +69,7 @@ class ImuBoard:
         output_rate_hz: float = 10.0,
         status_period_s: float = 1.0,
         housekeeping_period_s: float = 10.0,
+        lockstep_gate: bool = True,
     ) -> None:
         if not (math.isfinite(output_rate_hz) and 0.01 <= output_rate_hz <= 400.0):
             raise ValueError(f"output rate must lie in 0.01..400 Hz, got {output_rate_hz!r}")
@@ -79,6 +81,7 @@ class ImuBoard:
         self.output_rate_hz = output_rate_hz
         self.status_period_s = status_period_s
         self.housekeeping_period_s = housekeeping_period_s
+        self.lockstep_gate = lockstep_gate
         self.faults = ImuFaults()
         self.writer = PacketWriter()
         self.housekeeping = Housekeeping()
@@ -140,6 +143,7 @@ class ImuBoard:
             self._ticks += period_ticks
             t1 = seconds_of(self._ticks)
             await self.clock.wait_until(t1)
+            await asyncio.sleep(0)  # let the other tasks run even when the gate is open (lockstep)
             if t1 > self.plant.t_s:
                 self.plant.advance_to(t1)
             theta, vel = self.plant.imu_accumulators()
@@ -183,7 +187,7 @@ class ImuBoard:
             "output_seq": self.output_seq, "status": status,
         }
         await self._send("IMU_DATA", values, t_s)
-        if self.faults.tag_offset_s == 0.0:
+        if self.lockstep_gate and self.faults.tag_offset_s == 0.0:
             self.clock.open_cycle(t_s)
 
     async def _receive_loop(self) -> None:

@@ -3,20 +3,24 @@ I/O. For each packet it runs the core at board time, gives the plant the actual 
 (``plant.set_valves``: stuck and degraded valves included), tells the clock it holds the command that
 answers the IMU sample named by the command's time tag (``clock.command_held``: the lockstep gate), and
 answers with THRUSTER_STATUS; it also reports status at ``status_period_s`` and housekeeping, and lets the
-watchdog run while no packet arrives.
+watchdog run while no packet arrives. A ``standalone`` board (no IMU board in its process to move the
+plant) in lockstep takes its time from the time tags of the packets it receives.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import struct
 
 from hil.boards.common import Housekeeping, PlantLike
 from hil.boards.thruster_logic import Reaction, ThrusterBoardConfig, ThrusterBoardCore
 from hil.clock import SimClock
 from hil.drivers.packets import PacketWriter
+from hil.drivers.timebase import t_from_tag
 from hil.links.base import Link
 from hil.protocol.catalogue import ArmedState
+from hil.protocol.spacepacket import PRIMARY_HEADER_OCTETS, packet_is_valid
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +42,7 @@ class ThrusterBoard:
         *,
         status_period_s: float = 1.0,
         housekeeping_period_s: float = 10.0,
+        standalone: bool = False,
     ) -> None:
         self.link = link
         self.plant = plant
@@ -48,6 +53,7 @@ class ThrusterBoard:
         self.writer = PacketWriter()
         self.housekeeping = Housekeeping()
         self.commands_held = 0
+        self.standalone = standalone
 
     def now_s(self) -> float:
         if self.clock.mode.lockstep:
@@ -79,6 +85,9 @@ class ThrusterBoard:
 
     async def handle_packet(self, raw: bytes) -> Reaction:
         t = self.now_s()
+        if self.standalone and self.clock.mode.lockstep and packet_is_valid(raw):
+            # No IMU board moves this plant: board time follows the commands' time tags.
+            t = max(t, t_from_tag(*struct.unpack_from(">IH", raw, PRIMARY_HEADER_OCTETS)))
         boot = self.core.counters.boot_count
         reaction = self.core.receive(t, raw)
         if self.core.counters.boot_count != boot:

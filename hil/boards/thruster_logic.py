@@ -255,8 +255,12 @@ class ThrusterBoardCore:
 
     # -- valves ------------------------------------------------------------------------------------
     def _actual(self, t_s: float, commanded: F64) -> F64:
+        """The valves' real schedule: a degraded thruster (factor f) is modelled by an impulse-equivalent
+        pulse f times as long, never longer than the on-time bound; stuck valves ignore the command."""
         f = self.faults
-        actual = t_s + f.factor * np.clip(commanded - t_s, 0.0, None)
+        remaining = np.clip(commanded - t_s, 0.0, None)
+        cap = self.last_valid_s + min(self.cycle_period_s, self.config.max_on_s)
+        actual = np.minimum(t_s + f.factor * remaining, np.maximum(commanded, cap))
         for i in f.stuck_closed:
             actual[i] = t_s
         for i in f.stuck_open:

@@ -1,0 +1,162 @@
+"""Attitude control: the burn attitude and the LVLH hold, torque to thruster on-times.
+
+Attitude targets (body axes as in ``firmware_bindings.attitude``: +x the deorbit thrust axis):
+
+- **LVLH hold** (between burns): the stack flies with +x body along the retrograde direction, +z body
+  towards nadir, +y completing the triad: the attitude of every burn, held in the rotating local frame,
+  so a burn needs only a small correction instead of a large slew.
+- **Burn attitude** (``PointAt``, during the sequence from arming to cutoff): +x body along the live
+  retrograde direction of the navigated inertial velocity (the C targeting core's thrust law), +z body
+  as near nadir as that allows. The sequencer's ``PointAt`` direction is the retrograde direction at
+  ignition; tracking the live one keeps the thrust axis on it for the whole burn, which turns with the
+  orbit by about 4 deg a minute.
+
+Both targets turn at the orbit rate; its body-frame rate is fed to the PD law as the reference rate so
+drag, gravity-gradient and thrust-misalignment torques leave only a small steady error. The PD law (rate-
+and torque-limited, C core ``pd_torque``) gives a body torque; the allocator (C core) turns it into
+on-times of the 16 attitude thrusters, the commanded force being zero (pure couples) or, in a trim, the
+push of the two truss-tip +x thrusters. The 30 deorbit thrusters fire in the board's main-burn mode.
+
+Gains (defaults): natural frequency 0.08 rad/s, damping 0.9 about each principal axis with the stack's
+assumed inertia; corrective rate limited to 0.2 deg/s; torque limited per axis to what one opposed pair
+of attitude thrusters gives (400 N at 33 to 54 m: about 26 kN m).
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from firmware_bindings.attitude import (
+    AllocatorConfig,
+    PdGains,
+    ThrusterLayout,
+    allocate_thrusters,
+    default_stack_inertia_kg_m2,
+    default_stack_layout,
+    pd_torque,
+    quat_error,
+    quat_from_dcm,
+    quat_rotate,
+    rotvec_from_quat,
+)
+from flight.ports import ATTITUDE_THRUSTERS, THRUSTER_COUNT, Vec3
+
+F64 = npt.NDArray[np.float64]
+
+
+class ControlMode(enum.Enum):
+    OFF = "off"  # no attitude thrusters (board disarmed: the station's own control holds it)
+    LVLH_HOLD = "lvlh_hold"
+    BURN_ATTITUDE = "burn_attitude"
+
+
+@dataclass(frozen=True)
+class ControlConfig:
+    cycle_s: float = 0.1
+    natural_freq_rps: float = 0.08
+    damping: float = 0.9
+    rate_limit_rps: float = math.radians(0.2)
+    torque_limit_nm: float = 26_000.0
+    min_on_s: float = 0.02  # the thruster board's shortest valve opening (scenario iss-deorbit)
+    trim_force_n: float = 800.0  # both truss-tip +x attitude thrusters full on
+    inertia_kg_m2: F64 = field(default_factory=default_stack_inertia_kg_m2)
+
+    def gains(self) -> PdGains:
+        inertia = np.diag(self.inertia_kg_m2)
+        w = self.natural_freq_rps
+        return PdGains(kp_nm_per_rad=inertia * w * w, kd_nms_per_rad=2.0 * self.damping * w * inertia,
+                       rate_limit_rps=self.rate_limit_rps, torque_limit_nm=self.torque_limit_nm)
+
+
+@dataclass(frozen=True)
+class ControlOutput:
+    """One cycle's command and what it is based on."""
+
+    on_time_s: tuple[float, ...]  # all 46 thrusters in board order
+    main_burn: bool
+    torque_cmd_body_nm: Vec3
+    attitude_error_rad: float  # full attitude error angle to the target
+    thrust_axis_error_rad: float  # angle between +x body and the target's +x
+    q_target_from_eci: tuple[float, float, float, float]
+
+
+def _unit(v: F64) -> F64:
+    n = float(np.linalg.norm(v))
+    if not math.isfinite(n) or n < 1e-12:
+        raise ValueError(f"cannot normalise {v}")
+    return v / n
+
+
+def retrograde_target(r_eci_m: npt.ArrayLike, v_eci_mps: npt.ArrayLike) -> tuple[F64, F64]:
+    """Target attitude ``q_body_from_eci`` with +x body retrograde and +z body towards nadir, and the
+    target frame's inertial rate in target axes (rad/s: the orbit rate about -y)."""
+    r = np.asarray(r_eci_m, dtype=np.float64)
+    v = np.asarray(v_eci_mps, dtype=np.float64)
+    x = _unit(-v)
+    nadir = -_unit(r)
+    z = _unit(nadir - np.dot(nadir, x) * x)
+    y = np.cross(z, x)
+    dcm_body_from_eci = np.vstack([x, y, z])
+    q = quat_from_dcm(dcm_body_from_eci)
+    omega_eci = np.cross(r, v) / float(np.dot(r, r))
+    return q, dcm_body_from_eci @ omega_eci
+
+
+class AttitudeController:
+    """Mode, target and one control cycle at a time (pure: the navigated state is passed in)."""
+
+    def __init__(self, config: ControlConfig | None = None, layout: ThrusterLayout | None = None) -> None:
+        self.config = config or ControlConfig()
+        full = layout or default_stack_layout()
+        if full.n != THRUSTER_COUNT:
+            raise ValueError(f"the layout must hold {THRUSTER_COUNT} thrusters in board order, got {full.n}")
+        self.layout = full
+        self._att_layout = full.subset(list(ATTITUDE_THRUSTERS))
+        self._gains = self.config.gains()
+        self._alloc = AllocatorConfig(cycle_s=self.config.cycle_s, min_on_s=self.config.min_on_s)
+        self.mode = ControlMode.OFF
+        self.main_burn = False
+        self.trim = False
+        self.unconverged = 0
+
+    def set_cycle(self, cycle_s: float) -> None:
+        if not (math.isfinite(cycle_s) and cycle_s > 0.0):
+            raise ValueError(f"cycle_s must be positive, got {cycle_s!r}")
+        if cycle_s != self._alloc.cycle_s:
+            self._alloc = AllocatorConfig(cycle_s=cycle_s, min_on_s=self.config.min_on_s)
+
+    def step(self, q_body_from_eci: npt.ArrayLike, omega_body_rps: npt.ArrayLike,
+             r_eci_m: npt.ArrayLike | None, v_eci_mps: npt.ArrayLike | None) -> ControlOutput:
+        """The command for one cycle. Without an orbit (``r``/``v`` None) or in OFF mode, nothing fires
+        except the main-burn flag, which the sequencer owns."""
+        q = np.asarray(q_body_from_eci, dtype=np.float64)
+        zeros = (0.0,) * THRUSTER_COUNT
+        if r_eci_m is None or v_eci_mps is None:
+            return ControlOutput(zeros, self.main_burn, (0.0, 0.0, 0.0), math.nan, math.nan,
+                                 (1.0, 0.0, 0.0, 0.0))
+        q_t, omega_t = retrograde_target(r_eci_m, v_eci_mps)
+        q_err = quat_error(q, q_t)
+        err = float(np.linalg.norm(rotvec_from_quat(q_err)))
+        x_body_eci = quat_rotate(np.array([q[0], -q[1], -q[2], -q[3]]), np.array([1.0, 0.0, 0.0]))
+        x_target_eci = _unit(-np.asarray(v_eci_mps, dtype=np.float64))
+        axis_err = float(math.acos(max(-1.0, min(1.0, float(np.dot(x_body_eci, x_target_eci))))))
+        q_tuple = (float(q_t[0]), float(q_t[1]), float(q_t[2]), float(q_t[3]))
+        if self.mode is ControlMode.OFF:
+            return ControlOutput(zeros, self.main_burn, (0.0, 0.0, 0.0), err, axis_err, q_tuple)
+        # the target's rate in body axes: target axes to body axes by the error rotation
+        omega_ref_body = quat_rotate(np.array([q_err[0], -q_err[1], -q_err[2], -q_err[3]]), omega_t)
+        torque = pd_torque(self._gains, q, q_t, omega_body_rps, omega_ref_body)
+        force = np.array([self.config.trim_force_n if self.trim else 0.0, 0.0, 0.0])
+        res = allocate_thrusters(self._att_layout, self._alloc, torque, force)
+        if not res.converged:
+            self.unconverged += 1
+        on = [0.0] * THRUSTER_COUNT
+        for k, idx in enumerate(ATTITUDE_THRUSTERS):
+            on[idx] = float(res.on_time_s[k])
+        tau = (float(torque[0]), float(torque[1]), float(torque[2]))
+        return ControlOutput(tuple(on), self.main_burn, tau, err, axis_err, q_tuple)

@@ -1,0 +1,586 @@
+"""The flight executive: one ``asyncio.TaskGroup`` of named tasks around the pure flight logic.
+
+Tasks (``Executive.run``):
+
+- ``imu-intake``: takes IMU samples from the port, every wait bounded by ``imu_timeout_s`` (host time); a
+  timeout is the FDIR ``imu.stale`` input. Samples go to a bounded queue with their host arrival time.
+- ``control-cycle``: answers *every* IMU sample with exactly one thruster command tagged with that
+  sample's time and interval (zero on-times when nothing is to fire): the emulated plant runs in lockstep
+  on it. In between: FDIR on the sample, navigation, the sequencer (thruster status, attitude error,
+  measured delta-v, time), the plan from guidance, attitude control and allocation.
+- ``thruster-status``: waits (bounded) for the board's first status and then watches it in host time; the
+  control cycle hands each new report to the sequencer at the spacecraft time it was seen.
+- ``ground-link``: verified telecommands to the commander, acknowledgements back (bounded sends).
+- ``telemetry``: pumps the bounded downlink queue (housekeeping, events) through the ground port.
+- ``health``: applies IMU rate changes, watches ground contact, checks the stop request.
+- ``guidance``: re-plans in a worker thread when asked (after every burn, state-vector uplink, aim change
+  and FDIR request), each plan bounded by ``plan_timeout_s``; the control cycle loads its next burn.
+
+Time: rate groups (housekeeping, ground-contact checks, the plan) run on spacecraft time from the IMU time
+tags; host time is used only to bound waits and to measure the cycle latency (from a sample's arrival to its
+command's send), whose statistics (p50, p99, max, deadline misses) the deadline monitor keeps.
+
+Shutdown: ``stop`` (an ``asyncio.Event``), ``until_s`` (spacecraft time) or the end of the IMU stream end
+the task group; every valve is then commanded closed and the board disarmed (bounded waits) in ``finally``.
+Cancellation of ``run`` is never swallowed: the same clean-up runs and the cancellation propagates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from flight.commanding import ApplyAimPoint, ApplyStateVector, Commander, CommandIntent, PersistCommand
+from flight.config import FlightConfig
+from flight.control import AttitudeController, ControlMode
+from flight.fdir import Fdir, FdirAction, Response
+from flight.guidance import CampaignPlan, Guidance, GuidanceError, imu_rate_hz
+from flight.journal import Journal
+from flight.navigation import Navigator
+from flight.ports import (
+    THRUSTER_COUNT,
+    Event,
+    GroundPort,
+    ImuPort,
+    ImuSample,
+    Scalar,
+    Severity,
+    Telemetry,
+    ThrusterCommand,
+    ThrusterPort,
+    ThrusterStatus,
+)
+from flight.sequencer import (
+    ARMED_STATES,
+    THRUSTING_STATES,
+    ArmConfirm,
+    ArmPrepare,
+    CloseAllValves,
+    Disarm,
+    Emit,
+    HoldAttitude,
+    MainValves,
+    PersistBurnResult,
+    PersistIgnition,
+    PersistPlan,
+    PointAt,
+    Rejected,
+    SeqState,
+    Sequencer,
+    SetImuRate,
+    TrimThrust,
+)
+from flight.telemetry import Downlink, HousekeepingSchedule
+
+
+class _Stop(Exception):
+    """Raised inside the task group to end it cleanly."""
+
+
+@dataclass(frozen=True)
+class ExecutiveConfig:
+    """Host-time bounds of the executive (spacecraft-time settings live in ``FlightConfig``)."""
+
+    imu_timeout_s: float = 5.0  # host time without a sample before FDIR hears imu.stale
+    port_timeout_s: float = 2.0  # every port call
+    deadline_s: float | None = None  # cycle latency deadline; default: one control cycle
+    housekeeping_period_s: float = 10.0  # spacecraft time
+    health_period_s: float = 0.05  # host time
+    plan_timeout_s: float = 120.0  # host time for one re-plan
+    queue_size: int = 256
+    latency_history: int = 100_000
+    auto_imu_rate: bool = True  # command the IMU rate by phase from the plan
+
+
+@dataclass
+class DeadlineMonitor:
+    """Cycle latency statistics: every latency kept (bounded history), misses against ``deadline_s``."""
+
+    deadline_s: float
+    history: int = 100_000
+    cycles: int = 0
+    misses: int = 0
+    max_s: float = 0.0
+    _lat: collections.deque[float] = field(default_factory=collections.deque)
+
+    def record(self, latency_s: float) -> None:
+        self.cycles += 1
+        if latency_s > self.deadline_s:
+            self.misses += 1
+        self.max_s = max(self.max_s, latency_s)
+        self._lat.append(latency_s)
+        if len(self._lat) > self.history:
+            self._lat.popleft()
+
+    def percentile_s(self, q: float) -> float:
+        if not self._lat:
+            return math.nan
+        return float(np.percentile(np.fromiter(self._lat, dtype=np.float64), q))
+
+    def summary(self) -> dict[str, Any]:
+        return {"cycles": self.cycles, "deadline_misses": self.misses,
+                "latency_ms": {"p50": 1e3 * self.percentile_s(50), "p99": 1e3 * self.percentile_s(99),
+                               "max": 1e3 * self.max_s}}
+
+
+@dataclass
+class ExecutiveReport:
+    reason: str
+    t_s: float | None
+    control: dict[str, Any]
+    commands_sent: int
+    fdir: dict[str, int]
+    sequencer_state: str
+    burns: dict[int, Any]
+    events: int
+
+
+class Executive:
+    """Wires ports to the flight logic; construct, then ``await run()``."""
+
+    def __init__(
+        self,
+        imu: ImuPort,
+        thrusters: ThrusterPort,
+        ground: GroundPort,
+        *,
+        navigator: Navigator,
+        sequencer: Sequencer | None = None,
+        commander: Commander | None = None,
+        guidance: Guidance | None = None,
+        controller: AttitudeController | None = None,
+        fdir: Fdir | None = None,
+        journal: Journal | None = None,
+        config: FlightConfig | None = None,
+        exec_config: ExecutiveConfig | None = None,
+        startup_intents: list[Any] | None = None,
+        on_event: Callable[[Event], None] | None = None,
+    ) -> None:
+        self.config = config or (sequencer.config if sequencer is not None else FlightConfig())
+        self.xc = exec_config or ExecutiveConfig()
+        self.imu = imu
+        self.thrusters = thrusters
+        self.ground = ground
+        self.nav = navigator
+        self.seq = sequencer or Sequencer(self.config)
+        self.commander = commander or Commander(self.seq, self.config)
+        self.guidance = guidance
+        self.control = controller or AttitudeController()
+        self.fdir = fdir or Fdir()
+        self.journal = journal
+        self.downlink = Downlink()
+        self.on_event = on_event
+        deadline_s = self.xc.deadline_s or self.config.control_cycle_s
+        self.deadline = DeadlineMonitor(deadline_s, self.xc.latency_history)
+        self.plan: CampaignPlan | None = None
+        self.t_s: float | None = None
+        self.cycle = 0
+        self.commands_sent = 0
+        self.events = 0
+        self.command_log: list[ThrusterCommand] = []
+        self.keep_command_log = False
+        self._samples: asyncio.Queue[tuple[ImuSample, float]] = asyncio.Queue(self.xc.queue_size)
+        self._pending = list(startup_intents or [])
+        self._hk = HousekeepingSchedule(self.xc.housekeeping_period_s)
+        self._status_seen_t_s: float | None = None
+        self._rate_wanted: float | None = None
+        self._rate_commanded: float | None = None
+        self._replan = asyncio.Event()
+        self._new_plan: CampaignPlan | None = None
+        self._hold = False
+        self._last_sample_host: float | None = None
+        self._expected_interval_s = 1.0 / self.config.imu_rate_coast_hz
+        self._stop_reason = "stopped"
+        self.samples_dropped = 0
+        self.thruster_silences = 0
+        self.attitude_error_rad = math.nan
+        self.thrust_axis_error_rad = math.nan
+
+    # --------------------------------------------------------------------------- run
+
+    async def run(self, stop: asyncio.Event | None = None, until_s: float | None = None) -> ExecutiveReport:
+        """Run until ``stop`` is set, spacecraft time reaches ``until_s`` or the IMU stream ends."""
+        self._stop = stop or asyncio.Event()
+        self._until_s = until_s
+        if self.guidance is not None and self.nav.has_orbit:
+            self._replan.set()
+        try:
+            async with asyncio.TaskGroup() as tg:
+                tg.create_task(self._imu_intake(), name="imu-intake")
+                tg.create_task(self._control_cycle(), name="control-cycle")
+                tg.create_task(self._thruster_status(), name="thruster-status")
+                tg.create_task(self._ground_link(), name="ground-link")
+                tg.create_task(self._telemetry(), name="telemetry")
+                tg.create_task(self._health(), name="health")
+                if self.guidance is not None:
+                    tg.create_task(self._guidance(), name="guidance")
+        except* _Stop:
+            pass
+        finally:
+            await self._safe_shutdown()
+        return self.report()
+
+    def report(self) -> ExecutiveReport:
+        return ExecutiveReport(self._stop_reason, self.t_s, self.deadline.summary(), self.commands_sent,
+                               dict(self.fdir.counts), self.seq.state.value,
+                               {k: (None if v is None else v.to_dict()) for k, v in self.seq.burns.items()},
+                               self.events)
+
+    async def _safe_shutdown(self) -> None:
+        """Close every valve and disarm, each bounded; never raises (cancellation included, once)."""
+        needs = self.control.main_burn or self.control.trim or self.seq.state in ARMED_STATES
+        self.control.main_burn = self.control.trim = False
+        self.control.mode = ControlMode.OFF
+        if not needs:
+            return
+        cmd = ThrusterCommand(self.cycle, (0.0,) * THRUSTER_COUNT, False, self.cycle, t_s=self.t_s)
+        for step in (self.thrusters.command(cmd), self.thrusters.disarm()):
+            try:
+                async with asyncio.timeout(self.xc.port_timeout_s):
+                    await step
+            except (TimeoutError, OSError, ConnectionError, ValueError, RuntimeError):
+                pass
+            except asyncio.CancelledError:
+                # shutdown under cancellation: give up the rest quietly but let cancellation go on
+                raise
+
+    # ----------------------------------------------------------------------------- tasks
+
+    async def _imu_intake(self) -> None:
+        it = aiter(self.imu.samples())
+        while True:
+            t0 = time.perf_counter()
+            try:
+                async with asyncio.timeout(self.xc.imu_timeout_s):
+                    sample = await anext(it)
+            except TimeoutError:
+                t = self.t_s if self.t_s is not None else 0.0
+                thrusting = self.seq.state in THRUSTING_STATES
+                self._fdir_actions(t, self.fdir.on_imu_stale(t, time.perf_counter() - t0, thrusting))
+                continue
+            except StopAsyncIteration:
+                self._stop_reason = "IMU stream ended"
+                raise _Stop() from None
+            try:
+                async with asyncio.timeout(self.xc.port_timeout_s):
+                    await self._samples.put((sample, time.perf_counter()))
+            except TimeoutError:
+                self.samples_dropped += 1
+
+    async def _control_cycle(self) -> None:
+        while True:
+            try:
+                async with asyncio.timeout(self.xc.imu_timeout_s):
+                    sample, arrived = await self._samples.get()
+            except TimeoutError:
+                continue
+            await self._cycle(sample, arrived)
+            if self._until_s is not None and sample.t_s >= self._until_s:
+                self._stop_reason = "until_s reached"
+                raise _Stop()
+
+    async def _thruster_status(self) -> None:
+        """Watch the board's reports in host time: a board that stops reporting is an event (once per
+        silence); the sequencer's own spacecraft-time bound then takes it to SAFE if it was armed."""
+        last_t: float | None = None
+        last_new = time.perf_counter()
+        silent = False
+        while True:
+            status: ThrusterStatus | None = None
+            try:
+                async with asyncio.timeout(self.xc.port_timeout_s):
+                    status = await self.thrusters.status()
+            except Exception as exc:  # TimeoutError, or a driver's own timeout type
+                if isinstance(exc, asyncio.CancelledError):
+                    raise
+            now = time.perf_counter()
+            if status is not None and (last_t is None or status.t_s > last_t):
+                last_t, last_new = status.t_s, now
+                if silent:
+                    silent = False
+                    self._emit(Event(self.t_s or 0.0, Severity.INFO, "executive.thruster_reporting",
+                                     "thruster board reports again"))
+            elif not silent and now - last_new > self.xc.imu_timeout_s:
+                silent = True
+                self.thruster_silences += 1
+                self._emit(Event(self.t_s or 0.0, Severity.WARNING, "executive.thruster_silent",
+                                 f"no new thruster status for {now - last_new:.1f} s"))
+            await asyncio.sleep(self.xc.health_period_s)
+
+    async def _ground_link(self) -> None:
+        it = aiter(self.ground.telecommands())
+        while True:
+            try:
+                async with asyncio.timeout(1.0):
+                    tc = await anext(it)
+            except TimeoutError:
+                continue
+            except StopAsyncIteration:
+                self._emit(Event(self.t_s or 0.0, Severity.WARNING, "executive.ground_closed",
+                                 "ground link closed"))
+                return
+            t = self.t_s if self.t_s is not None else 0.0
+            if self.t_s is not None:
+                self.fdir.on_ground_contact(t)
+            dispatch = self.commander.handle(t, tc)
+            await self._apply(list(dispatch.intents))
+            try:
+                async with asyncio.timeout(self.xc.port_timeout_s):
+                    await self.ground.acknowledge(dispatch.ack)
+            except (TimeoutError, OSError, ConnectionError):
+                self.downlink.send_failures += 1
+
+    async def _telemetry(self) -> None:
+        while True:
+            await self.downlink.pump(self.ground, wait_s=0.5)
+
+    async def _health(self) -> None:
+        while True:
+            if self._stop.is_set():
+                self._stop_reason = "stop requested"
+                raise _Stop()
+            want = self._rate_wanted
+            if want is not None and want != self._rate_commanded:
+                try:
+                    async with asyncio.timeout(self.xc.port_timeout_s):
+                        await self.imu.set_output_rate(want)
+                    self._rate_commanded = want
+                    self._expected_interval_s = 1.0 / want
+                except Exception as exc:
+                    if isinstance(exc, asyncio.CancelledError):
+                        raise
+                    self._emit(Event(self.t_s or 0.0, Severity.WARNING, "executive.imu_rate",
+                                     f"IMU rate {want} Hz not confirmed ({exc}); retrying"))
+            if self.t_s is not None:
+                self._fdir_actions(self.t_s, self.fdir.check_ground(self.t_s))
+            try:
+                async with asyncio.timeout(self.xc.health_period_s):
+                    await self._stop.wait()
+            except TimeoutError:
+                pass
+
+    async def _guidance(self) -> None:
+        if self.guidance is None:
+            return
+        guidance = self.guidance
+        while True:
+            await self._replan.wait()
+            self._replan.clear()
+            if not self.nav.has_orbit:
+                continue
+            orbit = self.nav.orbit()
+            try:
+                async with asyncio.timeout(self.xc.plan_timeout_s):
+                    plan = await asyncio.to_thread(guidance.plan, orbit)
+            except (GuidanceError, TimeoutError) as exc:
+                self._emit(Event(orbit.t_s, Severity.ERROR, "guidance.failed", f"re-plan failed: {exc}"))
+                continue
+            self._new_plan = plan
+            nb = plan.next_burn
+            self._emit(Event(orbit.t_s, Severity.INFO, "guidance.plan",
+                             f"{len(plan.burns)} burn(s) planned; next "
+                             f"{'none' if nb is None else nb.name}",
+                             {"burns": len(plan.burns), "miss_cross_m": plan.miss_cross_m,
+                              "propellant_margin_kg": plan.propellant_margin_kg}))
+
+    # ------------------------------------------------------------------------- the cycle
+
+    async def _cycle(self, sample: ImuSample, arrived: float) -> None:
+        t = sample.t_s
+        self.cycle += 1
+        self._hold = False
+        thrusting = self.seq.state in THRUSTING_STATES
+        intents: list[Any] = []
+        if self._pending:
+            intents += self._pending
+            self._pending = []
+        actions = self.fdir.on_imu(sample, self._expected_interval_s, thrusting)
+        discard = any(a.fault == "imu.implausible" for a in actions)
+        nav_ok = not discard
+        if nav_ok:
+            try:
+                upd = self.nav.on_imu(sample, thrusting=self.control.main_burn or self.control.trim)
+            except ValueError:
+                nav_ok = False
+        self.t_s = t if self.t_s is None else max(self.t_s, t)
+        intents += self._fdir_actions(t, actions, apply=False)
+        # thruster status, new reports only
+        status = await self._latest_status()
+        if status is not None and (self._status_seen_t_s is None or status.t_s > self._status_seen_t_s):
+            self._status_seen_t_s = status.t_s
+            intents += self.seq.thruster_status(t, status)
+            needs_armed = self.seq.state in ARMED_STATES - {SeqState.ARMING}
+            board = self.fdir.on_thruster_status(t, status, needs_armed)
+            intents += self._fdir_actions(t, board, apply=False)
+            needed = self.plan.propellant_needed_kg if self.plan is not None else 0.0
+            reserve = self.guidance.config.propellant_reserve_kg if self.guidance is not None else 0.0
+            if self.seq.state not in THRUSTING_STATES:
+                intents += self._fdir_actions(
+                    t, self.fdir.on_propellant(t, status.propellant_kg, needed, reserve), apply=False)
+        # the plan from guidance
+        if self._new_plan is not None:
+            self.plan, self._new_plan = self._new_plan, None
+            intents += self._load_plan(t)
+        if nav_ok and thrusting:
+            intents += self.seq.delta_v(t, upd.dv_thrust_axis_mps, sample.interval_s)
+            if self.seq.state is SeqState.BURN and self.seq.plan is not None:
+                accel = upd.dv_thrust_axis_mps / sample.interval_s
+                checks = self.fdir.on_burn_accel(t, accel, self.seq.plan.accel_nominal_mps2)
+                intents += self._fdir_actions(t, checks, apply=False)
+        intents += self.seq.tick(t)
+        await self._apply(intents)
+        # attitude control; its error feeds the sequencer (which may ignite now: main-burn flag below)
+        self.control.set_cycle(sample.interval_s)
+        on: tuple[float, ...] = (0.0,) * THRUSTER_COUNT
+        if nav_ok and self.nav.has_orbit:
+            o = self.nav.orbit()
+            out = self.control.step(self.nav.q_body_from_eci, self.nav.omega_body_rps, o.r_eci_m, o.v_eci_mps)
+            self.attitude_error_rad = out.attitude_error_rad
+            self.thrust_axis_error_rad = out.thrust_axis_error_rad
+            if math.isfinite(out.attitude_error_rad):
+                await self._apply(list(self.seq.attitude_error(t, out.attitude_error_rad)))
+            if not self._hold:
+                on = out.on_time_s
+        if self.xc.auto_imu_rate:
+            self._rate_wanted = imu_rate_hz(t, self.plan, self.config, armed=self.seq.state in ARMED_STATES)
+        main = self.control.main_burn
+        cmd = ThrusterCommand(self.cycle, on, main, self.cycle, t_s=t, period_s=sample.interval_s)
+        try:
+            async with asyncio.timeout(self.xc.port_timeout_s):
+                await self.thrusters.command(cmd)
+            self.commands_sent += 1
+            if self.keep_command_log:
+                self.command_log.append(cmd)
+        except (TimeoutError, OSError, ConnectionError) as exc:
+            self._emit(Event(t, Severity.ERROR, "executive.command_failed",
+                             f"thruster command not sent: {exc}"))
+        self.deadline.record(time.perf_counter() - arrived)
+        if self._hk.due(t):
+            for tm in self._housekeeping(t):
+                self.downlink.telemetry(tm)
+
+    async def _latest_status(self) -> ThrusterStatus | None:
+        try:
+            async with asyncio.timeout(0.01):
+                return await self.thrusters.status()
+        except Exception as exc:
+            if isinstance(exc, asyncio.CancelledError):
+                raise
+            return None
+
+    def _load_plan(self, t: float) -> list[Any]:
+        plan = self.plan
+        if plan is None or plan.next_burn is None:
+            return []
+        nb = plan.next_burn
+        if self.seq.state not in (SeqState.IDLE, SeqState.PLANNED, SeqState.GO_RECEIVED):
+            return []
+        if self.seq.plan is not None and self.seq.plan == nb.to_burn_plan():
+            return []
+        try:
+            return list(self.seq.load_plan(t, nb.to_burn_plan()))
+        except (Rejected, ValueError) as exc:
+            return [Emit(Event(t, Severity.WARNING, "guidance.plan_rejected", f"plan not loaded: {exc}"))]
+
+    def _fdir_actions(self, t: float, actions: list[FdirAction], apply: bool = True) -> list[Any]:
+        out: list[Any] = []
+        for ev in self.fdir.take_events():
+            self._emit(ev)
+        for a in actions:
+            if a.response is Response.SAFE and self.seq.state is not SeqState.SAFE:
+                out += self.seq.fault(t, a.fault.replace(".", "_"), a.message)
+            elif a.response is Response.REPLAN:
+                self._replan.set()
+            elif a.response is Response.HOLD:
+                self._hold = True
+        if apply and out:
+            self._pending += out  # carried out at the next cycle, in order
+        return out
+
+    # ------------------------------------------------------------------------ intents
+
+    async def _apply(self, intents: Sequence[CommandIntent | Any]) -> None:
+        for it in intents:
+            if isinstance(it, PersistPlan | PersistIgnition | PersistBurnResult | PersistCommand):
+                if self.journal is not None:
+                    self.journal.apply_intent(it)
+                if isinstance(it, PersistBurnResult) and self.guidance is not None:
+                    self.guidance.record_burn(it.result)
+                    self._replan.set()
+                if isinstance(it, PersistIgnition) and self.guidance is not None:
+                    self.guidance.mark_done(it.burn_id)
+            elif isinstance(it, Emit):
+                self._emit(it.event)
+            elif isinstance(it, SetImuRate):
+                self._rate_wanted = it.rate_hz
+            elif isinstance(it, PointAt):
+                self.control.mode = ControlMode.BURN_ATTITUDE
+            elif isinstance(it, HoldAttitude):
+                self.control.mode = ControlMode.LVLH_HOLD
+            elif isinstance(it, MainValves):
+                self.control.main_burn = it.open
+                if it.open:
+                    self.nav.begin_burn()
+                else:
+                    self.fdir.end_burn()
+            elif isinstance(it, TrimThrust):
+                self.control.trim = it.open
+            elif isinstance(it, CloseAllValves):
+                self.control.main_burn = self.control.trim = False
+                self.control.mode = ControlMode.OFF
+            elif isinstance(it, ArmPrepare | ArmConfirm | Disarm):
+                if isinstance(it, Disarm):
+                    self.control.mode = ControlMode.OFF
+                await self._arm_step(it)
+            elif isinstance(it, ApplyStateVector):
+                try:
+                    self.nav.apply_state_vector(it.epoch_s, it.r_eci_m, it.v_eci_mps)
+                    self._replan.set()
+                except ValueError as exc:
+                    self._emit(Event(self.t_s or 0.0, Severity.WARNING, "navigation.state_vector",
+                                     f"state vector not applied: {exc}"))
+            elif isinstance(it, ApplyAimPoint) and self.guidance is not None:
+                self.guidance.set_aim(it.lat_deg, it.lon_deg)
+                self._replan.set()
+
+    async def _arm_step(self, it: ArmPrepare | ArmConfirm | Disarm) -> None:
+        try:
+            async with asyncio.timeout(self.xc.port_timeout_s):
+                if isinstance(it, ArmPrepare):
+                    await self.thrusters.arm_prepare(it.code)
+                elif isinstance(it, ArmConfirm):
+                    await self.thrusters.arm_confirm(it.code)
+                else:
+                    await self.thrusters.disarm()
+        except (TimeoutError, OSError, ConnectionError) as exc:
+            self._emit(Event(self.t_s or 0.0, Severity.ERROR, "executive.arm_failed",
+                             f"{type(it).__name__} not sent: {exc}"))
+
+    def _emit(self, event: Event) -> None:
+        self.events += 1
+        self.downlink.event(event)
+        if self.on_event is not None:
+            self.on_event(event)
+
+    def _housekeeping(self, t: float) -> list[Telemetry]:
+        budget = self.nav.error_budget(t)
+        nav: dict[str, Scalar] = {"attitude_sigma_rad": budget.attitude_rad,
+                                  "position_sigma_m": budget.position_m, "samples": self.nav.samples}
+        if self.nav.has_orbit:
+            o = self.nav.orbit()
+            nav.update({"mass_kg": o.mass_kg, "r_m": float(np.linalg.norm(o.r_eci_m)),
+                        "v_mps": float(np.linalg.norm(o.v_eci_mps))})
+        ctl = self.deadline.summary()
+        exe: dict[str, Scalar] = {"cycles": ctl["cycles"], "deadline_misses": ctl["deadline_misses"],
+                                  "latency_p99_ms": ctl["latency_ms"]["p99"], "commands": self.commands_sent,
+                                  "control_mode": self.control.mode.value, **self.downlink.stats()}
+        st = self.seq.telemetry()
+        return [Telemetry(t, "executive", exe), Telemetry(t, "navigation", nav),
+                Telemetry(t, "sequencer", dict(st.values))]

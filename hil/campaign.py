@@ -1,0 +1,514 @@
+"""The composition root: one place that wires a whole emulated campaign together and runs it.
+
+    result = asyncio.run(run_campaign(RunOptions("iss-final-burn", transport="serial", out=Path("runs/x"))))
+
+Wiring (DESIGN.md section 3): the scenario's truth plant (``hil.plant``) on a simulation clock
+(``hil.ground.timing.WatchedClock``, a ``hil.clock.SimClock`` that the ground can hold); the emulated IMU
+and thruster boards on the board ends of two links; the flight software (``flight.executive``: navigation,
+guidance, sequencer, control, FDIR) on the host ends through the drivers of ``hil.drivers``; the ground
+link with the flight software's ground port (``hil.ground.flight_port``) and mission control
+(``hil.ground.station``). Transports: ``serial`` (every link through a pseudo-terminal pair: nothing to
+set up), ``mqtt`` (a broker URL) and ``loopback`` (in process).
+
+The run folder (``hil.report``) receives the key file, every link's packets with their time tags, the
+events, the ground's log, the truth samples and, at the end, ``summary.json``, plots and ``report.html``.
+The run ends when the truth breaks up (re-entry), at the scenario's ``end_limit_days``, or when the flight
+software stops; the outcome is ``reentry_in_zone`` only when every truth fragment impact lies inside the
+zone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from firmware_bindings.targeting import Zone
+from flight.config import FlightConfig, config_from_mapping
+from flight.executive import Executive, ExecutiveConfig
+from flight.guidance import DAY_S, CampaignConfig, Guidance, LoweringBurnSpec
+from flight.navigation import Navigator, OrbitState
+from flight.ports import Event
+from flight.security import Authenticator
+from flight.sequencer import ARMED_STATES, THRUSTING_STATES
+from hil.boards.imu import ImuBoard
+from hil.boards.imu_model import grade
+from hil.boards.thruster import ThrusterBoard
+from hil.boards.thruster_logic import ThrusterBoardConfig
+from hil.clock import TimeMode
+from hil.drivers.imu import ImuDriver
+from hil.drivers.thruster import ThrusterDriver
+from hil.ground.flight_port import FlightGroundPort
+from hil.ground.keys import KEY_FILE_NAME, load_keys, write_key_file
+from hil.ground.station import GroundPlan, GroundStation, MissionControl, Tracker
+from hil.ground.timing import GroundTime, WatchedClock
+from hil.links import LoopbackHub, PtyLink, open_link
+from hil.links.base import Link
+from hil.plant import Plant
+from hil.report.faults import FaultPlan, load_faults
+from hil.report.record import (
+    RunRecorder,
+    burns_summary,
+    link_summary,
+    outcome_of,
+    predicted_footprint,
+    utc_of,
+)
+from hil.scenario import Scenario, load
+
+TRANSPORTS = ("serial", "mqtt", "loopback")
+CHANNELS = ("imu", "thruster", "ground")
+TRUTH_SAMPLE_S = 60.0  # truth samples for the plots: every minute above the entry interface
+TRUTH_SAMPLE_ENTRY_S = 2.0  # and every two seconds below it
+STALL_TIMEOUT_S = 10.0
+
+
+class CampaignError(Exception):
+    """A run could not be set up (bad option, missing broker...); the message is one sentence."""
+
+
+@dataclass
+class RunOptions:
+    scenario: str | Path = "iss-deorbit"
+    transport: str = "serial"
+    broker: str | None = None  # mqtt://host:port[/prefix]
+    time_mode: str = "lockstep"
+    seed: int = 0
+    faults: Path | None = None
+    out: Path = Path("runs/latest")
+    progress: Callable[[Progress], None] | None = None
+    progress_period_s: float = 0.25  # wall time between progress reports
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where the run is, for a progress display."""
+
+    t_mission_s: float  # spacecraft time since the start
+    t_limit_s: float
+    altitude_km: float
+    perigee_km: float
+    phase: str
+    burns_done: int
+    wall_s: float
+
+
+@dataclass
+class RunResult:
+    out_dir: Path
+    summary: dict[str, Any]
+
+    @property
+    def outcome(self) -> str:
+        return str(self.summary["outcome"])
+
+    @property
+    def success(self) -> bool:
+        return self.outcome == "reentry_in_zone"
+
+
+# --------------------------------------------------------------------------------- configuration
+
+
+def zone_of(scenario: Scenario) -> Zone:
+    z = scenario.zone()
+    poly = z["polygon_lat_lon_deg"]
+    return Zone(
+        str(z["name"]),
+        tuple(math.radians(p[0]) for p in poly),
+        tuple(math.radians(p[1]) for p in poly),
+        math.radians(z["aim_point"]["lat_deg"]),
+        math.radians(z["aim_point"]["lon_deg"]),
+    )
+
+
+def campaign_config(scenario: Scenario) -> CampaignConfig:
+    """Guidance's campaign from the scenario's ``[campaign]``, ``[vehicle]`` and ``[target]`` tables.
+
+    ``perigee_lowering_burns`` = n: n - 1 burns placed in the first 2.5 days, stepping the perigee down to
+    190 km, and one burn to ``intermediate_perigee_km`` one revolution before the final burn (guidance's
+    timeline: a 145 km perigee decays within hours, so the stack flies it only briefly).
+    """
+    c = scenario.campaign
+    n = c.perigee_lowering_burns
+    start_hp_m = scenario.orbit.perigee_alt_km * 1e3
+    lowering: list[LoweringBurnSpec] = []
+    for i in range(1, n):
+        frac = i / (n - 1)
+        hp = start_hp_m - (start_hp_m - 190e3) * frac
+        lowering.append(LoweringBurnSpec(f"PLB-{i}", max(hp, 100e3), offset_s=2.5 * DAY_S * frac))
+    if n >= 1:
+        lowering.append(LoweringBurnSpec(f"PLB-{n}", c.intermediate_perigee_km * 1e3, lead_s=5300.0))
+    zone = zone_of(scenario)
+    base = CampaignConfig()
+    return replace(
+        base,
+        lowering=tuple(lowering),
+        final_offset_s=c.final_burn_after_days * DAY_S,
+        final_hp_m=c.final_perigee_km * 1e3,
+        zone=zone,
+        aim_lat_rad=zone.aim_lat_rad,
+        aim_lon_rad=zone.aim_lon_rad,
+        dry_mass_kg=scenario.vehicle.dry_mass_kg,
+    )
+
+
+def flight_config(scenario: Scenario) -> FlightConfig:
+    """The flight software's configuration: defaults overridden by the scenario's ``[flight]`` table."""
+    return config_from_mapping(scenario.flight) if scenario.flight else FlightConfig()
+
+
+# --------------------------------------------------------------------------------- links
+
+
+class _Links:
+    """Board and host ends of the three channels for one transport (entered in the right order)."""
+
+    def __init__(self, transport: str, broker: str | None, run_name: str) -> None:
+        self.transport = transport
+        self.broker = broker
+        self.run_name = run_name
+        self.hub = LoopbackHub()
+        self.board: dict[str, Link] = {}
+        self.host: dict[str, Link] = {}
+
+    @contextlib.asynccontextmanager
+    async def open(self) -> AsyncIterator[_Links]:
+        async with contextlib.AsyncExitStack() as stack:
+            for ch in CHANNELS:
+                if self.transport == "serial":
+                    self.board[ch] = PtyLink(ch, "board")
+                elif self.transport == "mqtt":
+                    assert self.broker is not None
+                    self.board[ch] = open_link(self.broker, ch, "board")
+                else:
+                    self.board[ch] = open_link(f"loop://{self.run_name}", ch, "board", hub=self.hub)
+                await stack.enter_async_context(self.board[ch])
+            for ch in CHANNELS:
+                if self.transport == "serial":
+                    pty = self.board[ch]
+                    assert isinstance(pty, PtyLink)
+                    self.host[ch] = open_link(f"serial://{pty.path}", ch, "host")
+                elif self.transport == "mqtt":
+                    assert self.broker is not None
+                    self.host[ch] = open_link(self.broker, ch, "host")
+                else:
+                    self.host[ch] = open_link(f"loop://{self.run_name}", ch, "host", hub=self.hub)
+                await stack.enter_async_context(self.host[ch])
+            yield self
+
+
+# --------------------------------------------------------------------------------- the run
+
+
+@dataclass
+class _State:
+    events: list[Event] = field(default_factory=list)
+    end_reason: str = ""
+    error: str = ""
+    predicted: Any = None
+    running: bool = False
+
+
+async def run_campaign(opts: RunOptions) -> RunResult:
+    """Run one campaign and write its run folder; raises CampaignError for a bad set-up."""
+    if opts.transport not in TRANSPORTS:
+        raise CampaignError(f"unknown transport {opts.transport!r}: use {', '.join(TRANSPORTS)}")
+    if opts.transport == "mqtt" and not opts.broker:
+        raise CampaignError("--transport mqtt needs a broker URL (mqtt://host:port/prefix)")
+    mode = TimeMode.parse(opts.time_mode)
+    scenario = load(opts.scenario)
+    faults: FaultPlan = load_faults(opts.faults) if opts.faults is not None else FaultPlan()
+    out = Path(opts.out)
+    out.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - once, before anything runs
+    key_file = write_key_file(out / KEY_FILE_NAME, scenario.ground.key_id)
+    keys = load_keys(key_file)
+
+    plant = Plant.from_scenario(scenario, opts.seed)
+    t0 = plant.t_s
+    t_limit = t0 + scenario.end_limit_days * DAY_S
+    rec = RunRecorder(out, scenario, seed=opts.seed, transport=opts.transport, time_mode=str(mode), t0_s=t0)
+    clock = WatchedClock(mode, t0, stall_timeout_s=STALL_TIMEOUT_S)
+    state = _State()
+    fcfg = flight_config(scenario)
+    ccfg = campaign_config(scenario)
+    wall0 = time.monotonic()
+
+    # truth samples for the plots, taken as the plant advances (deterministic in lockstep)
+    advance = plant.advance_to
+    last_sample = [-math.inf]
+
+    def advance_and_sample(t_s: float) -> None:
+        advance(t_s)
+        step = TRUTH_SAMPLE_ENTRY_S if plant.reentered else TRUTH_SAMPLE_S
+        if plant.t_s - last_sample[0] >= step:
+            last_sample[0] = plant.t_s
+            rec.truth_sample(plant.truth())
+
+    plant.advance_to = advance_and_sample  # type: ignore[method-assign]
+    rec.truth_sample(plant.truth())
+
+    links = _Links(opts.transport, opts.broker, out.name or "run")
+    ex: Executive | None = None
+    ground_port: FlightGroundPort | None = None
+    link_stats: dict[str, dict[str, dict[str, int]]] = {}
+    try:
+        async with links.open():
+            for ch in CHANNELS:
+                rec.packets.attach(links.host[ch], ch, lambda: plant.t_s)
+            imu_board = ImuBoard(
+                links.board["imu"],
+                plant,
+                clock,
+                grade(scenario.imu.grade),
+                seed=opts.seed,
+                sample_hz=scenario.imu.sample_hz,
+                output_rate_hz=fcfg.imu_rate_coast_hz,
+            )
+            thr_board = ThrusterBoard(
+                links.board["thruster"], plant, clock, ThrusterBoardConfig.from_scenario(scenario)
+            )
+            tr0 = plant.truth()
+            tracker = Tracker(
+                plant, scenario.ground.tracking_sigma_m, scenario.ground.tracking_sigma_mps, opts.seed
+            )
+            # The flight software starts from the last tracking solution before the run (loaded with its mass
+            # before handover, as a flight computer is), and the attitude the stack holds.
+            epoch0, r0, v0 = tracker.state_vector()
+            nav = Navigator(
+                tr0.q_body_from_eci,
+                orbit=OrbitState(
+                    epoch0,
+                    (float(r0[0]), float(r0[1]), float(r0[2])),
+                    (float(v0[0]), float(v0[1]), float(v0[2])),
+                    scenario.vehicle.mass_kg,
+                ),
+            )
+            nav.set_attitude(t0, tr0.q_body_from_eci)
+            guidance = Guidance(t0, ccfg)
+
+            def on_event(ev: Event) -> None:
+                state.events.append(ev)
+                rec.event(ev)
+
+            auth = Authenticator(keys)
+            ex_holder: list[Executive] = []
+            ground_port = FlightGroundPort(
+                links.board["ground"], auth, time_source=lambda: ex_holder[0].t_s if ex_holder else None
+            )
+            async with (
+                ImuDriver(links.host["imu"]) as imu,
+                ThrusterDriver(links.host["thruster"], period_s=fcfg.control_cycle_s) as thr,
+                ground_port,
+            ):
+                ex = Executive(
+                    imu,
+                    thr,
+                    ground_port,
+                    navigator=nav,
+                    guidance=guidance,
+                    config=fcfg,
+                    exec_config=ExecutiveConfig(imu_timeout_s=30.0, port_timeout_s=5.0),
+                    on_event=on_event,
+                )
+                ex_holder.append(ex)
+
+                def on_cycle(t_k: float) -> None:
+                    if ex.plan is not None and ex.plan.footprint is not None:
+                        state.predicted = ex.plan.footprint  # the latest prediction the flight software made
+                    st = ex.seq.state
+                    if st in ARMED_STATES or st in THRUSTING_STATES:
+                        plan = ex.seq.plan
+                        rec.burn_sample(
+                            t_k,
+                            st.value,
+                            -1 if plan is None else plan.burn_id,
+                            ex.attitude_error_rad,
+                            ex.thrust_axis_error_rad,
+                            ex.seq.dv_measured_mps,
+                            plant.propellant_kg,
+                        )
+
+                clock.on_command_held = on_cycle
+                station = GroundStation(
+                    links.host["ground"], keys, scenario.ground.key_id, on_record=rec.ground
+                )
+                async with station:
+                    mission = MissionControl(
+                        station,
+                        GroundTime(clock, lambda: plant.t_s),
+                        tracker,
+                        GroundPlan.from_scenario(scenario),
+                        t0,
+                        end_s=t_limit,
+                    )
+                    stop = asyncio.Event()
+
+                    async def supervise() -> None:
+                        next_report = 0.0
+                        try:
+                            while True:
+                                await asyncio.sleep(0.02)
+                                now_wall = time.monotonic() - wall0
+                                if opts.progress is not None and now_wall >= next_report:
+                                    next_report = now_wall + opts.progress_period_s
+                                    opts.progress(_progress(plant, ex, t0, t_limit, now_wall))
+                                if plant.broken_up:
+                                    state.end_reason = "breakup"
+                                    break
+                                if plant.t_s >= t_limit:
+                                    state.end_reason = "time limit"
+                                    break
+                                await faults.apply_due(plant.t_s - t0, imu_board, thr_board, rec)
+                        finally:
+                            stop.set()
+                            if opts.progress is not None:
+                                opts.progress(_progress(plant, ex, t0, t_limit, time.monotonic() - wall0))
+
+                    report = None
+                    state.running = True
+                    async with asyncio.TaskGroup() as tg:
+                        side = [
+                            tg.create_task(imu_board.run(), name="imu-board"),
+                            tg.create_task(thr_board.run(), name="thruster-board"),
+                            tg.create_task(mission.run(), name="mission-control"),
+                        ]
+                        sup = tg.create_task(supervise(), name="supervisor")
+                        try:
+                            report = await ex.run(stop)
+                        finally:
+                            sup.cancel()
+                            for task in side:
+                                task.cancel()
+                    if not state.end_reason:
+                        state.end_reason = report.reason if report is not None else "stopped"
+                    rec.ground_counts = station.counts.as_dict()
+                    rec.mission = {
+                        "state_vectors_sent": mission.state_vectors_sent,
+                        "crew_clear_sent": mission.crew_clear_sent,
+                        "go_sent": sorted(mission.go_sent),
+                        "late_actions": mission.time.late_actions,
+                    }
+            link_stats = {
+                ch: {"host": links.host[ch].stats.as_dict(), "board": links.board[ch].stats.as_dict()}
+                for ch in CHANNELS
+            }
+    except Exception as exc:  # a run that fails part-way still leaves its record
+        if not state.running or ex is None or ground_port is None:
+            rec.close()
+            raise
+        leaf: BaseException = exc
+        while isinstance(leaf, BaseExceptionGroup) and leaf.exceptions:
+            leaf = leaf.exceptions[0]
+        state.error = f"{type(leaf).__name__}: {leaf}"
+        state.end_reason = "error"
+        if not link_stats:
+            link_stats = {
+                ch: {"host": links.host[ch].stats.as_dict(), "board": links.board[ch].stats.as_dict()}
+                for ch in CHANNELS
+                if ch in links.host
+            }
+    summary = _summary(
+        rec, plant, ex, clock, link_stats, faults, state, time.monotonic() - wall0, t0, ground_port
+    )
+    summary = rec.finish(summary)
+    return RunResult(out, summary)
+
+
+def _summary(
+    rec: RunRecorder,
+    plant: Plant,
+    ex: Executive,
+    clock: WatchedClock,
+    link_stats: dict[str, dict[str, dict[str, int]]],
+    faults: FaultPlan,
+    state: _State,
+    wall_time_s: float,
+    t0: float,
+    ground_port: FlightGroundPort,
+) -> dict[str, Any]:
+    sc = plant.scenario
+    footprint: dict[str, Any] | None = None
+    inside: bool | None = None
+    if plant.broken_up:
+        try:
+            fp = plant.breakup_and_impacts()
+            footprint = fp.summary()
+            inside = fp.inside_zone
+        except Exception as exc:  # the truth's fragments could not be propagated: an error outcome
+            state.error = state.error or f"debris footprint: {type(exc).__name__}: {exc}"
+    footprint = dict(
+        footprint
+        or {
+            "impacts": [],
+            "heel": None,
+            "toe": None,
+            "length_km": None,
+            "center_miss_km": None,
+            "inside_zone": False,
+        }
+    )
+    footprint["predicted"] = predicted_footprint(state.predicted)
+    iface, brk = plant.interface, plant.breakup
+    return {
+        "scenario": sc.name,
+        "seed": rec.seed,
+        "transport": rec.transport,
+        "time_mode": rec.time_mode,
+        "outcome": outcome_of(state.error, plant.broken_up, inside),
+        "end_reason": state.end_reason,
+        "error": state.error or None,
+        "wall_time_s": wall_time_s,
+        "sim_time_s": plant.t_s - t0,
+        "start_utc": utc_of(t0),
+        "end_utc": utc_of(plant.t_s),
+        "burns": burns_summary(dict(ex.seq.burns), rec.burn_rows),
+        "reentry": {
+            "interface_utc": utc_of(iface.t_s) if iface else None,
+            "fpa_at_interface_deg": math.degrees(iface.fpa_rad) if iface else None,
+            "breakup_utc": utc_of(brk.t_s) if brk else None,
+            "breakup_alt_km": brk.altitude_m / 1e3 if brk else None,
+        },
+        "footprint": footprint,
+        "links": {ch: link_summary(v["host"], v["board"]) for ch, v in link_stats.items()},
+        "control": ex.deadline.summary(),
+        "lockstep": {
+            "stalls": clock.stall_count,
+            "cycles_commanded": clock.cycles_commanded,
+            "late_cycles": clock.late_cycles,
+        },
+        "faults_injected": faults.summary(),
+        "flight": {
+            "sequencer_state": ex.seq.state.value,
+            "commands_sent": ex.commands_sent,
+            "events": rec.event_count,
+            "fdir": dict(ex.fdir.counts),
+            "telecommands": dict(ground_port.authenticator.counts),
+            "propellant_kg_truth": plant.propellant_kg,
+        },
+        "ground": {**rec.ground_counts, **rec.mission},
+        "packets_recorded": {
+            ch: {"to_board": c[0], "from_board": c[1]} for ch, c in rec.packets.counts.items()
+        },
+    }
+
+
+def _progress(plant: Plant, ex: Executive, t0: float, t_limit: float, wall_s: float) -> Progress:
+    y = plant.state_vector
+    r = float(np.linalg.norm(y[0:3]))
+    return Progress(
+        t_mission_s=plant.t_s - t0,
+        t_limit_s=t_limit - t0,
+        altitude_km=(r - 6378137.0) / 1e3,
+        perigee_km=math.nan,
+        phase=ex.seq.state.value,
+        burns_done=len(ex.seq.burns),
+        wall_s=wall_s,
+    )

@@ -1,0 +1,18 @@
+"""The ground (mission control) emulator and the flight software's end of the ground link.
+
+- :mod:`hil.ground.station`: :class:`GroundStation` (signed telecommands up; acknowledgements, telemetry
+  and events down; a log of everything) and :class:`MissionControl` (the scenario's command plan on
+  spacecraft time, with tracking from the truth);
+- :mod:`hil.ground.flight_port`: :class:`FlightGroundPort`, ``flight.ports.GroundPort`` over a link;
+- :mod:`hil.ground.timing`: acting at a planned spacecraft time, deterministically in lockstep;
+- :mod:`hil.ground.keys`: per-run telecommand keys;
+- :mod:`hil.ground.cli`: ``hil ground send COMMAND ...``.
+"""
+
+from hil.ground.flight_port import FlightGroundPort
+from hil.ground.keys import KEY_FILE_NAME, load_keys, write_key_file
+from hil.ground.station import GroundPlan, GroundStation, MissionControl, Tracker
+from hil.ground.timing import GroundTime, WatchedClock
+
+__all__ = ["KEY_FILE_NAME", "FlightGroundPort", "GroundPlan", "GroundStation", "GroundTime", "MissionControl",
+           "Tracker", "WatchedClock", "load_keys", "write_key_file"]
