@@ -1,6 +1,12 @@
-"""The campaign's plot: footprint centres over the target zone, with the aim point, the 2-sigma ellipse of
-the centres and, lightly, every run's footprint (heel to toe), on the South Pacific with its coastlines
-(``hil.report.plots``' land grid)."""
+"""The campaign's plot, ``centres.png``: footprint centres over the target zone with the aim point.
+
+Two panels on the South Pacific with its coastlines (``hil.report.plots``' land grid): an overview that
+holds every centre and footprint of the campaign, and a zoom on the target zone. Centres are blue when every
+fragment impact of the run fell inside the zone and red otherwise; each run's footprint is a faint line
+from heel to toe; the dashed line is the 2-sigma ellipse of the centres on the azimuthal equidistant plane
+about the aim point (drawn when the scatter is compact enough, 1-sigma under 1,500 km, for an ellipse to
+mean something).
+"""
 
 from __future__ import annotations
 
@@ -14,12 +20,15 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import MultipleLocator
 
 from hil.report.plots import COAST, DPI, LAND, SEA, land_grid
 
 IN = "#1f6fb4"
 OUT = "#d62728"
-ERR = "#7f7f7f"
+ZONE = "#2e8b57"
+ELLIPSE_MAX_SIGMA_KM = 1500.0
+MEAN_RADIUS_KM = 6371.0088
 
 
 def _wrap(lon: Any, centre: float) -> Any:
@@ -34,93 +43,48 @@ def centres_plot(
     aim = zone["aim_point"]
     c_lon = float(aim["lon_deg"])
     have = [r for r in records if r.get("centre")]
-    lats = [float(aim["lat_deg"]), *poly[:, 0], *(r["centre"]["lat_deg"] for r in have)]
-    lons = [c_lon, *_wrap(poly[:, 1], c_lon), *(_wrap(r["centre"]["lon_deg"], c_lon) for r in have)]
+    # the overview's bounds: zone, aim, every centre and footprint end
+    lats = [float(aim["lat_deg"]), *poly[:, 0]]
+    lons = [c_lon, *_wrap(poly[:, 1], c_lon)]
     for r in have:
-        for end in ("heel", "toe"):
-            if r.get(end):
-                lats.append(r[end]["lat_deg"])
-                lons.append(float(_wrap(r[end]["lon_deg"], c_lon)))
-    pad = 4.0
-    lat_lo, lat_hi = max(-89.0, min(lats) - pad), min(89.0, max(lats) + pad)
-    lon_lo, lon_hi = min(lons) - pad, max(lons) + pad
-    mid_lat = 0.5 * (lat_lo + lat_hi)
-    aspect = 1.0 / max(0.2, math.cos(math.radians(mid_lat)))
-    width = 10.5
-    height = min(9.0, max(4.5, width * (lat_hi - lat_lo) * aspect / (lon_hi - lon_lo) + 1.2))
-    fig, ax = plt.subplots(figsize=(width, height))
-    step = 0.25 if (lon_hi - lon_lo) < 120 else 0.5
-    glat, glon, land = land_grid(
-        math.floor(lat_lo), math.ceil(lat_hi), math.floor(lon_lo), math.ceil(lon_hi), step
+        lat, lon = _ends(r, c_lon)
+        lats += lat
+        lons += lon
+    zone_box = (
+        poly[:, 0].min() - 3.0,
+        poly[:, 0].max() + 3.0,
+        _wrap(poly[:, 1], c_lon).min() - 6.0,
+        _wrap(poly[:, 1], c_lon).max() + 6.0,
     )
-    ax.set_facecolor(SEA)
-    if land.any():
-        ax.contourf(glon, glat, land.astype(float), levels=[0.5, 1.5], colors=[LAND], zorder=1)
-        ax.contour(glon, glat, land.astype(float), levels=[0.5], colors=[COAST], linewidths=0.6, zorder=1)
-    zl = _wrap(np.append(poly[:, 1], poly[0, 1]), c_lon)
-    zb = np.append(poly[:, 0], poly[0, 0])
-    ax.fill(zl, zb, facecolor="#2e8b57", alpha=0.10, zorder=2)
-    ax.plot(zl, zb, color="#2e8b57", lw=1.8, zorder=3, label=f"target zone ({zone['name']})")
-    # every run's footprint as a faint line, heel to toe
-    first = True
-    for r in have:
-        if r.get("heel") and r.get("toe"):
-            ax.plot(
-                _wrap([r["heel"]["lon_deg"], r["toe"]["lon_deg"]], c_lon),
-                [r["heel"]["lat_deg"], r["toe"]["lat_deg"]],
-                color="#555555",
-                lw=0.6,
-                alpha=min(0.5, 8.0 / max(1, len(have)) + 0.06),
-                zorder=4,
-                label="footprints, heel to toe" if first else None,
-            )
-            first = False
-    n_in = sum(1 for r in have if r.get("inside"))
-    for inside, colour, label in (
-        (True, IN, f"centre, every impact inside ({n_in})"),
-        (False, OUT, f"centre, some impact outside ({len(have) - n_in})"),
-    ):
-        sel = [r for r in have if bool(r.get("inside")) == inside]
-        if sel:
-            ax.scatter(
-                _wrap([r["centre"]["lon_deg"] for r in sel], c_lon),
-                [r["centre"]["lat_deg"] for r in sel],
-                s=18 if len(have) < 500 else 6,
-                color=colour,
-                edgecolor="k",
-                linewidths=0.3,
-                alpha=0.85,
-                zorder=6,
-                label=label,
-            )
+    over_box = (max(-89.0, min(lats) - 5.0), min(89.0, max(lats) + 5.0), min(lons) - 8.0, max(lons) + 8.0)
+    over_box = (
+        min(over_box[0], zone_box[0]),
+        max(over_box[1], zone_box[1]),
+        min(over_box[2], zone_box[2]),
+        max(over_box[3], zone_box[3]),
+    )
     disp = summary.get("centre_dispersion") or {}
-    cov = disp.get("covariance_en_km2")
-    if cov is not None:
-        _ellipse(ax, disp, cov, aim, c_lon)
-    ax.plot(
-        [c_lon],
-        [aim["lat_deg"]],
-        marker="*",
-        color="#ffbf00",
-        ms=17,
-        mec="k",
-        mew=0.8,
-        zorder=8,
-        label=f"aim point, {aim.get('name', 'aim')} ({aim['lat_deg']:.2f}, {aim['lon_deg']:.2f})",
+    zoom = (over_box[1] - over_box[0]) > 1.6 * (zone_box[1] - zone_box[0]) or (
+        over_box[3] - over_box[2]
+    ) > 1.6 * (zone_box[3] - zone_box[2])
+    boxes = [over_box, zone_box] if zoom else [zone_box if over_box == zone_box else over_box]
+    width = 11.0
+    heights = [min(7.5, max(2.8, _panel_height(b, width - 1.2))) for b in boxes]
+    fig, axes = plt.subplots(
+        len(boxes),
+        1,
+        figsize=(width, sum(heights) + 1.3 + 0.6 * len(boxes)),
+        gridspec_kw={"height_ratios": heights},
+        squeeze=False,
     )
-    ax.set_xlim(lon_lo, lon_hi)
-    ax.set_ylim(lat_lo, lat_hi)
-    ax.set_aspect(aspect)
-    ticks = [t for t in ax.get_xticks() if lon_lo <= t <= lon_hi]
-    ax.set_xticks(ticks)
-    ax.set_xticklabels([f"{(t + 180) % 360 - 180:.0f}" for t in ticks])
-    ax.set_xlabel("longitude (deg, east positive)")
-    ax.set_ylabel("geodetic latitude (deg)")
-    ax.grid(color="white", lw=0.6, zorder=0)
+    for k, (ax, box) in enumerate(zip(axes[:, 0], boxes, strict=True)):
+        _panel(ax, box, have, poly, aim, c_lon, disp, zone, legend=k == 0)
+        if zoom:
+            ax.set_title("every run" if k == 0 else "the target zone", fontsize=9.5)
     c = summary.get("containment") or {}
     title = (
-        f"{summary.get('scenario', '')} Monte Carlo, {summary.get('mode', '')}, master seed "
-        f"{summary.get('master_seed', '')}"
+        f"{summary.get('scenario', '')} Monte Carlo ({summary.get('mode', '')}, master seed "
+        f"{summary.get('master_seed', '')}): footprint centres"
     )
     if c.get("runs"):
         lo, hi = c["interval"]
@@ -131,27 +95,138 @@ def centres_plot(
         miss = disp.get("miss_km") or {}
         if miss:
             title += f"; centre miss p50 {miss['p50']:.0f} km, p90 {miss['p90']:.0f} km"
-    ax.set_title(title, fontsize=10)
-    ax.legend(loc="best", fontsize=8, framealpha=0.92)
+    fig.suptitle(title, fontsize=11)
     fig.tight_layout()
     fig.savefig(path, dpi=DPI)
     plt.close(fig)
     return path
 
 
+def _panel_height(box: tuple[float, float, float, float], width_in: float) -> float:
+    """Height (inches) of a panel of ``width_in`` showing ``box`` at the map's aspect."""
+    lat_lo, lat_hi, lon_lo, lon_hi = box
+    aspect = 1.0 / max(0.2, math.cos(math.radians(0.5 * (lat_lo + lat_hi))))
+    return width_in * (lat_hi - lat_lo) * aspect / (lon_hi - lon_lo)
+
+
+def _ends(r: Mapping[str, Any], c_lon: float) -> tuple[list[float], list[float]]:
+    """Latitudes and (unwrapped) longitudes of a run's centre, heel and toe."""
+    lat = [float(r["centre"]["lat_deg"])]
+    lon = [float(_wrap(r["centre"]["lon_deg"], c_lon))]
+    for end in ("heel", "toe"):
+        if r.get(end):
+            lat.append(float(r[end]["lat_deg"]))
+            lon.append(float(_wrap(r[end]["lon_deg"], lon[0])))  # on the centre's side of the wrap
+    return lat, lon
+
+
+def _panel(
+    ax: Any,
+    box: tuple[float, float, float, float],
+    have: Sequence[Mapping[str, Any]],
+    poly: Any,
+    aim: Mapping[str, Any],
+    c_lon: float,
+    disp: Mapping[str, Any],
+    zone: Mapping[str, Any],
+    legend: bool,
+) -> None:
+    lat_lo, lat_hi, lon_lo, lon_hi = box
+    span = lon_hi - lon_lo
+    step = 0.25 if span < 100 else 0.5
+    glat, glon, land = land_grid(
+        float(math.floor(lat_lo)),
+        float(math.ceil(lat_hi)),
+        float(math.floor(lon_lo)),
+        float(math.ceil(lon_hi)),
+        step,
+    )
+    ax.set_facecolor(SEA)
+    if land.any():
+        ax.contourf(glon, glat, land.astype(float), levels=[0.5, 1.5], colors=[LAND], zorder=1)
+        ax.contour(glon, glat, land.astype(float), levels=[0.5], colors=[COAST], linewidths=0.6, zorder=1)
+    zl = _wrap(np.append(poly[:, 1], poly[0, 1]), c_lon)
+    zb = np.append(poly[:, 0], poly[0, 0])
+    ax.fill(zl, zb, facecolor=ZONE, alpha=0.10, zorder=2)
+    ax.plot(zl, zb, color=ZONE, lw=1.8, zorder=3, label=f"target zone: {zone['name']}")
+    first = True
+    alpha = min(0.6, 10.0 / max(1, len(have)) + 0.08)
+    for r in have:
+        lat, lon = _ends(r, c_lon)
+        if len(lat) == 3:
+            ax.plot(
+                lon[1:],
+                lat[1:],
+                color="#444444",
+                lw=0.7,
+                alpha=alpha,
+                zorder=4,
+                label="footprint, heel to toe" if first else None,
+            )
+            first = False
+    n_in = sum(1 for r in have if r.get("inside"))
+    size = 22 if len(have) < 300 else 8
+    for inside, colour, label in (
+        (True, IN, f"centre, every impact inside ({n_in})"),
+        (False, OUT, f"centre, an impact outside ({len(have) - n_in})"),
+    ):
+        sel = [r for r in have if bool(r.get("inside")) == inside]
+        if sel:
+            ax.scatter(
+                _wrap([r["centre"]["lon_deg"] for r in sel], c_lon),
+                [r["centre"]["lat_deg"] for r in sel],
+                s=size,
+                color=colour,
+                edgecolor="k",
+                linewidths=0.3,
+                alpha=0.9,
+                zorder=6,
+                label=label,
+            )
+    cov = disp.get("covariance_en_km2")
+    if cov is not None and disp.get("sigma_major_km", math.inf) <= ELLIPSE_MAX_SIGMA_KM:
+        _ellipse(ax, disp, cov, aim, c_lon)
+    ax.plot(
+        [c_lon],
+        [aim["lat_deg"]],
+        marker="*",
+        color="#ffbf00",
+        ms=17,
+        mec="k",
+        mew=0.8,
+        zorder=8,
+        label=f"aim point: {aim.get('name', 'aim')} ({aim['lat_deg']:.2f}, {aim['lon_deg']:.2f})",
+    )
+    ax.set_xlim(lon_lo, lon_hi)
+    ax.set_ylim(lat_lo, lat_hi)
+    ax.set_aspect(1.0 / max(0.2, math.cos(math.radians(0.5 * (lat_lo + lat_hi)))))
+    major = 5.0 if span <= 40 else 10.0 if span <= 90 else 30.0
+    ax.xaxis.set_major_locator(MultipleLocator(major))
+    ax.yaxis.set_major_locator(MultipleLocator(major if major < 30 else 15.0))
+    ax.set_xticks([t for t in ax.get_xticks() if lon_lo <= t <= lon_hi])
+    ax.set_xticklabels([f"{(t + 180) % 360 - 180:.0f}" for t in ax.get_xticks()])
+    ax.set_xlim(lon_lo, lon_hi)
+    ax.set_xlabel("longitude (deg, east positive)")
+    ax.set_ylabel("geodetic latitude (deg)")
+    ax.grid(color="white", lw=0.6, zorder=0)
+    if legend:
+        ax.legend(loc="lower left", fontsize=7.5, framealpha=0.92)
+
+
 def _ellipse(ax: Any, disp: Mapping[str, Any], cov: Any, aim: Mapping[str, Any], c_lon: float) -> None:
     """The 2-sigma ellipse of the centres (east-north km), drawn back on latitude and longitude."""
-    from hil.montecarlo.stats import east_north_km  # noqa: F401 - same plane as the statistics
-
     w, v = np.linalg.eigh(np.asarray(cov, dtype=float))
     a = np.linspace(0.0, 2 * math.pi, 121)
-    k = 2.0
-    pts = v @ np.vstack(
-        [k * math.sqrt(max(w[0], 0.0)) * np.cos(a), k * math.sqrt(max(w[1], 0.0)) * np.sin(a)]
+    axes = np.vstack(
+        [2.0 * math.sqrt(max(w[0], 0.0)) * np.cos(a), 2.0 * math.sqrt(max(w[1], 0.0)) * np.sin(a)]
     )
-    e = disp["mean_east_km"] + pts[0]
-    n = disp["mean_north_km"] + pts[1]
-    lat, lon = _from_east_north(e, n, float(aim["lat_deg"]), float(aim["lon_deg"]))
+    pts = v @ axes
+    lat, lon = from_east_north(
+        disp["mean_east_km"] + pts[0],
+        disp["mean_north_km"] + pts[1],
+        float(aim["lat_deg"]),
+        float(aim["lon_deg"]),
+    )
     ax.plot(
         _wrap(lon, c_lon),
         lat,
@@ -163,12 +238,11 @@ def _ellipse(ax: Any, disp: Mapping[str, Any], cov: Any, aim: Mapping[str, Any],
     )
 
 
-def _from_east_north(e_km: Any, n_km: Any, lat0_deg: float, lon0_deg: float) -> tuple[Any, Any]:
-    """Inverse of the azimuthal equidistant plane about (lat0, lon0) on the mean sphere."""
-    r_km = 6371.0088
+def from_east_north(e_km: Any, n_km: Any, lat0_deg: float, lon0_deg: float) -> tuple[Any, Any]:
+    """Inverse of the azimuthal equidistant plane about (lat0, lon0) on the mean sphere (degrees)."""
     e = np.asarray(e_km, dtype=float)
     n = np.asarray(n_km, dtype=float)
-    d = np.hypot(e, n) / r_km
+    d = np.hypot(e, n) / MEAN_RADIUS_KM
     b = np.arctan2(e, n)
     la0, lo0 = math.radians(lat0_deg), math.radians(lon0_deg)
     lat = np.arcsin(np.sin(la0) * np.cos(d) + np.cos(la0) * np.sin(d) * np.cos(b))
