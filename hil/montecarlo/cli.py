@@ -127,7 +127,7 @@ class ProgressBar:
 
 
 def run(args: argparse.Namespace) -> int:
-    from hil.montecarlo.runner import MonteCarloError, MonteCarloOptions, executor, run_montecarlo
+    from hil.montecarlo.runner import MonteCarloError, MonteCarloOptions, check, executor, run_montecarlo
 
     if args.scheduler is not None and args.workers is not None:
         raise CliError(
@@ -141,6 +141,7 @@ def run(args: argparse.Namespace) -> int:
     )
     err = sys.stderr
     try:
+        check(opts)  # a bad scenario is reported before any worker starts
         with executor(args.workers, args.scheduler) as (pool, where):
             if not args.quiet:
                 print(

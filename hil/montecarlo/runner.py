@@ -121,14 +121,9 @@ def _scenario(opts: MonteCarloOptions) -> tuple[Scenario, str, str]:
     return nominal, text, hashlib.sha256(raw).hexdigest()
 
 
-def run_montecarlo(
-    opts: MonteCarloOptions,
-    pool: Executor,
-    progress: Callable[[Progress], None] | None = None,
-    where: str = "",
-) -> dict[str, Any]:
-    """Fly the runs that have no record yet on ``pool``, then write ``records.jsonl`` (in run order),
-    ``summary.json`` and ``centres.png`` to ``opts.out``; return the summary."""
+def check(opts: MonteCarloOptions) -> tuple[Scenario, str, str]:
+    """Check the options and the scenario before anything starts; return the nominal scenario, its text for
+    the workers and its file's SHA-256 (MonteCarloError with one sentence otherwise)."""
     if isinstance(opts.n, bool) or not isinstance(opts.n, int) or opts.n < 1:
         raise MonteCarloError(f"the number of runs must be a positive integer, got {opts.n!r}")
     try:
@@ -139,7 +134,18 @@ def run_montecarlo(
         raise MonteCarloError(f"unknown mode {opts.mode!r}; use one of {', '.join(runs.MODES)}")
     if opts.keep not in runs.KEEP:
         raise MonteCarloError(f"unknown keep policy {opts.keep!r}; use one of {', '.join(runs.KEEP)}")
-    nominal, text, sha = _scenario(opts)
+    return _scenario(opts)
+
+
+def run_montecarlo(
+    opts: MonteCarloOptions,
+    pool: Executor,
+    progress: Callable[[Progress], None] | None = None,
+    where: str = "",
+) -> dict[str, Any]:
+    """Fly the runs that have no record yet on ``pool``, then write ``records.jsonl`` (in run order),
+    ``summary.json`` and ``centres.png`` to ``opts.out``; return the summary."""
+    nominal, text, sha = check(opts)
     out = Path(opts.out)
     try:
         out.mkdir(parents=True, exist_ok=True)
