@@ -97,6 +97,9 @@ class ExecutiveConfig:
     queue_size: int = 256
     latency_history: int = 100_000
     auto_imu_rate: bool = True  # command the IMU rate by phase from the plan
+    # re-plan inside the control cycle that first sees the request (deterministic in lockstep: the plan
+    # depends only on spacecraft time) instead of in a worker thread (the loop keeps answering samples)
+    plan_inline: bool = False
 
 
 @dataclass
@@ -199,6 +202,7 @@ class Executive:
         self._expected_interval_s = 1.0 / self.config.imu_rate_coast_hz
         self._stop_reason = "stopped"
         self.samples_dropped = 0
+        self.plans = 0
         self.thruster_silences = 0
         self.attitude_error_rad = math.nan
         self.thrust_axis_error_rad = math.nan
@@ -219,8 +223,7 @@ class Executive:
                 tg.create_task(self._ground_link(), name="ground-link")
                 tg.create_task(self._telemetry(), name="telemetry")
                 tg.create_task(self._health(), name="health")
-                if self.guidance is not None:
-                    tg.create_task(self._guidance(), name="guidance")
+                tg.create_task(self._guidance(), name="guidance")
         except* _Stop:
             pass
         finally:
@@ -367,13 +370,13 @@ class Executive:
                 pass
 
     async def _guidance(self) -> None:
-        if self.guidance is None:
-            return
-        guidance = self.guidance
+        if self.xc.plan_inline:
+            return  # the control cycle plans itself
         while True:
             await self._replan.wait()
             self._replan.clear()
-            if not self.nav.has_orbit:
+            guidance = self.guidance  # may be given later (a composition root's start-up)
+            if guidance is None or not self.nav.has_orbit:
                 continue
             orbit = self.nav.orbit()
             try:
@@ -382,13 +385,23 @@ class Executive:
             except (GuidanceError, TimeoutError) as exc:
                 self._emit(Event(orbit.t_s, Severity.ERROR, "guidance.failed", f"re-plan failed: {exc}"))
                 continue
-            self._new_plan = plan
-            nb = plan.next_burn
-            self._emit(Event(orbit.t_s, Severity.INFO, "guidance.plan",
-                             f"{len(plan.burns)} burn(s) planned; next "
-                             f"{'none' if nb is None else nb.name}",
-                             {"burns": len(plan.burns), "miss_cross_m": plan.miss_cross_m,
-                              "propellant_margin_kg": plan.propellant_margin_kg}))
+            self._accept_plan(plan)
+
+    def _plan_now(self, guidance: Guidance) -> None:
+        orbit = self.nav.orbit()
+        try:
+            self._accept_plan(guidance.plan(orbit))
+        except GuidanceError as exc:
+            self._emit(Event(orbit.t_s, Severity.ERROR, "guidance.failed", f"re-plan failed: {exc}"))
+
+    def _accept_plan(self, plan: CampaignPlan) -> None:
+        self._new_plan = plan
+        self.plans += 1
+        nb = plan.next_burn
+        self._emit(Event(plan.t_s, Severity.INFO, "guidance.plan",
+                         f"{len(plan.burns)} burn(s) planned; next {'none' if nb is None else nb.name}",
+                         {"burns": len(plan.burns), "miss_cross_m": plan.miss_cross_m,
+                          "propellant_margin_kg": plan.propellant_margin_kg}))
 
     # ------------------------------------------------------------------------- the cycle
 
@@ -425,6 +438,9 @@ class Executive:
                 intents += self._fdir_actions(
                     t, self.fdir.on_propellant(t, status.propellant_kg, needed, reserve), apply=False)
         # the plan from guidance
+        if self.xc.plan_inline and self._replan.is_set() and self.guidance is not None and self.nav.has_orbit:
+            self._replan.clear()
+            self._plan_now(self.guidance)
         if self._new_plan is not None:
             self.plan, self._new_plan = self._new_plan, None
             intents += self._load_plan(t)

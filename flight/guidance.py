@@ -348,13 +348,14 @@ def propellant_for_dv_kg(mass_kg: float, dv_mps: float, isp_s: float) -> float:
 def imu_rate_hz(t_s: float, plan: CampaignPlan | None, config: FlightConfig, armed: bool = False,
                 margin_s: float = 600.0) -> float:
     """The IMU output rate for this phase: the burn rate from ``arm_lead_s + margin`` before an ignition
-    until ``margin`` after its planned cutoff, and whenever the board is armed; the coast rate otherwise."""
+    until (excluded) ``margin`` after its planned cutoff, and whenever the board is armed; the coast rate
+    otherwise."""
     if armed:
         return config.imu_rate_burn_hz
     if plan is not None:
         for b in plan.burns:
             start = b.t_ignition_s - config.arm_lead_s - margin_s
-            if start <= t_s <= b.t_ignition_s + b.duration_s + margin_s:
+            if start <= t_s < b.t_ignition_s + b.duration_s + margin_s:
                 return config.imu_rate_burn_hz
     return config.imu_rate_coast_hz
 

@@ -85,6 +85,7 @@ class RunOptions:
     out: Path = Path("runs/latest")
     progress: Callable[[Progress], None] | None = None
     progress_period_s: float = 0.25  # wall time between progress reports
+    plots: bool = True  # PNG plots and the HTML report (every other file is always written)
 
 
 @dataclass(frozen=True)
@@ -165,6 +166,46 @@ def flight_config(scenario: Scenario) -> FlightConfig:
     return config_from_mapping(scenario.flight) if scenario.flight else FlightConfig()
 
 
+def initial_navigator(scenario: Scenario, plant: Plant, tracker: Tracker) -> Navigator:
+    """The flight software's navigation at the start: from the last tracking solution before the run (loaded
+    with the stack's mass before handover, as a flight computer is) and the attitude the stack holds."""
+    tr0 = plant.truth()
+    epoch0, r0, v0 = tracker.state_vector()
+    nav = Navigator(
+        tr0.q_body_from_eci,
+        orbit=OrbitState(
+            epoch0,
+            (float(r0[0]), float(r0[1]), float(r0[2])),
+            (float(v0[0]), float(v0[1]), float(v0[2])),
+            scenario.vehicle.mass_kg,
+        ),
+    )
+    nav.set_attitude(tr0.t_s, tr0.q_body_from_eci)
+    return nav
+
+
+def make_executive(
+    imu: ImuDriver,
+    thr: ThrusterDriver,
+    ground: FlightGroundPort,
+    scenario: Scenario,
+    nav: Navigator,
+    lockstep: bool,
+    on_event: Callable[[Event], None],
+) -> Executive:
+    """The flight software of a scenario on its ports (re-planning inline in lockstep: deterministic)."""
+    return Executive(
+        imu,
+        thr,
+        ground,
+        navigator=nav,
+        guidance=Guidance(nav.orbit().t_s if nav.has_orbit else 0.0, campaign_config(scenario)),
+        config=flight_config(scenario),
+        exec_config=ExecutiveConfig(imu_timeout_s=30.0, port_timeout_s=5.0, plan_inline=lockstep),
+        on_event=on_event,
+    )
+
+
 # --------------------------------------------------------------------------------- links
 
 
@@ -238,7 +279,6 @@ async def run_campaign(opts: RunOptions) -> RunResult:
     clock = WatchedClock(mode, t0, stall_timeout_s=STALL_TIMEOUT_S)
     state = _State()
     fcfg = flight_config(scenario)
-    ccfg = campaign_config(scenario)
     wall0 = time.monotonic()
 
     # truth samples for the plots, taken as the plant advances (deterministic in lockstep)
@@ -275,24 +315,10 @@ async def run_campaign(opts: RunOptions) -> RunResult:
             thr_board = ThrusterBoard(
                 links.board["thruster"], plant, clock, ThrusterBoardConfig.from_scenario(scenario)
             )
-            tr0 = plant.truth()
             tracker = Tracker(
                 plant, scenario.ground.tracking_sigma_m, scenario.ground.tracking_sigma_mps, opts.seed
             )
-            # The flight software starts from the last tracking solution before the run (loaded with its mass
-            # before handover, as a flight computer is), and the attitude the stack holds.
-            epoch0, r0, v0 = tracker.state_vector()
-            nav = Navigator(
-                tr0.q_body_from_eci,
-                orbit=OrbitState(
-                    epoch0,
-                    (float(r0[0]), float(r0[1]), float(r0[2])),
-                    (float(v0[0]), float(v0[1]), float(v0[2])),
-                    scenario.vehicle.mass_kg,
-                ),
-            )
-            nav.set_attitude(t0, tr0.q_body_from_eci)
-            guidance = Guidance(t0, ccfg)
+            nav = initial_navigator(scenario, plant, tracker)
 
             def on_event(ev: Event) -> None:
                 state.events.append(ev)
@@ -308,16 +334,7 @@ async def run_campaign(opts: RunOptions) -> RunResult:
                 ThrusterDriver(links.host["thruster"], period_s=fcfg.control_cycle_s) as thr,
                 ground_port,
             ):
-                ex = Executive(
-                    imu,
-                    thr,
-                    ground_port,
-                    navigator=nav,
-                    guidance=guidance,
-                    config=fcfg,
-                    exec_config=ExecutiveConfig(imu_timeout_s=30.0, port_timeout_s=5.0),
-                    on_event=on_event,
-                )
+                ex = make_executive(imu, thr, ground_port, scenario, nav, mode.lockstep, on_event)
                 ex_holder.append(ex)
 
                 def on_cycle(t_k: float) -> None:
@@ -352,6 +369,10 @@ async def run_campaign(opts: RunOptions) -> RunResult:
                     stop = asyncio.Event()
 
                     async def supervise() -> None:
+                        # The end of the window and each fault act at exact times: lockstep holds them.
+                        holds = GroundTime(clock, lambda: plant.t_s)
+                        end_key = holds.hold(t_limit)
+                        faults.place_holds(holds, t0)
                         next_report = 0.0
                         try:
                             while True:
@@ -363,10 +384,10 @@ async def run_campaign(opts: RunOptions) -> RunResult:
                                 if plant.broken_up:
                                     state.end_reason = "breakup"
                                     break
-                                if plant.t_s >= t_limit:
+                                if holds.blocked_on(end_key) if end_key is not None else plant.t_s >= t_limit:
                                     state.end_reason = "time limit"
                                     break
-                                await faults.apply_due(plant.t_s - t0, imu_board, thr_board, rec)
+                                await faults.apply_due(holds, t0, imu_board, thr_board, rec)
                         finally:
                             stop.set()
                             if opts.progress is not None:
@@ -381,8 +402,11 @@ async def run_campaign(opts: RunOptions) -> RunResult:
                             tg.create_task(mission.run(), name="mission-control"),
                         ]
                         sup = tg.create_task(supervise(), name="supervisor")
+                        # The executive runs in a task of its own: a cancellation request its task group
+                        # leaves behind stays with that task and never reaches the links' clean-up here.
+                        flight_task = tg.create_task(ex.run(stop), name="flight-software")
                         try:
-                            report = await ex.run(stop)
+                            report = await flight_task
                         finally:
                             sup.cancel()
                             for task in side:
@@ -418,7 +442,7 @@ async def run_campaign(opts: RunOptions) -> RunResult:
     summary = _summary(
         rec, plant, ex, clock, link_stats, faults, state, time.monotonic() - wall0, t0, ground_port
     )
-    summary = rec.finish(summary)
+    summary = rec.finish(summary, plots=opts.plots)
     return RunResult(out, summary)
 
 
@@ -459,6 +483,7 @@ def _summary(
     iface, brk = plant.interface, plant.breakup
     return {
         "scenario": sc.name,
+        "scenario_file": str(Path(sc.source).resolve()) if sc.source else None,
         "seed": rec.seed,
         "transport": rec.transport,
         "time_mode": rec.time_mode,
@@ -466,7 +491,8 @@ def _summary(
         "end_reason": state.end_reason,
         "error": state.error or None,
         "wall_time_s": wall_time_s,
-        "sim_time_s": plant.t_s - t0,
+        # at breakup the truth stops; otherwise the run ended at the window's end (held there in lockstep)
+        "sim_time_s": (brk.t_s if brk else plant.t_s) - t0,
         "start_utc": utc_of(t0),
         "end_utc": utc_of(plant.t_s),
         "burns": burns_summary(dict(ex.seq.burns), rec.burn_rows),

@@ -19,6 +19,7 @@ SUBCOMMANDS: dict[str, str] = {
     "board": "hil.boards.cli",
     "ground": "hil.ground.cli",
     "run": "hil.run_cli",
+    "replay": "hil.replay",
     "montecarlo": "hil.montecarlo.cli",
     "decode": "hil.protocol.commands.decode",
     "xtce": "hil.protocol.commands.xtce",

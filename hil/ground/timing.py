@@ -112,7 +112,8 @@ class GroundTime:
         for t in sorted(self.holds):
             self.release(t)
 
-    def _blocked_on(self, t_hold: float) -> bool:
+    def blocked_on(self, t_hold: float) -> bool:
+        """Whether the simulation stands at the hold ``t_hold`` (or the hold is gone)."""
         clock = self.clock
         if t_hold not in clock.open_cycles:
             return True  # released (or ended by the stall timeout): nothing to wait for
@@ -132,7 +133,7 @@ class GroundTime:
                     self.late_actions += 1
                     return self.now_s
                 assert isinstance(self.clock, WatchedClock)
-                while not self._blocked_on(t_hold):
+                while not self.blocked_on(t_hold):
                     await self.clock.progressed(0.5)
                 return self.now_s
             while self.now_s < t_s:

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from hil.drivers.packets import PacketWriter
+from hil.ground.timing import GroundTime
 from hil.protocol.catalogue import ImuAxis, ImuFaultKind, ThrusterFaultKind
 
 
@@ -74,13 +75,22 @@ class FaultPlan:
     source: str = ""
     _writer: PacketWriter = field(default_factory=PacketWriter)
     _ids: int = 0
+    _keys: list[float | None] = field(default_factory=list)
+
+    def place_holds(self, holds: GroundTime, t0_s: float) -> None:
+        """Hold the simulation at each fault's time (lockstep), so each lands after the same IMU sample."""
+        self._keys = [holds.hold(t0_s + f.at_s) for f in self.faults]
 
     async def apply_due(
-        self, t_mission_s: float, imu_board: Any, thruster_board: Any, rec: _Recorder
+        self, holds: GroundTime, t0_s: float, imu_board: Any, thruster_board: Any, rec: _Recorder
     ) -> None:
-        """Apply every fault whose time has come (once each)."""
-        for f in self.faults:
-            if f.applied_t_s is not None or t_mission_s < f.at_s:
+        """Apply every fault whose time has come (once each), then release its hold."""
+        keys = self._keys or [None] * len(self.faults)
+        for f, key in zip(self.faults, keys, strict=True):
+            if f.applied_t_s is not None:
+                continue
+            due = holds.blocked_on(key) if key is not None else holds.now_s >= t0_s + f.at_s
+            if not due:
                 continue
             t = float(imu_board.plant.t_s)
             f.applied_t_s = t
@@ -100,6 +110,7 @@ class FaultPlan:
                 )
                 await thruster_board.handle_packet(raw)
             rec.note(t, "fault.injected", f"{f.board} {f.kind} injected", **f.as_dict())
+            holds.release(key)
 
     def summary(self) -> list[dict[str, Any]]:
         return [f.as_dict() for f in self.faults]

@@ -85,8 +85,8 @@ class RunRecorder:
         self.t0_s = t0_s
         (out / "FORMAT.txt").write_text(FORMAT_TEXT)
         self.packets = PacketRecorder(out / "packets.hilrec", t0_s)
-        self._events = (out / "events.jsonl").open("w", encoding="utf-8")
-        self._ground = (out / "ground.jsonl").open("w", encoding="utf-8")
+        self._events = (out / "events.jsonl").open("w", encoding="utf-8", buffering=1)  # lines survive a kill
+        self._ground = (out / "ground.jsonl").open("w", encoding="utf-8", buffering=1)
         self.truth: list[tuple[float, ...]] = []
         self.burn_rows: list[tuple[Any, ...]] = []
         self.ground_counts: dict[str, int] = {}

@@ -21,7 +21,7 @@ from flight.config import FlightConfig
 from flight.control import retrograde_target
 from flight.executive import Executive, ExecutiveConfig
 from flight.navigation import Navigator
-from flight.ports import BurnRef, Telecommand, TelecommandKind
+from flight.ports import BurnRef, NoArgs, Telecommand, TelecommandKind
 from flight.sequencer import BurnOutcome, BurnPlan, SeqState
 from hil import scenario
 from hil.boards.imu import ImuBoard
@@ -46,7 +46,7 @@ class BurnRun:
     cycles: int
 
 
-async def _fly_one_burn(dv_target_mps: float, seed: int = 1) -> BurnRun:
+async def _fly_one_burn(dv_target_mps: float, seed: int = 1, abort_at_dv_mps: float | None = None) -> BurnRun:
     sc = scenario.load("iss-deorbit")
     plant = Plant.from_scenario(sc, seed=seed)
     tr = plant.truth()
@@ -64,7 +64,8 @@ async def _fly_one_burn(dv_target_mps: float, seed: int = 1) -> BurnRun:
     acc_at_ignition: list[np.ndarray] = []
     axis_errors: list[float] = []
     async with imu_board_link, thr_board_link, imu_host, thr_host:
-        imu_board = ImuBoard(imu_board_link, plant, clock, grade("navigation"), seed=seed, output_rate_hz=10.0)
+        imu_board = ImuBoard(imu_board_link, plant, clock, grade("navigation"), seed=seed,
+                             output_rate_hz=10.0)
         thr_board = ThrusterBoard(thr_board_link, plant, clock, ThrusterBoardConfig.from_scenario(sc))
         async with ImuDriver(imu_host) as imu, ThrusterDriver(thr_host, period_s=0.1) as thr:
             gnd = FakeGround()
@@ -87,11 +88,20 @@ async def _fly_one_burn(dv_target_mps: float, seed: int = 1) -> BurnRun:
 
             async def supervise() -> None:
                 # stop once the burn has a result and the board is disarmed, or after a bound
+                aborted = False
                 for _ in range(200_000):
                     await asyncio.sleep(0.005)
                     if ex.seq.state in (SeqState.BURN, SeqState.IGNITION):
                         axis_errors.append(ex.thrust_axis_error_rad)
-                    if 1 in ex.seq.burns and ex.seq.burns[1] is not None and ex.seq.state is SeqState.IDLE:
+                        if (abort_at_dv_mps is not None and not aborted
+                                and ex.seq.dv_measured_mps >= abort_at_dv_mps):
+                            aborted = True
+                            gnd.stream.queue.put_nowait(Telecommand(2, TelecommandKind.ABORT, NoArgs()))
+                    done = 1 in ex.seq.burns and ex.seq.burns[1] is not None
+                    if done and ex.seq.state is SeqState.IDLE:
+                        break
+                    if done and ex.seq.state is SeqState.SAFE and ex.seq.telemetry().values["safe_confirmed"]:
+                        await asyncio.sleep(0.2)
                         break
                     if plant.t_s > t_ig + 400.0:
                         break
@@ -126,3 +136,19 @@ def test_single_burn_reaches_its_target_delta_v_within_half_a_percent() -> None:
     rep = run.ex.report()
     assert rep.commands_sent == rep.control["cycles"] == run.cycles
     assert rep.fdir == {}
+
+
+@pytest.mark.timeout(600)
+def test_ground_abort_during_a_burn_closes_every_valve_and_disarms() -> None:
+    """ABORT from the ground 1 m/s into a 3 m/s burn: the sequencer goes to SAFE, the burn's result is
+    ABORTED, the board reports every valve closed and disarmed, and the truth delta-v stops short of the
+    target: within 0.05 m/s of the abort point (the test's supervisor polls every 5 ms of host time while
+    lockstep runs on, so the abort arrives a few cycles after 1 m/s)."""
+    run = asyncio.run(_fly_one_burn(3.0, abort_at_dv_mps=1.0))
+    res = run.ex.seq.burns[1]
+    assert res is not None and res.outcome is BurnOutcome.ABORTED
+    assert run.ex.seq.state is SeqState.SAFE
+    assert run.ex.seq.telemetry().values["safe_confirmed"] is True
+    assert run.plant.open_until_s.max() <= run.plant.t_s  # no valve open in the truth
+    assert 1.0 <= run.dv_truth_mps < 1.0 + 0.05
+    assert res.dv_achieved_mps == pytest.approx(run.dv_truth_mps, abs=0.01)

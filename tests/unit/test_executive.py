@@ -109,7 +109,8 @@ class FakeThrusters:
             self.t_s = cmd.t_s
 
     async def status(self) -> ThrusterStatus:
-        return ThrusterStatus(self.t_s, self.arm_state, 0, len(self.commands), len(self.commands), 2.0e6, 16e3)
+        n = len(self.commands)
+        return ThrusterStatus(self.t_s, self.arm_state, 0, n, n, 2.0e6, 16e3)
 
 
 class FakeGround:
@@ -266,11 +267,11 @@ def test_cancellation_propagates_after_valves_closed_and_board_disarmed() -> Non
     """Armed for a burn (plan, GO, arming), the run is cancelled: ``run`` raises CancelledError, and on
     the way out a zero command and a disarm reach the board."""
 
-    async def main() -> tuple[FakeThrusters, Executive]:
+    async def main() -> FakeThrusters:
         imu, thr, gnd = FakeImu(), FakeThrusters(), FakeGround()
         ex = make_exec(imu, thr, gnd, with_orbit=True)
         cfg = ex.config
-        r, v = orbit_220km()
+        _, v = orbit_220km()
         t_ig = T0_S + cfg.arm_lead_s + 5.0
         ex.seq.load_plan(T0_S, BurnPlan(1, "PLB-1", t_ig, 5.0, 0.027, tuple(-v / np.linalg.norm(v))))
         gnd.stream.queue.put_nowait(Telecommand(1, TelecommandKind.GO, BurnRef(1)))
@@ -284,9 +285,9 @@ def test_cancellation_propagates_after_valves_closed_and_board_disarmed() -> Non
         run.cancel()
         with pytest.raises(asyncio.CancelledError):
             await run
-        return thr, ex
+        return thr
 
-    thr, ex = asyncio.run(main())
+    thr = asyncio.run(main())
     assert thr.arm_steps[:2] == ["prepare", "confirm"]
     assert thr.arm_steps[-1] == "disarm"
     assert thr.arm_state is ArmState.DISARMED

@@ -1,0 +1,172 @@
+"""Flight software compute time: the control cycle in the burn phase (p50, p99, max), its parts, and a
+campaign plan.
+
+The control cycle is measured as the executive's own deadline monitor measures it (from a sample's arrival
+to its command's send) with in-memory ports, so the figure is the flight software's compute time alone:
+FDIR, navigation, the sequencer, attitude control with the C allocator, and the command. The burn phase is
+reached through the real sequence (plan, GO, two-step arming, settle, ignition) with the stack at its burn
+attitude and 0.0267 m/s^2 of measured thrust acceleration per sample.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from collections.abc import AsyncIterator, Iterable
+from typing import Generic, TypeVar
+
+import numpy as np
+
+from benchmarks.timing import best_time_s, figure
+from firmware_bindings.orbit import state_from_elements
+from flight.config import FlightConfig
+from flight.control import AttitudeController, ControlMode, retrograde_target
+from flight.executive import DeadlineMonitor, Executive, ExecutiveConfig
+from flight.guidance import Guidance
+from flight.navigation import Navigator, OrbitState
+from flight.ports import (
+    ArmState,
+    BurnRef,
+    Event,
+    ImuSample,
+    Telecommand,
+    TelecommandAck,
+    TelecommandKind,
+    Telemetry,
+    ThrusterCommand,
+    ThrusterStatus,
+)
+from flight.sequencer import BurnPlan, SeqState
+
+T0_S = 959_774_400.0
+T = TypeVar("T")
+
+
+class _Queue(Generic[T]):
+    """A cancellation-safe async iterator over a queue (an async generator would be closed by the
+    executive's bounded waits)."""
+
+    def __init__(self) -> None:
+        self.q: asyncio.Queue[T] = asyncio.Queue()
+
+    def __aiter__(self) -> _Queue[T]:
+        return self
+
+    async def __anext__(self) -> T:
+        return await self.q.get()
+
+
+class _Imu:
+    def __init__(self) -> None:
+        self.stream: _Queue[ImuSample] = _Queue()
+
+    def samples(self) -> AsyncIterator[ImuSample]:
+        return self.stream
+
+    async def set_output_rate(self, rate_hz: float) -> None:
+        return None
+
+
+class _Thrusters:
+    def __init__(self) -> None:
+        self.arm = ArmState.DISARMED
+        self.t_s = T0_S
+        self.done: asyncio.Queue[ThrusterCommand] = asyncio.Queue()
+
+    async def arm_prepare(self, code: int) -> None:
+        self.arm = ArmState.PREPARED
+
+    async def arm_confirm(self, code: int) -> None:
+        self.arm = ArmState.ARMED
+
+    async def disarm(self) -> None:
+        self.arm = ArmState.DISARMED
+
+    async def command(self, cmd: ThrusterCommand) -> None:
+        self.t_s = cmd.t_s if cmd.t_s is not None else self.t_s
+        self.done.put_nowait(cmd)
+
+    async def status(self) -> ThrusterStatus:
+        return ThrusterStatus(self.t_s, self.arm, 0, 0, 0, 2e6, 16e3)
+
+
+class _Ground:
+    def __init__(self) -> None:
+        self.stream: _Queue[Telecommand] = _Queue()
+
+    def telecommands(self) -> AsyncIterator[Telecommand]:
+        return self.stream
+
+    async def acknowledge(self, ack: TelecommandAck) -> None:
+        return None
+
+    async def send_telemetry(self, tm: Telemetry) -> None:
+        return None
+
+    async def send_event(self, event: Event) -> None:
+        return None
+
+
+async def _burn_cycles(n_burn: int) -> DeadlineMonitor:
+    r, v = state_from_elements((6378137.0 + 220e3, 0.0005, math.radians(51.64), 1.0, 2.0, 0.0))
+    q, w_orbit = retrograde_target(r, v)
+    # the body turns with the target, at the orbit rate
+    dtheta = (float(w_orbit[0]) * 0.1, float(w_orbit[1]) * 0.1, float(w_orbit[2]) * 0.1)
+    nav = Navigator(q)
+    nav.apply_state_vector(T0_S, tuple(r), tuple(v), 450e3)
+    cfg = FlightConfig(arm_lead_s=20.0, settle_time_s=5.0)
+    imu, thr, gnd = _Imu(), _Thrusters(), _Ground()
+    ex = Executive(imu, thr, gnd, navigator=nav, config=cfg,
+                   exec_config=ExecutiveConfig(auto_imu_rate=False, latency_history=n_burn + 10))
+    dv_target = 0.0267 * (n_burn * 0.1 + 100.0)  # the burn outlasts the measurement
+    retro = tuple(-v / np.linalg.norm(v))
+    ex.seq.load_plan(T0_S, BurnPlan(1, "BENCH", T0_S + 30.0, dv_target, 0.0267, retro))
+    gnd.stream.q.put_nowait(Telecommand(1, TelecommandKind.GO, BurnRef(1)))
+    stop = asyncio.Event()
+    run = asyncio.create_task(ex.run(stop))
+    monitor: DeadlineMonitor | None = None
+    k = 0
+    while monitor is None or monitor.cycles < n_burn:
+        k += 1
+        if k > 10 * n_burn + 2000:
+            raise RuntimeError(f"the burn phase was not reached (state {ex.seq.state.value})")
+        burning = ex.seq.state in (SeqState.IGNITION, SeqState.BURN)
+        dv = (0.00267 if burning else 0.0, 0.0, 0.0)
+        imu.stream.q.put_nowait(ImuSample(T0_S + 0.1 * k, dtheta, dv, 0.1))
+        async with asyncio.timeout(10.0):
+            await thr.done.get()
+        if ex.seq.state is SeqState.BURN and monitor is None:
+            monitor = ex.deadline = DeadlineMonitor(1.0, n_burn + 10)
+    stop.set()
+    await run
+    return monitor
+
+
+def run(quick: bool) -> Iterable[dict[str, object]]:
+    n = 500 if quick else 5000
+    mon = asyncio.run(_burn_cycles(n))
+    yield figure("flight.control_cycle_burn_p50", mon.percentile_s(50) * 1e6, "us")
+    yield figure("flight.control_cycle_burn_p99", mon.percentile_s(99) * 1e6, "us")
+    yield figure("flight.control_cycle_burn_max", mon.max_s * 1e6, "us")
+
+    r, v = state_from_elements((6378137.0 + 220e3, 0.0005, math.radians(51.64), 1.0, 2.0, 0.0))
+    q, _ = retrograde_target(r, v)
+    ctl = AttitudeController()
+    ctl.mode, ctl.main_burn = ControlMode.BURN_ATTITUDE, True
+    w = np.array([1e-4, 1.2e-3, -2e-4])
+    step_s = best_time_s(lambda: ctl.step(q, w, r, v), 5, 200)
+    yield figure("flight.attitude_control_step", step_s * 1e6, "us")
+    nav = Navigator(q)
+    nav.apply_state_vector(T0_S, tuple(r), tuple(v), 450e3)
+    t = [T0_S]
+
+    def nav_step() -> None:
+        t[0] += 0.1
+        nav.on_imu(ImuSample(t[0], (0.0, 1.2e-4, 0.0), (0.00267, 0.0, 0.0), 0.1), thrusting=True)
+
+    yield figure("flight.navigation_burn_sample", best_time_s(nav_step, 5, 200) * 1e6, "us")
+    g = Guidance(T0_S)
+    t0 = time.perf_counter()
+    g.plan(OrbitState(T0_S, tuple(r), tuple(v), 450e3))
+    yield figure("flight.campaign_plan", time.perf_counter() - t0, "s")
