@@ -73,16 +73,25 @@ def default_workers() -> int:
 
 
 @contextlib.contextmanager
-def executor(workers: int | None = None, scheduler: str | None = None) -> Iterator[tuple[Executor, str]]:
+def executor(
+    workers: int | None = None, scheduler: str | None = None, fresh_processes: bool = False
+) -> Iterator[tuple[Executor, str]]:
     """A process pool of ``workers`` (default: the usable cores) or, with ``scheduler``, a Dask cluster's
-    executor; yields (executor, a description). Raises MonteCarloError when Dask is missing or the scheduler
-    cannot be reached."""
+    executor; yields (executor, a description). ``fresh_processes`` gives every run a new worker process
+    (closed-loop runs: minutes each, so the start-up is nothing, and no run inherits another's memory or
+    state). Leaving the block by an exception cancels the runs not started. Raises MonteCarloError when
+    Dask is missing or the scheduler cannot be reached."""
     if workers is not None and workers < 1:
         raise MonteCarloError(f"--workers must be at least 1, got {workers}")
     if scheduler is None:
         n = workers or default_workers()
-        with ProcessPoolExecutor(max_workers=n) as pool:
+        pool = ProcessPoolExecutor(max_workers=n, max_tasks_per_child=1 if fresh_processes else None)
+        try:
             yield pool, f"{n} local process{'es' if n != 1 else ''}"
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
         return
     try:
         from distributed import Client

@@ -250,7 +250,14 @@ def closed_loop(scenario: Scenario, dr: dispersions.Draw, task: RunTask) -> dict
     )
     result = asyncio.run(
         run_campaign(
-            RunOptions(scenario=path, transport="loopback", time_mode="lockstep", seed=dr.seed, out=folder)
+            RunOptions(
+                scenario=path,
+                transport="loopback",
+                time_mode="lockstep",
+                seed=dr.seed,
+                out=folder,
+                plots=task.keep != "summary",
+            )
         )
     )
     s = result.summary

@@ -226,13 +226,18 @@ def _records(out: Path) -> list[dict[str, Any]]:
 
 
 def test_same_seed_same_records_whatever_the_worker_count(tmp_path: Path) -> None:
-    """One worker, two workers, or a thread pool: the same records, in run order, bar wall times."""
+    """One worker, two workers, a fresh process per run, or a thread pool: the same records, in run order,
+    bar wall times."""
     _campaign(tmp_path / "one", 6, 1)
     _campaign(tmp_path / "two", 6, 2)
     opts = MonteCarloOptions("iss-final-burn", n=6, master_seed=4, mode="open-loop", out=tmp_path / "threads")
     with ThreadPoolExecutor(3) as pool:
         run_montecarlo(opts, pool)
+    opts = MonteCarloOptions("iss-final-burn", n=3, master_seed=4, mode="open-loop", out=tmp_path / "fresh")
+    with executor(2, fresh_processes=True) as (pool, _):
+        run_montecarlo(opts, pool)
     one = [_strip(r) for r in _records(tmp_path / "one")]
+    assert one[:3] == [_strip(r) for r in _records(tmp_path / "fresh")]
     assert [r["index"] for r in one] == list(range(6))
     assert one == [_strip(r) for r in _records(tmp_path / "two")]
     assert one == [_strip(r) for r in _records(tmp_path / "threads")]
