@@ -1,5 +1,6 @@
 """``hil montecarlo [SCENARIO] -n N [--workers K] [--scheduler ADDRESS] [--seed S] [--out DIR]
-[--open-loop] [--keep failures|all|summary] [--quiet]``: a Monte Carlo campaign of dispersed runs.
+[--open-loop] [--keep failures|all|summary] [--retry-errors] [--quiet]``: a Monte Carlo campaign of
+dispersed runs.
 
 Closed loop by default (the flight software, boards, plant and ground over loopback in lockstep, as
 ``hil run``); ``--open-loop`` flies the planned burns blind, a fraction of a second per run. Runs go to local
@@ -87,6 +88,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="closed-loop run folders: full folders for runs outside the zone (default), "
         "for all runs, or summary and scenario only",
     )
+    parser.add_argument(
+        "--retry-errors", action="store_true", help="on a resume, fly again the runs that ended in an error"
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -137,7 +141,13 @@ def run(args: argparse.Namespace) -> int:
     name = Path(str(args.scenario)).stem
     out = args.out or Path("runs") / f"montecarlo-{name}-s{args.seed}{'-open' if args.open_loop else ''}"
     opts = MonteCarloOptions(
-        scenario=args.scenario, n=args.n, master_seed=args.seed, mode=mode, out=out, keep=args.keep
+        scenario=args.scenario,
+        n=args.n,
+        master_seed=args.seed,
+        mode=mode,
+        out=out,
+        keep=args.keep,
+        retry_errors=args.retry_errors,
     )
     err = sys.stderr
     try:

@@ -11,7 +11,8 @@ write their run folders under ``OUT/runs/``: with workers on other machines, ``-
 filesystem they share.
 
 Resume: rerunning with the same ``out`` (and the same scenario, seed and mode) flies only the runs that
-have no record yet; a larger ``n`` extends the campaign, a smaller one summarises its first ``n`` runs.
+have no record yet (and, with ``retry_errors``, those whose record is an error: after fixing what failed);
+a larger ``n`` extends the campaign, a smaller one summarises its first ``n`` runs.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ class MonteCarloOptions:
     )
     # or "summary"
     confidence: float = 0.95
+    retry_errors: bool = False  # on a resume, fly again the runs whose record is an error
 
 
 @dataclass(frozen=True)
@@ -171,6 +173,8 @@ def run_montecarlo(
     except records.FolderError as exc:
         raise MonteCarloError(str(exc)) from None
     done = records.read_records(out)
+    if opts.retry_errors:
+        done = {i: r for i, r in done.items() if r.get("outcome") != "error"}
     todo = [i for i in range(opts.n) if i not in done]
     skipped = opts.n - len(todo)
     runs_dir = str((out / "runs").resolve())

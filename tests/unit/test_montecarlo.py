@@ -273,6 +273,25 @@ def test_resume_flies_only_the_missing_runs(tmp_path: Path) -> None:
     assert again["flown_this_time"] == 0 and again["containment"] == s["containment"]
 
 
+def test_resume_with_retry_errors_flies_error_records_again(tmp_path: Path) -> None:
+    """An error record (here planted: as a fixed bug would leave) is kept by a plain resume and flown
+    again with retry_errors, which gives the run's real record."""
+    _campaign(tmp_path / "ref", 2, 1)
+    ref = _records(tmp_path / "ref")
+    out = tmp_path / "mc"
+    _campaign(out, 2, 1)
+    planted = [dict(ref[0], outcome="error", error="planted", inside=False, centre=None), ref[1]]
+    records.rewrite_sorted(out, planted)
+    assert _campaign(out, 2, 1)["flown_this_time"] == 0 and _records(out)[0]["error"] == "planted"
+    opts = MonteCarloOptions(
+        "iss-final-burn", n=2, master_seed=4, mode="open-loop", out=out, retry_errors=True
+    )
+    with executor(1) as (pool, _):
+        s = run_montecarlo(opts, pool)
+    assert s["flown_this_time"] == 1
+    assert [_strip(r) for r in _records(out)] == [_strip(r) for r in ref]
+
+
 def test_resume_refuses_another_campaign_in_the_folder(tmp_path: Path) -> None:
     _campaign(tmp_path, 1, 1, seed=1)
     with pytest.raises(MonteCarloError, match="another campaign"):
