@@ -67,18 +67,24 @@ def centres_plot(
     zoom = (over_box[1] - over_box[0]) > 1.6 * (zone_box[1] - zone_box[0]) or (
         over_box[3] - over_box[2]
     ) > 1.6 * (zone_box[3] - zone_box[2])
-    boxes = [over_box, zone_box] if zoom else [zone_box if over_box == zone_box else over_box]
+    near = any(
+        zone_box[0] <= r["centre"]["lat_deg"] <= zone_box[1]
+        and zone_box[2] <= _wrap(r["centre"]["lon_deg"], c_lon) <= zone_box[3]
+        for r in have
+    )
+    zoom = zoom and near  # a zoom on an empty zone says nothing the overview does not
+    boxes = [over_box, zone_box] if zoom else [over_box]
     width = 11.0
     heights = [min(7.5, max(2.8, _panel_height(b, width - 1.2))) for b in boxes]
     fig, axes = plt.subplots(
         len(boxes),
         1,
-        figsize=(width, sum(heights) + 1.3 + 0.6 * len(boxes)),
+        figsize=(width, sum(heights) + 1.9 + 0.6 * len(boxes)),
         gridspec_kw={"height_ratios": heights},
         squeeze=False,
     )
     for k, (ax, box) in enumerate(zip(axes[:, 0], boxes, strict=True)):
-        _panel(ax, box, have, poly, aim, c_lon, disp, zone, legend=k == 0)
+        _panel(ax, box, have, poly, aim, c_lon, disp, zone)
         if zoom:
             ax.set_title("every run" if k == 0 else "the target zone", fontsize=9.5)
     c = summary.get("containment") or {}
@@ -96,7 +102,9 @@ def centres_plot(
         if miss:
             title += f"; centre miss p50 {miss['p50']:.0f} km, p90 {miss['p90']:.0f} km"
     fig.suptitle(title, fontsize=11)
-    fig.tight_layout()
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0.0, 0.07 if len(boxes) == 1 else 0.045, 1.0, 1.0))
     fig.savefig(path, dpi=DPI)
     plt.close(fig)
     return path
@@ -129,7 +137,6 @@ def _panel(
     c_lon: float,
     disp: Mapping[str, Any],
     zone: Mapping[str, Any],
-    legend: bool,
 ) -> None:
     lat_lo, lat_hi, lon_lo, lon_hi = box
     span = lon_hi - lon_lo
@@ -209,8 +216,6 @@ def _panel(
     ax.set_xlabel("longitude (deg, east positive)")
     ax.set_ylabel("geodetic latitude (deg)")
     ax.grid(color="white", lw=0.6, zorder=0)
-    if legend:
-        ax.legend(loc="lower left", fontsize=7.5, framealpha=0.92)
 
 
 def _ellipse(ax: Any, disp: Mapping[str, Any], cov: Any, aim: Mapping[str, Any], c_lon: float) -> None:
