@@ -174,7 +174,7 @@ def run_montecarlo(
         raise MonteCarloError(str(exc)) from None
     done = records.read_records(out)
     if opts.retry_errors:
-        done = {i: r for i, r in done.items() if r.get("outcome") != "error"}
+        done = {i: r for i, r in done.items() if i >= opts.n or r.get("outcome") != "error"}
     todo = [i for i in range(opts.n) if i not in done]
     skipped = opts.n - len(todo)
     runs_dir = str((out / "runs").resolve())
