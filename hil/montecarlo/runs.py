@@ -269,7 +269,8 @@ def closed_loop(scenario: Scenario, dr: dispersions.Draw, task: RunTask) -> dict
         "error": s.get("error"),
         "centre": dict(centre) if centre else None,
         "miss_km": fp.get("center_miss_km"),
-        "inside": bool(fp.get("inside_zone")),
+        # contained: every truth impact inside, in a run that ended normally (an error voids the footprint)
+        "inside": bool(fp.get("inside_zone")) and s.get("outcome") == "reentry_in_zone",
         "impacts": len(impacts),
         "impacts_inside": _count_inside(scenario, impacts),
         "length_km": fp.get("length_km"),
