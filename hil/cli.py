@@ -21,6 +21,7 @@ SUBCOMMANDS: dict[str, str] = {
     "ground": "hil.ground.cli",
     "run": "hil.run_cli",
     "replay": "hil.replay",
+    "montecarlo": "hil.montecarlo.cli",
     "decode": "hil.protocol.commands.decode",
     "xtce": "hil.protocol.commands.xtce",
 }
