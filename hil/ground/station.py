@@ -259,6 +259,7 @@ class GroundPlan:
     state_vector_interval_s: float = 86_400.0
     crew_clear_s: float = 0.0
     post_burn_delay_s: float = 1800.0
+    go_repeat_s: float = 600.0  # a burn still PLANNED this long after its GO gets another
     #: a link check (TC_TIME_CORRELATION) at least this often: the flight software holds when it has not
     #: heard from the ground for six hours (flight.fdir)
     contact_interval_s: float = 3.0 * 3600.0
@@ -282,6 +283,8 @@ class MissionControl:
         self.t_start_s = t_start_s
         self.end_s = end_s
         self.go_sent: set[int] = set()
+        self.gos_sent = 0
+        self._go_t: dict[int, float] = {}
         self.crew_clear_sent = False
         self.state_vectors_sent = 0
         self._burns_seen = 0
@@ -300,10 +303,16 @@ class MissionControl:
     def _on_tm(self, msg: Message) -> None:
         t = message_t_s(msg)
         burn = int(msg["burn_id"])
-        if FlightPhase(msg["phase"]) is FlightPhase.PLANNED and burn != NO_BURN and burn not in self.go_sent:
-            self.go_sent.add(burn)
-            self._actions.insert(0, (-math.inf, f"go:{burn}"))
-            self._wake.set()
+        # A burn the flight software reports PLANNED needs a GO: the first, and again after every re-plan
+        # withdraws it (at most once per go_repeat_s of spacecraft time).
+        if FlightPhase(msg["phase"]) is FlightPhase.PLANNED and burn != NO_BURN:
+            last = self._go_t.get(burn)
+            if last is None or t - last >= self.plan.go_repeat_s:
+                self._go_t[burn] = t
+                self.go_sent.add(burn)
+                self.gos_sent += 1
+                self._actions.insert(0, (-math.inf, f"go:{burn}"))
+                self._wake.set()
         done = int(msg["burns_done"])
         if done > self._burns_seen:
             self._burns_seen = done

@@ -225,6 +225,8 @@ def burns(out: Path, summary: dict[str, Any], rows: list[tuple[Any, ...]]) -> Pa
         ax = axes[0, k]
         if t.size:
             ax.plot(t, dv, color="#1f4e9a", lw=1.2, label="measured delta-v")
+            span = float(b["duration_s"]) if b.get("duration_s") else float(t.max())
+            ax.set_xlim(-0.15 * span - 10.0, 1.15 * span + 10.0)  # the burn itself, not the slew before it
         ax.axhline(
             b["dv_target_mps"], color="#c00000", ls="--", lw=1.0, label=f"target {b['dv_target_mps']:.2f} m/s"
         )

@@ -268,3 +268,38 @@ def test_unix_offset_is_j2000() -> None:
     from datetime import UTC, datetime
 
     assert datetime(2000, 1, 1, 12, tzinfo=UTC).timestamp() == UNIX_J2000_OFFSET_S
+
+
+def _tm(t_s: float, phase: FlightPhase, burn: int, burns_done: int = 0) -> object:
+    from hil.drivers.packets import PacketWriter
+    from hil.protocol.catalogue import CATALOGUE
+
+    values = {"phase": phase, "burn_id": burn, "burns_done": burns_done, "flags": 0,
+              "attitude_error_rad": 0.0, "dv_target_mps": 0.0, "dv_achieved_mps": 0.0, "propellant_kg": 0.0,
+              "perigee_alt_m": 0.0, "apogee_alt_m": 0.0, "control_cycle": 0, "tc_accepted": 0,
+              "tc_rejected": 0,
+              **{f"r_eci_m_{a}": 0.0 for a in "xyz"}, **{f"v_eci_mps_{a}": 0.0 for a in "xyz"},
+              **{f"q_body_from_eci_{c}": 1.0 if c == "w" else 0.0 for c in "wxyz"}}
+    return CATALOGUE.decode(PacketWriter().encode("FLIGHT_TM", values, t_s))
+
+
+def test_mission_control_gives_go_for_planned_burns_and_tracks_after_burns() -> None:
+    """A burn reported PLANNED gets a GO at once and again if it is still PLANNED 600 s later (a re-plan
+    withdraws a GO), not more often; a completed burn schedules a state vector 1800 s after it."""
+    from hil.clock import SimClock
+    from hil.ground.station import GroundPlan, MissionControl
+
+    async def body() -> None:
+        host, _board = loopback_pair("ground")
+        station = GroundStation(host, KeyRing(KEY_A), 1)
+        truth = SimpleNamespace(t_s=0.0, truth=lambda: None)
+        mc = MissionControl(station, GroundTime(SimClock("realtime", 0.0), lambda: 0.0),
+                            Tracker(truth, 1.0, 1.0, 0), GroundPlan(), 0.0)
+        for t, burn in ((0.0, 2), (100.0, 2), (599.0, 2), (700.0, 2), (710.0, 3)):
+            mc._on_tm(_tm(t, FlightPhase.PLANNED, burn))  # type: ignore[arg-type]
+        assert [a for _, a in mc._actions] == ["go:3", "go:2", "go:2"]
+        assert mc.gos_sent == 3 and mc.go_sent == {2, 3}
+        mc._on_tm(_tm(2000.0, FlightPhase.COAST, 0xFFFF, burns_done=1))  # type: ignore[arg-type]
+        assert (3800.0, "state_vector") in mc._actions
+
+    run(body())
