@@ -41,7 +41,6 @@ from flight.guidance import CampaignConfig, Guidance
 from flight.journal import Journal, JournalError
 from flight.navigation import Navigator
 from flight.ports import (
-    AckReason,
     AimArgs,
     BurnRef,
     Event,
@@ -55,6 +54,7 @@ from flight.ports import (
 )
 from flight.security import Authenticator, KeyRing, SecurityError
 from flight.sequencer import Sequencer
+from hil.drivers.ground import ACK_REASONS
 from hil.drivers.imu import ImuDriver
 from hil.drivers.packets import PacketWriter
 from hil.drivers.thruster import ThrusterDriver
@@ -68,17 +68,6 @@ from hil.protocol.telecommand import check
 J2000_UNIX_S = 946_728_000.0
 NO_BURN = 0xFFFF
 
-_ACK = {
-    AckReason.ACCEPTED: cat.AckReason.OK,
-    AckReason.DUPLICATE: cat.AckReason.DUPLICATE,
-    AckReason.WRONG_STATE: cat.AckReason.WRONG_STATE,
-    AckReason.INTERLOCK: cat.AckReason.INTERLOCK,
-    AckReason.UNKNOWN_BURN: cat.AckReason.UNKNOWN_BURN,
-    AckReason.BURN_DONE: cat.AckReason.WRONG_STATE,
-    AckReason.OUT_OF_RANGE: cat.AckReason.MALFORMED,
-    AckReason.MALFORMED: cat.AckReason.MALFORMED,
-    AckReason.UNSUPPORTED: cat.AckReason.UNKNOWN_COMMAND,
-}
 
 
 class FlightCliError(Exception):
@@ -168,7 +157,7 @@ class LinkGroundPort:
         await self.link.send(self.writer.encode("TC_ACK", {
             "acked_apid": apid, "acked_seq_count": seq, "command_id": ack.command_id, "key_id": key_id,
             "arsn": arsn, "stage": cat.AckStage.ACCEPTED if ack.accepted else cat.AckStage.REJECTED,
-            "reason": _ACK[ack.reason]}, self._t()))
+            "reason": ACK_REASONS[ack.reason]}, self._t()))
 
     async def send_telemetry(self, tm: Telemetry) -> None:
         ex = self.executive

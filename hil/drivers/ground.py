@@ -45,7 +45,8 @@ J2000_UNIX_S = 946_728_000.0
 NO_BURN = 0xFFFF
 U32 = 1 << 32
 
-_REASONS: dict[AckReason, cat.AckReason] = {
+#: The flight software's acknowledgement reasons on the wire (TC_ACK reason codes).
+ACK_REASONS: dict[AckReason, cat.AckReason] = {
     AckReason.ACCEPTED: cat.AckReason.OK,
     AckReason.DUPLICATE: cat.AckReason.DUPLICATE,
     AckReason.WRONG_STATE: cat.AckReason.WRONG_STATE,
@@ -183,7 +184,7 @@ class GroundDriver(Driver):
             return
         values = dict(values)
         values["stage"] = AckStage.ACCEPTED if ack.accepted else AckStage.REJECTED
-        values["reason"] = _REASONS[ack.reason]
+        values["reason"] = ACK_REASONS[ack.reason]
         await self._send_ack(values)
 
     async def send_telemetry(self, tm: Telemetry) -> None:

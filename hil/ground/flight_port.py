@@ -21,7 +21,6 @@ from collections.abc import Callable
 from typing import Any
 
 from flight.ports import (
-    AckReason,
     AimArgs,
     BurnRef,
     Event,
@@ -37,6 +36,7 @@ from flight.ports import (
 )
 from flight.security import Authenticator
 from hil.drivers.base import Driver, Stream
+from hil.drivers.ground import ACK_REASONS
 from hil.drivers.packets import PacketWriter
 from hil.links.base import Link, LinkClosedError
 from hil.protocol import catalogue as cat
@@ -68,17 +68,6 @@ EVENT_CODES: dict[str, int] = {
     "executive.arm_failed": 51,
 }
 
-_REASON: dict[AckReason, cat.AckReason] = {
-    AckReason.ACCEPTED: cat.AckReason.OK,
-    AckReason.DUPLICATE: cat.AckReason.DUPLICATE,
-    AckReason.WRONG_STATE: cat.AckReason.WRONG_STATE,
-    AckReason.INTERLOCK: cat.AckReason.INTERLOCK,
-    AckReason.UNKNOWN_BURN: cat.AckReason.UNKNOWN_BURN,
-    AckReason.BURN_DONE: cat.AckReason.WRONG_STATE,
-    AckReason.OUT_OF_RANGE: cat.AckReason.MALFORMED,
-    AckReason.MALFORMED: cat.AckReason.MALFORMED,
-    AckReason.UNSUPPORTED: cat.AckReason.UNKNOWN_COMMAND,
-}
 
 
 def event_code(name: str) -> int:
@@ -168,7 +157,7 @@ class FlightGroundPort(Driver):
             return
         stage = AckStage.COMPLETED if ack.accepted else AckStage.REJECTED
         values = checked.ack_values(stage)
-        values["reason"] = _REASON.get(ack.reason, cat.AckReason.MALFORMED)
+        values["reason"] = ACK_REASONS.get(ack.reason, cat.AckReason.MALFORMED)
         await self._send_tm("TC_ACK", values, self._now())
 
     async def send_telemetry(self, tm: Telemetry) -> None:
