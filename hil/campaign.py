@@ -6,7 +6,7 @@ Wiring (DESIGN.md section 3): the scenario's truth plant (``hil.plant``) on a si
 (``hil.ground.timing.WatchedClock``, a ``hil.clock.SimClock`` that the ground can hold); the emulated IMU
 and thruster boards on the board ends of two links; the flight software (``flight.executive``: navigation,
 guidance, sequencer, control, FDIR) on the host ends through the drivers of ``hil.drivers``; the ground
-link with the flight software's ground port (``hil.ground.flight_port``) and mission control
+link with the flight software's ground port (``hil.drivers.ground``) and mission control
 (``hil.ground.station``). Transports: ``serial`` (every link through a pseudo-terminal pair: nothing to
 set up), ``mqtt`` (a broker URL) and ``loopback`` (in process).
 
@@ -43,9 +43,9 @@ from hil.boards.imu_model import grade
 from hil.boards.thruster import ThrusterBoard
 from hil.boards.thruster_logic import ThrusterBoardConfig
 from hil.clock import TimeMode
+from hil.drivers.ground import GroundDriver
 from hil.drivers.imu import ImuDriver
 from hil.drivers.thruster import ThrusterDriver
-from hil.ground.flight_port import FlightGroundPort
 from hil.ground.keys import KEY_FILE_NAME, load_keys, write_key_file
 from hil.ground.station import GroundPlan, GroundStation, MissionControl, Tracker
 from hil.ground.timing import GroundTime, WatchedClock
@@ -187,7 +187,7 @@ def initial_navigator(scenario: Scenario, plant: Plant, tracker: Tracker) -> Nav
 def make_executive(
     imu: ImuDriver,
     thr: ThrusterDriver,
-    ground: FlightGroundPort,
+    ground: GroundDriver,
     scenario: Scenario,
     nav: Navigator,
     lockstep: bool,
@@ -308,7 +308,7 @@ async def run_campaign(opts: RunOptions) -> RunResult:
 
     links = _Links(opts.transport, opts.broker, out.name or "run", faults, opts.seed)
     ex: Executive | None = None
-    ground_port: FlightGroundPort | None = None
+    ground_port: GroundDriver | None = None
     link_stats: dict[str, dict[str, dict[str, int]]] = {}
     try:
         async with links.open():
@@ -337,7 +337,7 @@ async def run_campaign(opts: RunOptions) -> RunResult:
 
             auth = Authenticator(keys)
             ex_holder: list[Executive] = []
-            ground_port = FlightGroundPort(
+            ground_port = GroundDriver(
                 links.board["ground"], auth, time_source=lambda: ex_holder[0].t_s if ex_holder else None
             )
             async with (
@@ -467,7 +467,7 @@ def _summary(
     state: _State,
     wall_time_s: float,
     t0: float,
-    ground_port: FlightGroundPort,
+    ground_port: GroundDriver,
 ) -> dict[str, Any]:
     sc = plant.scenario
     footprint: dict[str, Any] | None = None

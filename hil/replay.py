@@ -68,9 +68,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
 async def replay(run_dir: Path, limit: int | None = None) -> ReplayResult:
     """Replay ``run_dir`` (see the module docstring)."""
     from hil.campaign import initial_navigator, make_executive
+    from hil.drivers.ground import GroundDriver
     from hil.drivers.imu import ImuDriver
     from hil.drivers.thruster import ThrusterDriver
-    from hil.ground.flight_port import FlightGroundPort
     from hil.ground.keys import KEY_FILE_NAME, load_keys
     from hil.ground.station import Tracker
     from hil.links import LoopbackHub, open_link
@@ -100,7 +100,7 @@ async def replay(run_dir: Path, limit: int | None = None) -> ReplayResult:
         for link in (*world.values(), *flight.values()):
             await stack.enter_async_context(link)
         ex_holder: list[Any] = []
-        ground_port = FlightGroundPort(flight["ground"], Authenticator(keys),
+        ground_port = GroundDriver(flight["ground"], Authenticator(keys),
                                        time_source=lambda: ex_holder[0].t_s if ex_holder else None)
         imu = await stack.enter_async_context(ImuDriver(flight["imu"]))
         thr = await stack.enter_async_context(ThrusterDriver(flight["thruster"]))

@@ -1,12 +1,26 @@
-"""The ground driver: ``flight.ports.GroundPort`` over the ground link (APIDs 0x300-0x37F).
+"""The ground driver: ``flight.ports.GroundPort`` over the ground link (APIDs 0x300-0x37F, docs/icd.md).
 
 The flight computer is the *board* end of the ``ground`` channel: telecommands arrive on it and telemetry
-leaves it. Every telecommand is checked by ``hil.protocol.telecommand.check`` with the flight software's
-``Authenticator`` (MAC before anti-replay): a forged, corrupted, replayed or malformed command never
-reaches the flight software; the driver answers it with a TC_ACK (REJECTED, with the reason) and counts
-it. An authentic command becomes a ``Telecommand`` on :meth:`GroundDriver.telecommands`; the flight
-software's ``acknowledge`` then sends the TC_ACK for it. Telemetry goes out as FLIGHT_TM (known keys
-only: the fields of the catalogue's FLIGHT_TM) and events as FLIGHT_EVENT.
+leaves it. This is the one implementation of the flight side's ground port; the campaign runner, ``hil
+replay``, Monte Carlo and ``flight run`` all use it.
+
+Uplink: every telecommand packet is checked by ``hil.protocol.telecommand.check`` with the flight
+software's ``Authenticator`` (CRC, APID, length, then MAC before anti-replay) before anything else looks
+at it. A forged, corrupted, replayed, malformed or unknown command never reaches the flight software: the
+driver answers it with TC_ACK (REJECTED, with the reason), counts it and reports an event. An authentic
+command becomes a ``Telecommand`` on :meth:`GroundDriver.telecommands` (the state vector's POSIX epoch
+converted to seconds since J2000); the flight software's :meth:`GroundDriver.acknowledge` then sends its
+verdict: COMPLETED when it acted, REJECTED with the mapped reason (:data:`ACK_REASONS`) otherwise.
+
+Downlink: telemetry samples are merged into one FLIGHT_TM. A sample's keys that name a FLIGHT_TM field are
+taken as they are; a few have the flight software's names (:data:`TM_ALIASES`: ``state`` is the phase,
+``dv_measured_mps`` the achieved delta-v, ``cycles`` the control cycle count); the other keys are counted
+in ``tm_keys_ignored``. Values persist from one sample to the next. The executive sends its housekeeping
+as a set (``executive``, ``navigation``, then ``sequencer``): samples from the sources in
+:data:`HELD_SOURCES` are merged and held, and any other sample sends the FLIGHT_TM, so one housekeeping
+set is one packet. Events become FLIGHT_EVENT (a stable code from :data:`EVENT_CODES`, text ``name:
+message`` cut to the field's 48 printable octets). Packets carry spacecraft time: the sample's or event's
+``t_s``, or for acknowledgements the latest spacecraft time known (``time_source``).
 """
 
 from __future__ import annotations
@@ -23,6 +37,7 @@ from flight.ports import (
     Event,
     ImuRateArgs,
     NoArgs,
+    Scalar,
     Severity,
     StateVectorArgs,
     Telecommand,
@@ -37,13 +52,16 @@ from hil.drivers.packets import PacketWriter
 from hil.links.base import Link
 from hil.protocol import catalogue as cat
 from hil.protocol import telecommand
-from hil.protocol.catalogue import CATALOGUE, TEXT_OCTETS, AckStage, FlightPhase
+from hil.protocol.catalogue import CATALOGUE, TEXT_OCTETS, AckStage, FlightFlags, FlightPhase
 from hil.protocol.schema import EncodeError, Message
 
-#: POSIX time of J2000 (2000-01-01T12:00:00 UTC).
-J2000_UNIX_S = 946_728_000.0
+#: Seconds from the POSIX epoch (1970-01-01) to J2000 (2000-01-01 12:00:00 UTC); both scales ignore leap
+#: seconds, so the offset is fixed.
+UNIX_J2000_OFFSET_S = 946_728_000.0
+#: The burn id field's "no burn".
 NO_BURN = 0xFFFF
 U32 = 1 << 32
+PENDING_MAX = 1024  # telecommands awaiting the flight software's verdict; beyond it the oldest is forgotten
 
 #: The flight software's acknowledgement reasons on the wire (TC_ACK reason codes).
 ACK_REASONS: dict[AckReason, cat.AckReason] = {
@@ -58,10 +76,43 @@ ACK_REASONS: dict[AckReason, cat.AckReason] = {
     AckReason.UNSUPPORTED: cat.AckReason.UNKNOWN_COMMAND,
 }
 
+#: Stable codes of the flight software's event names on the wire; other names get a code from a CRC of
+#: the name in 0x8000-0xFFFE (the text always carries the name).
+EVENT_CODES: dict[str, int] = {
+    "sequencer.state": 1,
+    "sequencer.burn_done": 2,
+    "sequencer.ignition": 3,
+    "sequencer.abort": 4,
+    "sequencer.safe": 5,
+    "command.accepted": 10,
+    "command.rejected": 11,
+    "guidance.plan": 20,
+    "guidance.failed": 21,
+    "guidance.plan_rejected": 22,
+    "navigation.state_vector": 30,
+    "fdir.fault": 40,
+    "executive.command_failed": 50,
+    "executive.arm_failed": 51,
+}
+
+#: Telemetry keys of the flight software that feed a FLIGHT_TM field of another name.
+TM_ALIASES: dict[str, str] = {
+    "state": "phase", "dv_measured_mps": "dv_achieved_mps", "cycles": "control_cycle"}
+#: Telemetry sources merged and held until the rest of the housekeeping set arrives.
+HELD_SOURCES = frozenset({"executive", "navigation"})
+#: Sequencer states with a phase of another name on the wire.
+_PHASE_OF_STATE = {"ARMING": FlightPhase.ARMED}
+
+_TM_SPEC = CATALOGUE.by_name("FLIGHT_TM")
+_TM_FIELDS = frozenset(f.name for f in _TM_SPEC.all_fields)
+
 
 def event_code(name: str) -> int:
-    """The 16-bit event code of an event name (low half of its CRC-32): stable across runs and builds."""
-    return zlib.crc32(name.encode("utf-8")) & 0xFFFF
+    """The wire code of an event name (see :data:`EVENT_CODES`)."""
+    code = EVENT_CODES.get(name)
+    if code is not None:
+        return code
+    return 0x8000 + zlib.crc32(name.encode("utf-8")) % 0x7FFF
 
 
 def _text(s: str) -> str:
@@ -69,8 +120,32 @@ def _text(s: str) -> str:
     return clean[:TEXT_OCTETS]
 
 
+def _burn(value: object) -> int:
+    return int(value) if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < NO_BURN \
+        else NO_BURN
+
+
+def _number(value: object, default: float = 0.0) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return default
+    return float(value)
+
+
+def _phase(value: object) -> FlightPhase:
+    if isinstance(value, FlightPhase):
+        return value
+    if isinstance(value, str):
+        name = value.upper()
+        if name in _PHASE_OF_STATE:
+            return _PHASE_OF_STATE[name]
+        if name in FlightPhase.__members__:
+            return FlightPhase[name]
+    return FlightPhase.IDLE
+
+
 def telecommand_from_message(msg: Message, key_id: int, arsn: int) -> Telecommand | None:
-    """The port's Telecommand for an authentic message, or None for one the port has no kind for."""
+    """The port's Telecommand for an authentic message, or None for one the flight software has no kind
+    for."""
     f = msg.fields
     cid = int(f["command_id"])
     kind: TelecommandKind
@@ -88,9 +163,9 @@ def telecommand_from_message(msg: Message, key_id: int, arsn: int) -> Telecomman
     elif name == "TC_STATE_VECTOR":
         kind = TelecommandKind.STATE_VECTOR
         args = StateVectorArgs(
-            epoch_s=float(f["epoch_unix_s"]) - J2000_UNIX_S,
-            r_eci_m=(f["r_eci_m_x"], f["r_eci_m_y"], f["r_eci_m_z"]),
-            v_eci_mps=(f["v_eci_mps_x"], f["v_eci_mps_y"], f["v_eci_mps_z"]),
+            epoch_s=float(f["epoch_unix_s"]) - UNIX_J2000_OFFSET_S,
+            r_eci_m=(float(f["r_eci_m_x"]), float(f["r_eci_m_y"]), float(f["r_eci_m_z"])),
+            v_eci_mps=(float(f["v_eci_mps_x"]), float(f["v_eci_mps_y"]), float(f["v_eci_mps_z"])),
         )
     elif name == "TC_SET_AIM":
         kind = TelecommandKind.SET_AIM
@@ -98,13 +173,17 @@ def telecommand_from_message(msg: Message, key_id: int, arsn: int) -> Telecomman
     elif name == "TC_SET_IMU_RATE":
         kind = TelecommandKind.SET_IMU_RATE
         args = ImuRateArgs(float(f["output_rate_hz"]))
+    elif name == "TC_TIME_CORRELATION":
+        # Spacecraft time is UTC already (IMU time tags): the correlation is a link check for the flight
+        # software, which records the ground contact and acts on nothing.
+        kind = TelecommandKind.NOOP
     else:
         return None
     return Telecommand(cid, kind, args, key_id=key_id, auth_seq=arsn)
 
 
 class GroundDriver(Driver):
-    """``GroundPort`` over ``link`` (board side of the ``ground`` channel)."""
+    """``GroundPort`` over ``link`` (the board end of the ``ground`` channel); use ``async with``."""
 
     board = "ground"
 
@@ -121,19 +200,96 @@ class GroundDriver(Driver):
         self.authenticator = authenticator
         self.time_source = time_source
         self._writer = PacketWriter()
-        self._commands: Stream[Telecommand] = Stream(1024)
+        self._commands: Stream[Telecommand] = Stream(PENDING_MAX)
         self._pending: dict[int, dict[str, Any]] = {}
-        self.rejected = 0
+        self._tm: dict[str, Scalar] = {}
+        self._event_seq = 0
+        self.rejected = 0  # at the link: never reached the flight software
         self.accepted = 0
         self.tm_keys_ignored = 0
-        self._event_seq = 0
+        self.tm_sent = 0
+        self.events_sent = 0
 
+    # -- GroundPort --------------------------------------------------------------------------------
     def telecommands(self) -> Stream[Telecommand]:
         return self._commands
+
+    async def acknowledge(self, ack: TelecommandAck) -> None:
+        """TC_ACK for a command received on this link: COMPLETED (reason OK) or REJECTED with the reason."""
+        values = self._pending.pop(ack.command_id, None)
+        if values is None:
+            self.emit(Severity.WARNING, "ack_unknown", f"no telecommand {ack.command_id} to acknowledge")
+            return
+        values["stage"] = AckStage.COMPLETED if ack.accepted else AckStage.REJECTED
+        values["reason"] = ACK_REASONS.get(ack.reason, cat.AckReason.MALFORMED)
+        await self._encode_and_send("TC_ACK", values, self._now_s())
+
+    async def send_telemetry(self, tm: Telemetry) -> None:
+        for key, value in tm.values.items():
+            name = TM_ALIASES.get(key, key)
+            if name in _TM_FIELDS:
+                self._tm[name] = value
+            else:
+                self.tm_keys_ignored += 1
+        if tm.source in HELD_SOURCES:
+            return
+        await self._encode_and_send("FLIGHT_TM", self._flight_tm(), tm.t_s)
+        self.tm_sent += 1
+
+    async def send_event(self, event: Event) -> None:
+        self._event_seq = (self._event_seq + 1) % U32
+        value = event.data.get("value")
+        if value is None:  # the first finite number the event carries, other than its burn
+            numbers = (_number(v, math.nan) for k, v in event.data.items() if k != "burn_id")
+            value = next((x for x in numbers if math.isfinite(x)), 0.0)
+        values = {
+            "event_seq": self._event_seq,
+            "severity": cat.Severity(int(event.severity)),
+            "code": event_code(event.name),
+            "burn_id": _burn(event.data.get("burn_id")),
+            "value": _number(value),
+            "text": _text(f"{event.name}: {event.message}"),
+        }
+        await self._encode_and_send("FLIGHT_EVENT", values, event.t_s)
+        self.events_sent += 1
+
+    # -- uplink ------------------------------------------------------------------------------------
+    async def _on_packet(self, raw: bytes) -> None:
+        checked = telecommand.check(raw, self.authenticator)
+        self._fresh()
+        if not checked.accepted or checked.message is None or checked.verdict is None:
+            self.rejected += 1
+            self.stats.bad_packets += 1
+            self.emit(Severity.WARNING, "tc_rejected",
+                      f"telecommand rejected at the link: {checked.reason.name} {checked.detail}",
+                      reason=checked.reason.name, apid=checked.apid)
+            await self._encode_and_send("TC_ACK", checked.ack_values(AckStage.REJECTED), self._now_s())
+            return
+        command = telecommand_from_message(checked.message, checked.verdict.key_id, checked.verdict.arsn)
+        if command is None:
+            self.rejected += 1
+            self.stats.unexpected += 1
+            values = checked.ack_values(AckStage.REJECTED)
+            values["reason"] = cat.AckReason.UNKNOWN_COMMAND
+            self.emit(Severity.WARNING, "tc_rejected",
+                      f"{checked.message.name} has no flight software consumer")
+            await self._encode_and_send("TC_ACK", values, self._now_s())
+            return
+        self.accepted += 1
+        self.stats.packets += 1
+        self._pending.pop(command.command_id, None)
+        self._pending[command.command_id] = checked.ack_values(AckStage.ACCEPTED)
+        while len(self._pending) > PENDING_MAX:  # never acknowledged: forget the oldest
+            self._pending.pop(next(iter(self._pending)))
+        self._commands.put(command)
+
+    def _handle(self, msg: Message) -> None:  # every packet goes through _on_packet
+        self.stats.unexpected += 1
 
     def _closed(self) -> None:
         self._commands.close()
 
+    # -- downlink ----------------------------------------------------------------------------------
     def _now_s(self) -> float:
         if self.time_source is not None:
             t = self.time_source()
@@ -141,83 +297,36 @@ class GroundDriver(Driver):
                 return t
         return self.last_t_s if self.last_t_s is not None else 0.0
 
-    async def _on_packet(self, raw: bytes) -> None:
-        checked = telecommand.check(raw, self.authenticator)
-        self._fresh()
-        if checked.message is None:
-            self.rejected += 1
-            self.stats.bad_packets += 1
-            self.emit(Severity.WARNING, "tc_rejected", f"telecommand rejected: {checked.reason.name} "
-                      f"{checked.detail}", reason=checked.reason.name, apid=checked.apid)
-            await self._send_ack(checked.ack_values(AckStage.REJECTED))
-            return
-        verdict = checked.verdict
-        key_id = verdict.key_id if verdict is not None else 0
-        arsn = verdict.arsn if verdict is not None else 0
-        command = telecommand_from_message(checked.message, key_id, arsn)
-        if command is None:
-            self.rejected += 1
-            values = checked.ack_values(AckStage.REJECTED)
-            values["reason"] = cat.AckReason.UNKNOWN_COMMAND
-            self.emit(Severity.WARNING, "tc_rejected",
-                      f"{checked.message.name} has no flight software consumer")
-            await self._send_ack(values)
-            return
-        self.accepted += 1
-        self.stats.packets += 1
-        self._pending[command.command_id] = checked.ack_values(AckStage.ACCEPTED)
-        while len(self._pending) > 4096:
-            self._pending.pop(next(iter(self._pending)))
-        self._commands.put(command)
-
-    def _handle(self, msg: Message) -> None:  # every packet goes through _on_packet
-        self.stats.unexpected += 1
-
-    async def _send_ack(self, values: dict[str, Any]) -> None:
-        await self._send(self._writer.encode("TC_ACK", values, self._now_s()))
-
-    async def acknowledge(self, ack: TelecommandAck) -> None:
-        """TC_ACK for a command received on this link: ACCEPTED (reason OK) or REJECTED with the reason."""
-        values = self._pending.get(ack.command_id)
-        if values is None:
-            self.emit(Severity.WARNING, "ack_unknown", f"no telecommand {ack.command_id} to acknowledge")
-            return
-        values = dict(values)
-        values["stage"] = AckStage.ACCEPTED if ack.accepted else AckStage.REJECTED
-        values["reason"] = ACK_REASONS[ack.reason]
-        await self._send_ack(values)
-
-    async def send_telemetry(self, tm: Telemetry) -> None:
-        """FLIGHT_TM from the values whose keys name its fields; others are counted and ignored."""
-        spec = CATALOGUE.by_name("FLIGHT_TM")
-        values = spec.example_values()
-        values["burn_id"] = NO_BURN
-        values["q_body_from_eci_w"] = 1.0
-        known = set(values)
-        for key, value in tm.values.items():
-            if key not in known:
-                self.tm_keys_ignored += 1
-                continue
-            if key == "phase" and isinstance(value, str):
-                value = FlightPhase[value.upper()]
-            values[key] = value
-        await self._encode_and_send("FLIGHT_TM", values, tm.t_s)
-
-    async def send_event(self, event: Event) -> None:
-        self._event_seq = (self._event_seq + 1) % U32
-        burn = event.data.get("burn_id", NO_BURN)
-        value = event.data.get("value", 0.0)
-        values = {
-            "event_seq": self._event_seq,
-            "severity": int(event.severity),
-            "code": event_code(event.name),
-            "burn_id": int(burn) if isinstance(burn, int) and 0 <= burn <= NO_BURN else NO_BURN,
-            "value": float(value) if isinstance(value, int | float) and math.isfinite(value) else 0.0,
-            "text": _text(f"{event.name}: {event.message}"),
+    def _flight_tm(self) -> dict[str, Any]:
+        v = self._tm
+        flags = FlightFlags(0)
+        if v.get("crew_clear") is True:
+            flags |= FlightFlags.CREW_CLEAR
+        if "r_eci_m_x" in v:
+            flags |= FlightFlags.NAV_VALID
+        out: dict[str, Any] = {
+            "phase": _phase(v.get("phase")),
+            "burn_id": _burn(v.get("burn_id")),
+            "burns_done": min(max(int(_number(v.get("burns_done"))), 0), 255),
+            "flags": flags,
+            "control_cycle": int(_number(v.get("control_cycle"))) % U32,
+            "tc_accepted": self.authenticator.counts.get("accepted", 0) % U32,
+            "tc_rejected": self.authenticator.rejected % U32,
         }
-        await self._encode_and_send("FLIGHT_EVENT", values, event.t_s)
+        for a in "xyz":
+            out[f"r_eci_m_{a}"] = _number(v.get(f"r_eci_m_{a}"))
+            out[f"v_eci_mps_{a}"] = _number(v.get(f"v_eci_mps_{a}"))
+        for c in "wxyz":
+            q = _number(v.get(f"q_body_from_eci_{c}"), 1.0 if c == "w" else 0.0)
+            out[f"q_body_from_eci_{c}"] = min(1.0, max(-1.0, q))
+        for name in ("attitude_error_rad", "dv_target_mps", "propellant_kg"):  # non-negative by schema
+            out[name] = max(0.0, _number(v.get(name)))
+        for name in ("dv_achieved_mps", "perigee_alt_m", "apogee_alt_m"):
+            out[name] = _number(v.get(name))
+        return out
 
     async def _encode_and_send(self, name: str, values: Mapping[str, Any], t_s: float) -> None:
+        self.last_t_s = t_s if self.last_t_s is None else max(self.last_t_s, t_s)
         try:
             packet = self._writer.encode(name, values, t_s)
         except (EncodeError, ValueError, KeyError) as exc:
@@ -225,4 +334,3 @@ class GroundDriver(Driver):
             self.emit(Severity.ERROR, "tm_unencodable", f"{name} not sent: {exc}")
             return
         await self._send(packet)
-

@@ -21,7 +21,7 @@ from typing import Any
 
 from flight.security import SecurityError
 from hil.cli import CliError
-from hil.ground.flight_port import UNIX_J2000_OFFSET_S
+from hil.drivers.ground import UNIX_J2000_OFFSET_S
 from hil.ground.keys import load_keys
 from hil.ground.station import GroundStation
 from hil.links import open_link

@@ -32,9 +32,9 @@ import numpy as np
 import numpy.typing as npt
 
 from flight.security import KeyRing, Signer
+from hil.drivers.ground import NO_BURN, UNIX_J2000_OFFSET_S
 from hil.drivers.packets import message_t_s
 from hil.drivers.timebase import tag_from_t
-from hil.ground.flight_port import NO_BURN, UNIX_J2000_OFFSET_S
 from hil.ground.timing import GroundTime
 from hil.links.base import Link, LinkClosedError
 from hil.protocol.catalogue import CATALOGUE, AckReason, AckStage, FlightPhase

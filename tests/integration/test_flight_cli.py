@@ -11,7 +11,8 @@ import pytest
 
 from flight.ports import AckReason, BurnRef, Event, Severity, Telecommand, TelecommandAck, TelecommandKind
 from flight.security import KeyRing, Signer
-from hil.flight_cli import LinkGroundPort, main
+from hil.drivers.ground import GroundDriver
+from hil.flight_cli import main
 from hil.links.loopback import loopback_pair
 from hil.protocol import catalogue as cat
 from hil.protocol.catalogue import CATALOGUE
@@ -63,16 +64,16 @@ def test_missing_arguments_exit_with_usage(capsys: pytest.CaptureFixture[str]) -
 
 
 def test_ground_port_verifies_decodes_and_acknowledges() -> None:
-    """Over a loopback link: a signed TC_GO comes out as a GO telecommand and its acknowledgement goes back
-    as TC_ACK (ACCEPTED, OK); a packet with a forged MAC never reaches the flight software and is answered
+    """Over a loopback link, with the flight computer on the board end of the ground channel as ``flight
+    run`` puts it: a signed TC_GO comes out as a GO telecommand and its acknowledgement goes back as TC_ACK
+    (COMPLETED, OK); a packet with a forged MAC never reaches the flight software and is answered
     REJECTED, AUTH_FAILED; an event goes out as FLIGHT_EVENT."""
     from flight.security import Authenticator
 
     async def main_() -> tuple[list[Telecommand], list[Message]]:
         keys = KeyRing({1: KEY_HEX})
         host, board = loopback_pair("ground")
-        async with host, board:
-            port = LinkGroundPort(host, Authenticator(keys))
+        async with host, board, GroundDriver(board, Authenticator(keys)) as port:
             signer = Signer(keys, 1)
             good = sign("TC_GO", {"command_id": 42, "burn_id": 3}, signer, seq_count=1, time_tag_s=100.0)
             forged = bytearray(sign("TC_GO", {"command_id": 43, "burn_id": 3}, signer, seq_count=2,
@@ -87,8 +88,8 @@ def test_ground_port_verifies_decodes_and_acknowledges() -> None:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(0.2):
                     await anext(it)
-            await board.send(bytes(forged))
-            await board.send(good)
+            await host.send(bytes(forged))
+            await host.send(good)
             async with asyncio.timeout(5.0):
                 tc = await anext(it)
             got.append(tc)
@@ -97,7 +98,7 @@ def test_ground_port_verifies_decodes_and_acknowledges() -> None:
             replies = []
             for _ in range(3):
                 async with asyncio.timeout(5.0):
-                    replies.append(CATALOGUE.decode(await board.recv()))
+                    replies.append(CATALOGUE.decode(await host.recv()))
             return got, replies
 
     got, replies = asyncio.run(main_())
@@ -107,6 +108,6 @@ def test_ground_port_verifies_decodes_and_acknowledges() -> None:
     assert rejected.name == "TC_ACK" and rejected["stage"] == cat.AckStage.REJECTED
     assert rejected["reason"] == cat.AckReason.AUTH_FAILED
     assert accepted.name == "TC_ACK" and accepted["command_id"] == 42
-    assert accepted["stage"] == cat.AckStage.ACCEPTED and accepted["reason"] == cat.AckReason.OK
+    assert accepted["stage"] == cat.AckStage.COMPLETED and accepted["reason"] == cat.AckReason.OK
     assert event.name == "FLIGHT_EVENT" and event["burn_id"] == 3
     assert "fdir.test" in event["text"]

@@ -19,7 +19,8 @@ from flight.ports import (
     Telemetry,
 )
 from flight.security import Authenticator, Signer
-from hil.drivers.ground import J2000_UNIX_S, GroundDriver, event_code
+from hil.drivers.ground import UNIX_J2000_OFFSET_S, GroundDriver, event_code
+from hil.drivers.packets import message_t_s
 from hil.links import loopback_pair
 from hil.protocol import catalogue as cat
 from hil.protocol.catalogue import CATALOGUE
@@ -62,7 +63,7 @@ def test_authentic_commands_reach_the_flight_software_and_are_acknowledged() -> 
     acknowledgement goes out as TC_ACK naming the command's APID, key and anti-replay number."""
     signer = Signer(KEYS, 1)
     go = sign("TC_GO", {"command_id": 7, "burn_id": 2}, signer, seq_count=0, time_tag_s=1.0)
-    sv = sign("TC_STATE_VECTOR", {"command_id": 8, "epoch_unix_s": J2000_UNIX_S + 100.0,
+    sv = sign("TC_STATE_VECTOR", {"command_id": 8, "epoch_unix_s": UNIX_J2000_OFFSET_S + 100.0,
                                   "r_eci_m_x": 6.6e6, "r_eci_m_y": 0.0, "r_eci_m_z": 0.0,
                                   "v_eci_mps_x": 0.0, "v_eci_mps_y": 7.7e3, "v_eci_mps_z": 0.0},
               signer, seq_count=1, time_tag_s=2.0)
@@ -106,3 +107,38 @@ def test_telemetry_and_events_are_encoded_from_the_port_values() -> None:
     assert driver.tm_keys_ignored == 1
     assert ev["severity"] is cat.Severity.ERROR and ev["value"] == 2.5
     assert ev["code"] == event_code("fdir.imu_stale") and ev["text"].startswith("fdir.imu_stale")
+
+
+def test_a_housekeeping_set_is_one_flight_tm_with_every_source() -> None:
+    """The executive's housekeeping set (executive, navigation, sequencer samples at one time) goes down as
+    exactly one FLIGHT_TM carrying the values of all three: position, velocity and attitude from
+    navigation (NAV_VALID set), the control cycle count and attitude error from the executive, the phase
+    (ARMING is ARMED on the wire) and burn from the sequencer."""
+
+    async def body() -> list[Message]:
+        ground, flight = loopback_pair("ground")
+        async with ground, flight, GroundDriver(flight, Authenticator({1: KEYS[1]})) as driver:
+            t = 500.0
+            await driver.send_telemetry(Telemetry(t, "executive", {"cycles": 1234, "attitude_error_rad": 0.01,
+                                                                   "latency_p99_ms": 0.4}))
+            await driver.send_telemetry(Telemetry(t, "navigation", {
+                "r_eci_m_x": 6.6e6, "r_eci_m_y": -1.0e5, "r_eci_m_z": 2.0e4, "v_eci_mps_x": 1.0,
+                "v_eci_mps_y": 7.7e3, "v_eci_mps_z": -3.0, "q_body_from_eci_w": 0.5, "q_body_from_eci_x": 0.5,
+                "q_body_from_eci_y": -0.5, "q_body_from_eci_z": 0.5, "perigee_alt_m": 1.45e5,
+                "propellant_kg": 7000.0}))
+            assert not ground.pending()  # held until the set is complete
+            await driver.send_telemetry(Telemetry(t, "sequencer", {"state": "ARMING", "burn_id": 3,
+                                                                   "dv_measured_mps": 0.0}))
+            out = []
+            while ground.pending():
+                out.append(CATALOGUE.decode(await ground.recv(timeout_s=1.0)))
+            assert driver.tm_sent == 1 and driver.tm_keys_ignored == 1  # latency_p99_ms has no field
+            return out
+
+    (tm,) = run(body())
+    assert tm.name == "FLIGHT_TM" and message_t_s(tm) == pytest.approx(500.0)
+    assert tm["phase"] is cat.FlightPhase.ARMED and tm["burn_id"] == 3
+    assert tm["control_cycle"] == 1234 and tm["attitude_error_rad"] == pytest.approx(0.01, rel=1e-6)
+    assert (tm["r_eci_m_x"], tm["v_eci_mps_y"], tm["q_body_from_eci_y"]) == (6.6e6, 7.7e3, -0.5)
+    assert tm["perigee_alt_m"] == 1.45e5 and tm["propellant_kg"] == 7000.0
+    assert tm["flags"] & cat.FlightFlags.NAV_VALID

@@ -26,7 +26,7 @@ from flight.ports import (
 from flight.security import Authenticator, KeyRing
 from hil.cli import CliError
 from hil.ground import cli as ground_cli
-from hil.ground.flight_port import UNIX_J2000_OFFSET_S, FlightGroundPort, event_code
+from hil.drivers.ground import UNIX_J2000_OFFSET_S, GroundDriver, event_code
 from hil.ground.keys import load_keys, write_key_file
 from hil.ground.station import GroundStation, Tracker, state_vector_values
 from hil.ground.timing import GroundTime, WatchedClock
@@ -63,7 +63,7 @@ def test_signed_commands_reach_flight_and_are_acknowledged() -> None:
 
     async def body() -> None:
         host, board = loopback_pair("ground")
-        port = FlightGroundPort(board, Authenticator(KeyRing(KEY_A)), time_source=lambda: 100.0)
+        port = GroundDriver(board, Authenticator(KeyRing(KEY_A)), time_source=lambda: 100.0)
         async with host, board, port, GroundStation(host, KeyRing(KEY_A), 1) as station:
             cid1 = await station.send("TC_CREW_CLEAR", {}, 10.0)
             cid2 = await station.send("TC_GO", {"burn_id": 3}, 11.0)
@@ -104,7 +104,7 @@ def test_forged_command_is_rejected_at_the_link_and_never_reaches_flight() -> No
     async def body() -> None:
         host, board = loopback_pair("ground")
         auth = Authenticator(KeyRing(KEY_A))
-        port = FlightGroundPort(board, auth)
+        port = GroundDriver(board, auth)
         async with host, board, port:
             async with GroundStation(host, KeyRing(KEY_B), 1) as forger:
                 cid = await forger.send("TC_CREW_CLEAR", {}, 1.0)
@@ -112,7 +112,7 @@ def test_forged_command_is_rejected_at_the_link_and_never_reaches_flight() -> No
                 assert ack is not None and WireReason(ack["reason"]) is WireReason.AUTH_FAILED
                 assert AckStage(ack["stage"]) is AckStage.REJECTED
             assert len(port.telecommands()) == 0
-            assert port.rejected_at_link == 1 and auth.counts["bad_mac"] == 1
+            assert port.rejected == 1 and auth.counts["bad_mac"] == 1
             async with GroundStation(host, KeyRing(KEY_A), 1, first_command_id=50) as station:
                 await station.send("TC_SAFE", {}, 2.0)
                 tc = await anext(aiter(port.telecommands()))
@@ -127,7 +127,7 @@ def test_telemetry_and_events_reach_the_ground() -> None:
 
     async def body() -> None:
         host, board = loopback_pair("ground")
-        port = FlightGroundPort(board, Authenticator(KeyRing(KEY_A)))
+        port = GroundDriver(board, Authenticator(KeyRing(KEY_A)))
         seen: list[object] = []
         async with host, board, port, GroundStation(host, KeyRing(KEY_A), 1) as station:
             station.tm_listeners.append(seen.append)
@@ -234,7 +234,7 @@ def test_ground_send_over_a_pty_to_a_flight_port(tmp_path: Path) -> None:
     async def body() -> None:
         board = PtyLink("ground", "board")
         async with board:
-            port = FlightGroundPort(board, Authenticator(KeyRing(KEY_A)))
+            port = GroundDriver(board, Authenticator(KeyRing(KEY_A)))
             async with port:
                 async def flight(reason: AckReason) -> None:
                     tc = await anext(aiter(port.telecommands()))
