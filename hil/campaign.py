@@ -515,7 +515,9 @@ def _summary(
         },
         "footprint": footprint,
         "links": {ch: link_summary(v["host"], v["board"]) for ch, v in link_stats.items()},
-        "control": ex.deadline.summary(),
+        "control": {**ex.deadline.summary(),
+                    # host time from the IMU board's sample to the thruster board holding its command
+                    "loop_latency_ms": clock.loop_latency_summary()},
         "lockstep": {
             "stalls": clock.stall_count,
             "cycles_commanded": clock.cycles_commanded,

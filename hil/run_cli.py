@@ -138,6 +138,7 @@ def result_table(s: dict[str, Any]) -> str:
     re = s.get("reentry") or {}
     c = s.get("control") or {}
     lat = c.get("latency_ms") or {}
+    loop = c.get("loop_latency_ms") or {}
 
     def f(x: Any, fmt: str = ".3f", unit: str = "") -> str:
         return "-" if x is None else (f"{x:{fmt}}{unit}" if isinstance(x, float) else f"{x}{unit}")
@@ -173,6 +174,11 @@ def result_table(s: dict[str, Any]) -> str:
             "control",
             f"{c.get('cycles')} cycles, {c.get('deadline_misses')} misses, latency p50/p99/max "
             f"{f(lat.get('p50'), '.2f')}/{f(lat.get('p99'), '.2f')}/{f(lat.get('max'), '.2f')} ms",
+        ),
+        (
+            "IMU sample to command",
+            f"p50/p99/max {f(loop.get('p50'), '.2f')}/{f(loop.get('p99'), '.2f')}/"
+            f"{f(loop.get('max'), '.2f')} ms (through both links)",
         ),
     ]
     for n, v in (s.get("links") or {}).items():

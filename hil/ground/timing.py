@@ -15,8 +15,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import time
+from array import array
 from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 from hil.clock import SimClock, TimeMode
 from hil.drivers.timebase import on_grid
@@ -25,8 +28,14 @@ from hil.drivers.timebase import on_grid
 HOLD_OFFSET_S = 2.0 ** -18
 
 
+#: Cycles whose loop latency is kept: more than the longest campaign has (about 10^5).
+LATENCY_HISTORY = 2_000_000
+
+
 class WatchedClock(SimClock):
-    """A :class:`SimClock` that tells the ground where its waiters are (for holds in lockstep)."""
+    """A :class:`SimClock` that tells the ground where its waiters are (for holds in lockstep), and measures
+    the loop latency of every cycle: host time from the IMU board emitting a sample to the thruster board
+    holding the flight software's command for it, through both links and the flight software."""
 
     def __init__(self, mode: TimeMode | str, t0_s: float, stall_timeout_s: float = 5.0, **kw: object) -> None:
         super().__init__(mode, t0_s, stall_timeout_s, **kw)  # type: ignore[arg-type]
@@ -34,6 +43,30 @@ class WatchedClock(SimClock):
         self._progress = asyncio.Event()
         #: called with the cycle's time each time the thruster board holds a command (for the run record)
         self.on_command_held: Callable[[float], None] | None = None
+        self._opened_at: dict[float, float] = {}
+        self.loop_latency_s = array("d")
+
+    def open_cycle(self, t_k: float) -> None:
+        super().open_cycle(t_k)
+        if len(self._opened_at) >= 4096:  # cycles closed by a stall are forgotten here too
+            self._opened_at.pop(next(iter(self._opened_at)))
+        self._opened_at[float(t_k)] = time.perf_counter()
+
+    def skip_cycle(self, t_k: float) -> None:
+        super().skip_cycle(t_k)
+        self._opened_at.pop(float(t_k), None)
+
+    def loop_latency_summary(self) -> dict[str, Any]:
+        """Loop latency statistics in milliseconds (p50, p99, max) and the number of cycles measured."""
+        lat = self.loop_latency_s
+        if not lat:
+            return {"cycles": 0, "p50": None, "p99": None, "max": None}
+        ordered = sorted(lat)
+
+        def pct(q: float) -> float:  # nearest rank
+            return 1e3 * ordered[min(len(ordered) - 1, max(0, math.ceil(q / 100.0 * len(ordered)) - 1))]
+
+        return {"cycles": len(ordered), "p50": pct(50.0), "p99": pct(99.0), "max": 1e3 * ordered[-1]}
 
     async def wait_until(self, t_s: float) -> None:
         self.waiting.append(float(t_s))
@@ -46,6 +79,9 @@ class WatchedClock(SimClock):
 
     def command_held(self, t_k: float) -> None:
         super().command_held(t_k)
+        opened = self._opened_at.pop(float(t_k), None)
+        if opened is not None and len(self.loop_latency_s) < LATENCY_HISTORY:
+            self.loop_latency_s.append(time.perf_counter() - opened)
         if self.on_command_held is not None:
             self.on_command_held(float(t_k))
         self._poke()

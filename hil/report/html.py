@@ -52,6 +52,7 @@ def write_report(out: Path, s: dict[str, Any], images: list[Path]) -> Path:
     ]
     c = s.get("control") or {}
     lat = c.get("latency_ms") or {}
+    loop = c.get("loop_latency_ms") or {}
     facts = [
         ["scenario", s["scenario"]],
         ["seed", str(s["seed"])],
@@ -73,6 +74,11 @@ def write_report(out: Path, s: dict[str, Any], images: list[Path]) -> Path:
             "cycle latency p50 / p99 / max",
             f"{_fmt(lat.get('p50'), '', 2)} / {_fmt(lat.get('p99'), '', 2)} / "
             f"{_fmt(lat.get('max'), ' ms', 2)}",
+        ],
+        [
+            "IMU sample to thruster command p50 / p99 / max",
+            f"{_fmt(loop.get('p50'), '', 2)} / {_fmt(loop.get('p99'), '', 2)} / "
+            f"{_fmt(loop.get('max'), ' ms', 2)}",
         ],
         ["faults injected", str(len(s.get("faults_injected") or []))],
     ]

@@ -278,11 +278,19 @@ def links(out: Path, summary: dict[str, Any]) -> Path:
     a1.legend(fontsize=8)
     c = summary.get("control") or {}
     lat = c.get("latency_ms") or {}
+    loop = c.get("loop_latency_ms") or {}
     labels = ["p50", "p99", "max"]
-    vals = [lat.get(k) or 0.0 for k in labels]
-    bars = a2.bar(labels, vals, color="#2e8b57")
-    a2.bar_label(bars, fmt="%.2f", fontsize=8)
-    a2.set_ylabel("control cycle latency (ms)")
+    x2 = np.arange(len(labels))
+    bars = a2.bar(x2 - 0.2, [lat.get(k) or 0.0 for k in labels], 0.4, color="#2e8b57",
+                  label="flight software cycle")
+    a2.bar_label(bars, fmt="%.2f", fontsize=7)
+    bars = a2.bar(x2 + 0.2, [loop.get(k) or 0.0 for k in labels], 0.4, color="#4169e1",
+                  label="IMU sample to thruster command")
+    a2.bar_label(bars, fmt="%.2f", fontsize=7)
+    a2.set_xticks(x2)
+    a2.set_xticklabels(labels)
+    a2.legend(fontsize=7)
+    a2.set_ylabel("latency (ms)")
     a2.set_title(f"{c.get('cycles', 0)} cycles, {c.get('deadline_misses', 0)} deadline misses", fontsize=9)
     fig.suptitle(
         f"{summary['scenario']}: links ({summary['transport']}) and timing ({summary['time_mode']})",
