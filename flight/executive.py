@@ -38,6 +38,7 @@ from typing import Any
 
 import numpy as np
 
+from firmware_bindings.orbit import apsis_altitudes_m
 from flight.commanding import ApplyAimPoint, ApplyStateVector, Commander, CommandIntent, PersistCommand
 from flight.config import FlightConfig
 from flight.control import AttitudeController, ControlMode
@@ -663,12 +664,21 @@ class Executive:
         budget = self.nav.error_budget(t)
         nav: dict[str, Scalar] = {"attitude_sigma_rad": budget.attitude_rad,
                                   "position_sigma_m": budget.position_m, "samples": self.nav.samples}
+        q = self.nav.q_body_from_eci
+        nav.update({f"q_body_from_eci_{c}": float(q[i]) for i, c in enumerate("wxyz")})
         if self.nav.has_orbit:
             o = self.nav.orbit()
+            hp_m, ha_m = apsis_altitudes_m(o.r_eci_m, o.v_eci_mps)
             nav.update({"mass_kg": o.mass_kg, "r_m": float(np.linalg.norm(o.r_eci_m)),
-                        "v_mps": float(np.linalg.norm(o.v_eci_mps))})
+                        "v_mps": float(np.linalg.norm(o.v_eci_mps)), "perigee_alt_m": hp_m,
+                        "apogee_alt_m": ha_m})
+            nav.update({f"r_eci_m_{a}": o.r_eci_m[i] for i, a in enumerate("xyz")})
+            nav.update({f"v_eci_mps_{a}": o.v_eci_mps[i] for i, a in enumerate("xyz")})
+            if self.guidance is not None:
+                nav["propellant_kg"] = max(0.0, o.mass_kg - self.guidance.config.dry_mass_kg)
         ctl = self.deadline.summary()
         exe: dict[str, Scalar] = {"cycles": ctl["cycles"], "deadline_misses": ctl["deadline_misses"],
+                                  "attitude_error_rad": self.attitude_error_rad,
                                   "latency_p99_ms": ctl["latency_ms"]["p99"], "commands": self.commands_sent,
                                   "control_mode": self.control.mode.value, **self.downlink.stats()}
         st = self.seq.telemetry()

@@ -32,7 +32,7 @@ from firmware_bindings.attitude import quat_from_dcm
 from flight.commanding import Commander
 from flight.config import ConfigError, FlightConfig, load_config
 from flight.executive import Executive, ExecutiveConfig
-from flight.guidance import Guidance
+from flight.guidance import CampaignConfig, Guidance
 from flight.journal import Journal, JournalError
 from flight.navigation import Navigator
 from flight.ports import (
@@ -40,11 +40,14 @@ from flight.ports import (
 )
 from flight.security import Authenticator, KeyRing, SecurityError
 from flight.sequencer import Sequencer
+from hil.campaign import campaign_config, flight_config
 from hil.drivers.ground import GroundDriver
 from hil.drivers.imu import ImuDriver
 from hil.drivers.thruster import ThrusterDriver
 from hil.links import open_link
 from hil.links.base import Link, LinkError
+from hil.scenario import Scenario, ScenarioError
+from hil.scenario import load as load_scenario
 
 
 class FlightCliError(Exception):
@@ -55,6 +58,8 @@ class _StartupExecutive(Executive):
     """The executive that initialises the attitude from the first state vector (see the module docstring)."""
 
     attitude_set = False
+    campaign: CampaignConfig = CampaignConfig()
+    mass_kg: float = 450e3  # the stack's mass when navigation starts from the first state vector
 
     async def _apply(self, intents: Any) -> None:
         from flight.commanding import ApplyStateVector
@@ -67,9 +72,11 @@ class _StartupExecutive(Executive):
                 h = np.cross(r, v)
                 y = -h / np.linalg.norm(h)
                 self.nav.set_attitude(it.epoch_s, quat_from_dcm(np.vstack([np.cross(y, z), y, z])))
+                if not self.nav.has_orbit:
+                    self.nav.apply_state_vector(it.epoch_s, it.r_eci_m, it.v_eci_mps, self.mass_kg)
                 self.attitude_set = True
                 if self.guidance is None:
-                    self.guidance = Guidance(it.epoch_s)
+                    self.guidance = Guidance(it.epoch_s, self.campaign)
         await super()._apply(intents)
 
 
@@ -82,8 +89,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--imu", required=True, metavar="URL", help="IMU board link (serial://, mqtt://, loop://)")
     run.add_argument("--thrusters", required=True, metavar="URL", help="thruster board link")
     run.add_argument("--ground", required=True, metavar="URL", help="ground station link")
+    run.add_argument("--scenario", default="iss-deorbit", metavar="NAME|FILE",
+                     help="the mission: vehicle mass, campaign, target zone and flight configuration "
+                          "(default %(default)s)")
     run.add_argument("--config", metavar="FILE",
-                     help="flight configuration (TOML; [flight] table or top level)")
+                     help="flight configuration (TOML; [flight] table or top level) over the scenario's")
     run.add_argument("--keys", metavar="FILE", help="telecommand keys (JSON); default from the environment")
     run.add_argument("--journal", metavar="FILE", default="flight.journal",
                      help="flight journal (created when missing; default %(default)s)")
@@ -92,9 +102,12 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _prepare(args: argparse.Namespace) -> tuple[FlightConfig, KeyRing, dict[str, Link], Journal]:
+def _prepare(args: argparse.Namespace) -> tuple[Scenario, FlightConfig, KeyRing, dict[str, Link], Journal]:
     """Everything that reads files or parses URLs, before the event loop starts."""
-    cfg = load_config(args.config) if args.config else FlightConfig()
+    scenario = load_scenario(args.scenario)
+    cfg = flight_config(scenario)
+    if args.config:
+        cfg = load_config(args.config, cfg)
     # the flight computer is the host of its boards and the board end of the ground channel (docs/icd.md)
     links = {name: open_link(url, channel, role) for name, url, channel, role in (
         ("imu", args.imu, "imu", "host"), ("thrusters", args.thrusters, "thruster", "host"),
@@ -102,11 +115,11 @@ def _prepare(args: argparse.Namespace) -> tuple[FlightConfig, KeyRing, dict[str,
     keys = KeyRing.from_file(args.keys) if args.keys else KeyRing.from_env()
     path = Path(args.journal)
     journal = Journal.open(path, create=not path.exists())
-    return cfg, keys, links, journal
+    return scenario, cfg, keys, links, journal
 
 
-async def _run(args: argparse.Namespace, cfg: FlightConfig, keys: KeyRing, links: dict[str, Link],
-               journal: Journal) -> int:
+async def _run(args: argparse.Namespace, scenario: Scenario, cfg: FlightConfig, keys: KeyRing,
+               links: dict[str, Link], journal: Journal) -> int:
     try:
         async with contextlib.AsyncExitStack() as stack:
             for name, link in links.items():
@@ -131,16 +144,23 @@ async def _run(args: argparse.Namespace, cfg: FlightConfig, keys: KeyRing, links
                 links["ground"], auth, on_event=forward,
                 time_source=lambda: executive[0].t_s if executive else None))
 
-            imu = await stack.enter_async_context(ImuDriver(links["imu"], on_event=forward))
+            # the IMU is silent for up to a coast period between samples (0.1 Hz by default)
+            quiet_s = 3.0 / cfg.imu_rate_coast_hz
+            imu = await stack.enter_async_context(
+                ImuDriver(links["imu"], on_event=forward, stale_after_s=quiet_s))
             thr = await stack.enter_async_context(
                 ThrusterDriver(links["thrusters"], period_s=cfg.control_cycle_s, on_event=forward))
             seq, startup = Sequencer.restore(cfg, journal.plan_record, journal.burns, 0.0, journal.ignitions)
             commander = Commander(seq, cfg, handled_ids=journal.handled_command_ids)
             nav = Navigator(np.array([1.0, 0.0, 0.0, 0.0]))
-            guidance = Guidance(args.campaign_start) if args.campaign_start is not None else None
+            campaign = campaign_config(scenario)
+            guidance = Guidance(args.campaign_start, campaign) if args.campaign_start is not None else None
             ex = _StartupExecutive(imu, thr, ground, navigator=nav, sequencer=seq, commander=commander,
                                    guidance=guidance, journal=journal, config=cfg,
-                                   exec_config=ExecutiveConfig(), startup_intents=list(startup))
+                                   exec_config=ExecutiveConfig(imu_timeout_s=quiet_s),
+                                   startup_intents=list(startup))
+            ex.campaign = campaign
+            ex.mass_kg = scenario.vehicle.mass_kg
             executive.append(ex)
             for event in driver_events:
                 ex.emit_event(event)
@@ -163,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         return asyncio.run(_run(args, *_prepare(args)))
-    except (FlightCliError, ConfigError, SecurityError, LinkError, JournalError) as exc:
+    except (FlightCliError, ConfigError, SecurityError, LinkError, JournalError, ScenarioError) as exc:
         print(f"flight: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

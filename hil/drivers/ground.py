@@ -15,7 +15,7 @@ verdict: COMPLETED when it acted, REJECTED with the mapped reason (:data:`ACK_RE
 Downlink: telemetry samples are merged into one FLIGHT_TM. A sample's keys that name a FLIGHT_TM field are
 taken as they are; a few have the flight software's names (:data:`TM_ALIASES`: ``state`` is the phase,
 ``dv_measured_mps`` the achieved delta-v, ``cycles`` the control cycle count); the other keys are counted
-in ``tm_keys_ignored``. Values persist from one sample to the next. The executive sends its housekeeping
+in ``tm_keys_ignored``, except ``crew_clear``, which sets the CREW_CLEAR flag. Values persist from one sample to the next. The executive sends its housekeeping
 as a set (``executive``, ``navigation``, then ``sequencer``): samples from the sources in
 :data:`HELD_SOURCES` are merged and held, and any other sample sends the FLIGHT_TM, so one housekeeping
 set is one packet. Events become FLIGHT_EVENT (a stable code from :data:`EVENT_CODES`, text ``name:
@@ -98,6 +98,8 @@ EVENT_CODES: dict[str, int] = {
 #: Telemetry keys of the flight software that feed a FLIGHT_TM field of another name.
 TM_ALIASES: dict[str, str] = {
     "state": "phase", "dv_measured_mps": "dv_achieved_mps", "cycles": "control_cycle"}
+#: Telemetry keys that set a FLIGHT_TM flag.
+FLAG_KEYS = frozenset({"crew_clear"})
 #: Telemetry sources merged and held until the rest of the housekeeping set arrives.
 HELD_SOURCES = frozenset({"executive", "navigation"})
 #: Sequencer states with a phase of another name on the wire.
@@ -227,10 +229,10 @@ class GroundDriver(Driver):
     async def send_telemetry(self, tm: Telemetry) -> None:
         for key, value in tm.values.items():
             name = TM_ALIASES.get(key, key)
-            if name in _TM_FIELDS:
-                self._tm[name] = value
-            else:
+            if name not in _TM_FIELDS and name not in FLAG_KEYS:
                 self.tm_keys_ignored += 1
+                continue
+            self._tm[name] = value
         if tm.source in HELD_SOURCES:
             return
         await self._encode_and_send("FLIGHT_TM", self._flight_tm(), tm.t_s)
