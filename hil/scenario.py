@@ -133,6 +133,8 @@ class Truth:
     atmosphere: str = _f("harris-priester", choices=("harris-priester", "exponential"))
     density_scale: float = _f(1.0, lo=0.0, lo_open=True)
     hp_exponent: int = _f(3, lo=2, hi=6)
+    # the true dry mass is the vehicle's times this (the flight software knows only the vehicle's)
+    dry_mass_scale: float = _f(1.0, lo=0.5, hi=1.5)
 
 
 @dataclass(frozen=True)

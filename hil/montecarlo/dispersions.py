@@ -12,7 +12,7 @@ thrust            common-mode scale ``1 + thrust_sigma_fraction N(0, 1)``       
 per-thruster      thrust spread (the scenario's ``thrusters.thrust_sigma_``       the run seed, drawn by
 thrust and        ``fraction``) and a tilt ``misalignment_sigma_deg N(0, 1)`` per  the plant
 misalignment      axis, per thruster                                               (``hil.plant``)
-mass              dry mass scale ``1 + mass_sigma_fraction N(0, 1)``              ``vehicle.dry_mass_kg``
+mass              dry mass scale ``1 + mass_sigma_fraction N(0, 1)``              ``truth.dry_mass_scale``
 centre of mass    offset ``com_sigma_m N(0, 1)`` per body axis; it moves the      ``vehicle.cop_offset_``
                   centre of pressure the other way                                ``body_m``
 drag coefficient  ``cd (1 + cd_sigma_fraction N(0, 1))``                          ``vehicle.cd``
@@ -27,11 +27,12 @@ breakup altitude  ``U(breakup_alt_range_km)`` (75-80 km)                        
 ================  ==============================================================  =====================
 
 The run seed (a 63-bit integer drawn first) seeds the plant's thrusters, the IMU board's error model and
-the ground's tracker, exactly as ``hil run --seed`` does. Stated limits: the flight software is loaded with
-the scenario's vehicle mass, so in the closed loop a mass dispersion is a mass the flight software knows;
-the centre-of-mass offset moves the aerodynamic torque arm only (the thruster layout's arms are fixed in
-``firmware_bindings.attitude``); the common-mode scale is clipped at 0.05 and the scales of mass and Cd
-at 0.1 so that a wild sigma cannot make a non-physical scenario.
+the ground's tracker, exactly as ``hil run --seed`` does. Every dispersion is the truth's alone: the flight
+software keeps the scenario's nominal vehicle (its mass, Cd and thrust), as a flight computer is loaded
+with the vehicle's best estimate. Stated limits: the centre-of-mass offset moves the aerodynamic torque
+arm only (the thruster layout's arms are fixed in ``firmware_bindings.attitude``); the common-mode scale
+is clipped at 0.05, the mass scale to 0.5-1.5 and the Cd scale at 0.1 so that a wild sigma cannot make a
+non-physical scenario.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ from hil.scenario import Scenario
 SEED_BITS = 63
 MIN_THRUST_SCALE = 0.05
 MIN_SCALE = 0.1
+MIN_MASS_SCALE, MAX_MASS_SCALE = 0.5, 1.5  # the truth's dry mass scale: what a scenario file accepts
 
 
 @dataclass(frozen=True)
@@ -93,7 +95,8 @@ def draw(scenario: Scenario, master_seed: int, index: int) -> Draw:
     v = scenario.vehicle
     seed = int(rng.integers(0, 2**SEED_BITS))
     thrust_scale = max(MIN_THRUST_SCALE, 1.0 + d.thrust_sigma_fraction * float(rng.standard_normal()))
-    mass_scale = max(MIN_SCALE, 1.0 + d.mass_sigma_fraction * float(rng.standard_normal()))
+    mass_scale = 1.0 + d.mass_sigma_fraction * float(rng.standard_normal())
+    mass_scale = min(MAX_MASS_SCALE, max(MIN_MASS_SCALE, mass_scale))
     com = d.com_sigma_m * rng.standard_normal(3)
     cd_scale = max(MIN_SCALE, 1.0 + d.cd_sigma_fraction * float(rng.standard_normal()))
     density = scenario.truth.density_scale * (1.0 + d.density_scale_range * float(rng.uniform(-1.0, 1.0)))
@@ -115,13 +118,14 @@ def apply(scenario: Scenario, dr: Draw) -> Scenario:
     """The scenario of the run: ``scenario`` with the draw's values in place (module docstring)."""
     s = scenario
     cop = tuple(float(c - o) for c, o in zip(s.vehicle.cop_offset_body_m, dr.com_offset_body_m, strict=True))
-    vehicle = dataclasses.replace(s.vehicle, dry_mass_kg=dr.dry_mass_kg, cd=dr.cd, cop_offset_body_m=cop)
+    vehicle = dataclasses.replace(s.vehicle, cd=dr.cd, cop_offset_body_m=cop)
     thrusters = dataclasses.replace(
         s.thrusters,
         thrust_n=s.thrusters.thrust_n * dr.thrust_scale,
         misalignment_sigma_deg=s.dispersions.misalignment_sigma_deg,
     )
-    truth = dataclasses.replace(s.truth, density_scale=dr.density_scale)
+    truth = dataclasses.replace(s.truth, density_scale=dr.density_scale,
+                                dry_mass_scale=dr.dry_mass_kg / s.vehicle.dry_mass_kg)
     ground = dataclasses.replace(
         s.ground,
         tracking_sigma_m=s.dispersions.tracking_sigma_m,

@@ -163,7 +163,7 @@ class Plant:
         self.scenario = scenario
         self.seed = int(seed)
         self.thrusters = thrusters
-        self.dry_mass_kg = float(scenario.vehicle.dry_mass_kg)
+        self.dry_mass_kg = float(scenario.vehicle.dry_mass_kg) * scenario.truth.dry_mass_scale
         bank = rigid.ThrusterBank(thrusters.force_body_n, thrusters.torque_body_nm, thrusters.mdot_kg_s)
         self._prop = rigid.ValvePropagator(model, bank, self.dry_mass_kg, y0)
         self._y = self._prop.y  # the state, updated in place by the propagator
@@ -214,7 +214,7 @@ class Plant:
         q, w = lvlh_attitude(r, v)
         y0 = np.zeros(rigid.NSTATE)
         y0[0:3], y0[3:6], y0[6:10], y0[10:13] = r, v, q, w
-        y0[13] = s.vehicle.dry_mass_kg + s.vehicle.propellant_kg
+        y0[13] = s.vehicle.dry_mass_kg * s.truth.dry_mass_scale + s.vehicle.propellant_kg
         t0 = frames.j2000_s_from_utc(s.start_utc)
         return cls(scenario, seed, model, thrusters, float(t0), y0)
 

@@ -66,7 +66,9 @@ def test_applied_dispersions_reach_the_scenario() -> None:
     dr = dispersions.draw(NOMINAL, 3, 5)
     s = dispersions.apply(NOMINAL, dr)
     assert s.thrusters.thrust_n == pytest.approx(NOMINAL.thrusters.thrust_n * dr.thrust_scale, rel=1e-15)
-    assert s.vehicle.dry_mass_kg == dr.dry_mass_kg and s.vehicle.cd == dr.cd
+    assert s.vehicle.dry_mass_kg == NOMINAL.vehicle.dry_mass_kg  # the flight software's vehicle
+    assert s.vehicle.dry_mass_kg * s.truth.dry_mass_scale == pytest.approx(dr.dry_mass_kg, rel=1e-12)
+    assert s.vehicle.cd == dr.cd
     assert s.truth.density_scale == dr.density_scale
     assert s.reentry.breakup_alt_km == dr.breakup_alt_km
     assert s.ground.tracking_sigma_m == NOMINAL.dispersions.tracking_sigma_m

@@ -191,3 +191,13 @@ def test_thruster_order_is_the_icd_order(iss: scenario.Scenario) -> None:
     sigma = iss.thrusters.thrust_sigma_fraction * iss.thrusters.thrust_n
     assert np.all(np.abs(p.thrusters.thrust_n - iss.thrusters.thrust_n) < 5 * sigma)
     assert np.all(p.thrusters.dir_body[16:, 0] > np.cos(np.radians(1.0)))
+
+
+def test_the_truth_dry_mass_scale_reaches_only_the_truth() -> None:
+    """``[truth] dry_mass_scale`` makes the truth's stack heavier by that factor of its dry mass (a Monte Carlo
+    mass dispersion the flight software does not know of); the propellant is the vehicle's."""
+    s = scenario.load("iss-final-burn")
+    heavy = dataclasses.replace(s, truth=dataclasses.replace(s.truth, dry_mass_scale=1.02))
+    p0, p1 = Plant.from_scenario(s, 1), Plant.from_scenario(heavy, 1)
+    assert p1.mass_kg - p0.mass_kg == pytest.approx(0.02 * s.vehicle.dry_mass_kg, rel=1e-9)
+    assert p1.propellant_kg == pytest.approx(s.vehicle.propellant_kg, rel=1e-12)
