@@ -16,6 +16,10 @@ Default values and their reasons:
   (reference/hardware.md); measured accelerations above it are treated as sensor faults.
 - Maximum burn duration: 1.3 times the planned duration (thrust dispersion and one failed thruster in
   thirty need 3.4 %; margin for a degraded tank pressure), and never above 3,600 s.
+- Arming 1,200 s before ignition: the board is disarmed in coast, so the stack may have drifted anywhere;
+  a 180 deg slew at the controller's 0.2 deg/s rate limit takes about 900 s, then 60 s of settling.
+- IMU output and control at the burn rate from ``burn_rate_margin_s`` (120 s) before arming until that
+  long after the planned cutoff: the rate change takes effect within one coast sample (10 s).
 - Slew timeout 3,600 s: a 180 deg slew of the stack at a slow 0.1 deg/s takes 1,800 s.
 """
 
@@ -45,7 +49,9 @@ class FlightConfig:
     imu_rate_min_hz: float = 0.01
     imu_rate_max_hz: float = 1000.0
     # arming: the sequencer starts arming this long before ignition; the board must confirm in time
-    arm_lead_s: float = 2400.0
+    arm_lead_s: float = 1200.0
+    # the burn rate starts this long before arming and lasts this long after the planned cutoff
+    burn_rate_margin_s: float = 120.0
     arm_timeout_s: float = 10.0
     arm_code: int = 0x5AFE
     # slew and settle

@@ -194,8 +194,8 @@ def test_thruster_order_is_the_icd_order(iss: scenario.Scenario) -> None:
 
 
 def test_the_truth_dry_mass_scale_reaches_only_the_truth() -> None:
-    """``[truth] dry_mass_scale`` makes the truth's stack heavier by that factor of its dry mass (a Monte Carlo
-    mass dispersion the flight software does not know of); the propellant is the vehicle's."""
+    """``[truth] dry_mass_scale`` makes the truth's stack heavier by that factor of its dry mass (a Monte
+    Carlo mass dispersion the flight software does not know of); the propellant is the vehicle's."""
     s = scenario.load("iss-final-burn")
     heavy = dataclasses.replace(s, truth=dataclasses.replace(s.truth, dry_mass_scale=1.02))
     p0, p1 = Plant.from_scenario(s, 1), Plant.from_scenario(heavy, 1)
