@@ -14,13 +14,14 @@ verdict: COMPLETED when it acted, REJECTED with the mapped reason (:data:`ACK_RE
 
 Downlink: telemetry samples are merged into one FLIGHT_TM. A sample's keys that name a FLIGHT_TM field are
 taken as they are; a few have the flight software's names (:data:`TM_ALIASES`: ``state`` is the phase,
-``dv_measured_mps`` the achieved delta-v, ``cycles`` the control cycle count); the other keys are counted
-in ``tm_keys_ignored``, except ``crew_clear``, which sets the CREW_CLEAR flag. Values persist from one sample to the next. The executive sends its housekeeping
-as a set (``executive``, ``navigation``, then ``sequencer``): samples from the sources in
-:data:`HELD_SOURCES` are merged and held, and any other sample sends the FLIGHT_TM, so one housekeeping
-set is one packet. Events become FLIGHT_EVENT (a stable code from :data:`EVENT_CODES`, text ``name:
-message`` cut to the field's 48 printable octets). Packets carry spacecraft time: the sample's or event's
-``t_s``, or for acknowledgements the latest spacecraft time known (``time_source``).
+``dv_measured_mps`` the achieved delta-v, ``cycles`` the control cycle count); ``crew_clear`` sets the
+CREW_CLEAR flag; the other keys are counted in ``tm_keys_ignored``. Values persist from one sample to the
+next. The executive sends its housekeeping as a set (``executive``, ``navigation``, then ``sequencer``):
+samples from the sources in :data:`HELD_SOURCES` are merged and held, and any other sample sends the
+FLIGHT_TM, so one housekeeping set is one packet. Events become FLIGHT_EVENT (a stable code from
+:data:`EVENT_CODES`, text ``name: message`` cut to the field's 48 printable octets). Packets carry
+spacecraft time: the sample's or event's ``t_s``, or for acknowledgements the latest spacecraft time known
+(``time_source``).
 """
 
 from __future__ import annotations
