@@ -384,11 +384,14 @@ async def run_campaign(opts: RunOptions) -> RunResult:
                         holds = GroundTime(clock, lambda: plant.t_s)
                         end_key = holds.hold(t_limit)
                         faults.place_holds(holds, t0)
-                        next_report = 0.0
+                        next_report = next_flush = 0.0
                         try:
                             while True:
                                 await asyncio.sleep(0.02)
                                 now_wall = time.monotonic() - wall0
+                                if now_wall >= next_flush:
+                                    next_flush = now_wall + 1.0
+                                    rec.flush()
                                 if opts.progress is not None and now_wall >= next_report:
                                     next_report = now_wall + opts.progress_period_s
                                     opts.progress(_progress(plant, ex, t0, t_limit, now_wall))

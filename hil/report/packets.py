@@ -86,6 +86,10 @@ class PacketRecorder:
         link.send = recording_send  # type: ignore[method-assign]
         link.recv = recording_recv  # type: ignore[method-assign]
 
+    def flush(self) -> None:
+        if self._f is not None:
+            self._f.flush()
+
     def close(self) -> None:
         if self._f is not None:
             self._f.close()

@@ -85,8 +85,10 @@ class RunRecorder:
         self.t0_s = t0_s
         (out / "FORMAT.txt").write_text(FORMAT_TEXT)
         self.packets = PacketRecorder(out / "packets.hilrec", t0_s)
-        self._events = (out / "events.jsonl").open("w", encoding="utf-8", buffering=1)  # lines survive a kill
-        self._ground = (out / "ground.jsonl").open("w", encoding="utf-8", buffering=1)
+        # buffered; the run flushes them about once a second of wall time (flush), so a killed run loses
+        # at most the last second of its logs
+        self._events = (out / "events.jsonl").open("w", encoding="utf-8")
+        self._ground = (out / "ground.jsonl").open("w", encoding="utf-8")
         self.truth: list[tuple[float, ...]] = []
         self.burn_rows: list[tuple[Any, ...]] = []
         self.ground_counts: dict[str, int] = {}
@@ -156,6 +158,12 @@ class RunRecorder:
         )
 
     # -- at the end --------------------------------------------------------------------------------
+    def flush(self) -> None:
+        """Write out what the logs and the packet recording hold so far."""
+        self._events.flush()
+        self._ground.flush()
+        self.packets.flush()
+
     def close(self) -> None:
         self.packets.close()
         self._events.close()
