@@ -119,8 +119,20 @@ def _count(lead: tuple[int, ...]) -> int:
     return n
 
 
+def _single(args: list[tuple[Any, tuple[int, ...], str]]) -> bool:
+    """Every argument already one element: a float64 C-contiguous array of exactly its element shape."""
+    for x, tail, _ in args:
+        if type(x) is not np.ndarray or x.shape != tail or x.dtype != np.float64 or not x.flags.c_contiguous:
+            return False
+    return True
+
+
 def _elementwise(fname: str, args: list[tuple[Any, tuple[int, ...], str]],
                  out_tail: tuple[int, ...]) -> F64Array:
+    if _single(args):  # the common case of a control loop: no conversion or broadcasting to do
+        out = np.empty(out_tail, dtype=np.float64)
+        ensure(getattr(lib, fname)(1, *(dptr(x) for x, _, _ in args), dptr_out(out)), fname)
+        return out
     lead, arrays = _broadcast(args)
     n = _count(lead)
     out = np.empty(lead + out_tail, dtype=np.float64)
