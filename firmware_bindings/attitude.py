@@ -516,7 +516,9 @@ class AttitudeStep:
         self._n = layout.n
 
     def __call__(self, q_body_from_eci: Any, omega_body_rps: Any, r_eci_m: Any, v_eci_mps: Any,
-                 force_cmd_body_n: Any = (0.0, 0.0, 0.0), control: bool = True) -> AttitudeStepResult:
+                 force_cmd_body_n: Any = (0.0, 0.0, 0.0), control: bool | int = True) -> AttitudeStepResult:
+        """The cycle's target, errors and (``control``: 1 or True; 0 or False for the errors alone) torque
+        and on-times; the core rejects any other ``control`` with ``InvalidInputError``."""
         try:
             self._q[0:4] = q_body_from_eci
             self._w[0:3] = omega_body_rps
@@ -527,7 +529,7 @@ class AttitudeStep:
             raise ValueError(f"attitude step inputs: q (4,), omega, r, v and force (3,): {exc}") from None
         res = self._res
         code = lib.fb_ctl_attitude_step(self.gains._c, self.layout._c, self.config._c, self.warm._c,
-                                        1 if control else 0, self._q, self._w, self._r, self._v, self._f, res)
+                                        int(control), self._q, self._w, self._r, self._v, self._f, res)
         ensure(code, "fb_ctl_attitude_step")
         a = res.alloc
         return AttitudeStepResult(

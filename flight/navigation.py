@@ -308,12 +308,8 @@ class Navigator:
     def error_budget(self, t_s: float | None = None) -> ErrorBudget:
         """1-sigma errors of attitude, position, velocity and burn delta-v at ``t_s`` (default: now)."""
         cfg = self.config
-        imu = cfg.imu
         t = t_s if t_s is not None else (self.t_s if self.t_s is not None else 0.0)
-        dt_att = max(0.0, t - (self._t_attitude_ref_s if self._t_attitude_ref_s is not None else t))
-        att = math.sqrt(cfg.attitude_sigma0_rad ** 2 + imu.gyro_arw_rad_per_sqrt_s ** 2 * dt_att
-                        + (imu.gyro_bias_rps * dt_att) ** 2
-                        + (imu.gyro_scale_factor * self._angle_turned_rad) ** 2)
+        att = self._attitude_sigma_rad(t)
         pos, vel = math.inf, math.inf
         if self._orbit_ref is not None and self._orbit is not None:
             o = self._orbit
@@ -326,6 +322,14 @@ class Navigator:
         return ErrorBudget(t, att, pos, vel, self._burn_dv_sigma_mps)
 
     # ----------------------------------------------------------------------------- helpers
+
+    def _attitude_sigma_rad(self, t: float) -> float:
+        cfg = self.config
+        imu = cfg.imu
+        dt_att = max(0.0, t - (self._t_attitude_ref_s if self._t_attitude_ref_s is not None else t))
+        return math.sqrt(cfg.attitude_sigma0_rad ** 2 + imu.gyro_arw_rad_per_sqrt_s ** 2 * dt_att
+                         + (imu.gyro_bias_rps * dt_att) ** 2
+                         + (imu.gyro_scale_factor * self._angle_turned_rad) ** 2)
 
     def _coast_to(self, t_s: float, drag: bool) -> None:
         o = self._orbit
@@ -342,7 +346,7 @@ class Navigator:
         self._orbit = OrbitState(o.t_s, o.r_eci_m, _vec3(v), mass)
         self._burn_dv_mps += dv_norm_mps
         self._burn_time_s += interval_s
-        att = self.error_budget().attitude_rad
+        att = self._attitude_sigma_rad(self.t_s if self.t_s is not None else 0.0)
         self._burn_dv_sigma_mps = math.sqrt((self.residual_accel_bias_mps2() * self._burn_time_s) ** 2
                                             + (imu.accel_scale_factor * self._burn_dv_mps) ** 2)
         step = math.hypot(imu.accel_scale_factor * dv_norm_mps, att * dv_norm_mps)

@@ -164,6 +164,41 @@ def pd_torque(kp: npt.ArrayLike, kd: npt.ArrayLike, rate_limit_rps: float, torqu
     return np.clip(s * tau, -lim, lim)
 
 
+def retrograde_target(r_eci_m: npt.ArrayLike, v_eci_mps: npt.ArrayLike) -> tuple[F64, F64]:
+    """fb_ctl_retrograde_target: +x along -v, +z towards nadir as near as allowed; the orbit rate
+    (r x v) / |r|^2 in target axes."""
+    r, v = _q(r_eci_m), _q(v_eci_mps)
+    x = -v / np.linalg.norm(v)
+    n = -r / np.linalg.norm(r)
+    z = n - (n @ x) * x
+    z = z / np.linalg.norm(z)
+    dcm = np.vstack([x, np.cross(z, x), z])
+    return quat_from_dcm(dcm), dcm @ (np.cross(r, v) / (r @ r))
+
+
+@dataclass(frozen=True)
+class StepErrors:
+    q_target_from_eci: F64
+    omega_target_rps: F64
+    omega_ref_body_rps: F64
+    attitude_error_rad: float
+    thrust_axis_error_rad: float
+
+
+def attitude_step_errors(q_body_from_eci: npt.ArrayLike, r_eci_m: npt.ArrayLike,
+                         v_eci_mps: npt.ArrayLike) -> StepErrors:
+    """The target and error part of fb_ctl_attitude_step (its torque is pd_torque with omega_ref_body_rps
+    as the reference rate, its on-times the allocation of that torque)."""
+    qt, wt = retrograde_target(r_eci_m, v_eci_mps)
+    qe = quat_error(q_body_from_eci, qt)
+    e = rotvec_from_quat(qe)
+    x_body = quat_rotate(quat_conjugate(q_body_from_eci), [1.0, 0.0, 0.0])
+    x_t = -_q(v_eci_mps) / np.linalg.norm(_q(v_eci_mps))
+    axis = float(np.arctan2(np.linalg.norm(np.cross(x_body, x_t)), x_body @ x_t))
+    w_ref = quat_rotate(quat_conjugate(qe), wt)
+    return StepErrors(qt, wt, w_ref, float(np.linalg.norm(e)), axis)
+
+
 @dataclass(frozen=True)
 class Allocation:
     on_time_s: F64

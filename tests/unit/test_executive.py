@@ -450,6 +450,7 @@ def test_unconfirmed_imu_rate_is_retried_until_the_board_confirms() -> None:
     assert ex.fdir.counts["imu.rate_unconfirmed"] == 2
     assert "imu.rate_unconfirmed" not in ex.fdir.active
     assert ex.rate_log == [(T0_S + 30.0, coast)]
+    assert [c.t_s for c in thr.commands] == [T0_S + 10.0 * k for k in range(1, 6)]  # every sample answered
 
 
 def test_imu_rate_change_goes_out_before_the_thruster_command_of_its_cycle() -> None:
