@@ -70,26 +70,37 @@ class _Imu:
 
 
 class _Thrusters:
+    """The board answers every command and arming step with a status report; as a driver does, the port
+    hands out the latest report it holds (the report is made when the answer 'arrives', outside the
+    flight software's cycle: ``report`` is called by the benchmark between cycles)."""
+
     def __init__(self) -> None:
         self.arm = ArmState.DISARMED
         self.t_s = T0_S
         self.done: asyncio.Queue[ThrusterCommand] = asyncio.Queue()
+        self._status = ThrusterStatus(self.t_s, self.arm, 0, 0, 0, 2e6, 16e3)
+
+    def report(self) -> None:
+        self._status = ThrusterStatus(self.t_s, self.arm, 0, 0, 0, 2e6, 16e3)
 
     async def arm_prepare(self, code: int) -> None:
         self.arm = ArmState.PREPARED
+        self.report()
 
     async def arm_confirm(self, code: int) -> None:
         self.arm = ArmState.ARMED
+        self.report()
 
     async def disarm(self) -> None:
         self.arm = ArmState.DISARMED
+        self.report()
 
     async def command(self, cmd: ThrusterCommand) -> None:
         self.t_s = cmd.t_s if cmd.t_s is not None else self.t_s
         self.done.put_nowait(cmd)
 
     async def status(self) -> ThrusterStatus:
-        return ThrusterStatus(self.t_s, self.arm, 0, 0, 0, 2e6, 16e3)
+        return self._status
 
 
 class _Ground:
@@ -137,6 +148,7 @@ async def _burn_cycles(n_burn: int) -> DeadlineMonitor:
         imu.stream.q.put_nowait(ImuSample(T0_S + 0.1 * k, dtheta, dv, 0.1))
         async with asyncio.timeout(10.0):
             await thr.done.get()
+        thr.report()
         if ex.seq.state is SeqState.BURN and monitor is None:
             monitor = ex.deadline = DeadlineMonitor(1.0, n_burn + 10)
     stop.set()
@@ -169,6 +181,7 @@ async def _coast_cycles(n: int, hold: bool) -> tuple[DeadlineMonitor, float]:
         imu.stream.q.put_nowait(ImuSample(T0_S + 10.0 * (k + 1), dtheta, (2e-6, 0.0, 0.0), 10.0))
         async with asyncio.timeout(10.0):
             await thr.done.get()
+        thr.report()
     wall_s = (time.perf_counter() - t0) / n
     stop.set()
     await run
