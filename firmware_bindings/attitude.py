@@ -70,6 +70,7 @@ __all__ = [
     "quat_from_dcm",
     "quat_from_rotvec",
     "quat_from_two_axes",
+    "quat_imu_step",
     "quat_multiply",
     "quat_normalize",
     "quat_propagate",
@@ -221,6 +222,25 @@ def quat_propagate(q_body_from_eci: Any, dtheta_body_rad: Any) -> F64Array:
         [(q_body_from_eci, (4,), "q_body_from_eci"), (dtheta_body_rad, (3,), "dtheta_body_rad")],
         (4,),
     )
+
+
+def quat_imu_step(q_body_from_eci: Any, dtheta_body_rad: Any, v_body: Any) -> tuple[F64Array, F64Array]:
+    """One IMU interval in one core call: the attitude after the delta-angle (:func:`quat_propagate`) and a
+    vector measured over the interval in body axes (a delta-velocity) in ECI components, rotated with the
+    mid-interval attitude ``quat_propagate(q, dtheta / 2)``. Leading shapes broadcast."""
+    args: list[tuple[Any, tuple[int, ...], str]] = [
+        (q_body_from_eci, (4,), "q_body_from_eci"), (dtheta_body_rad, (3,), "dtheta_body_rad"),
+        (v_body, (3,), "v_body")]
+    if _single(args):
+        arrays = [x for x, _, _ in args]
+        lead: tuple[int, ...] = ()
+    else:
+        lead, arrays = _broadcast(args)
+    q_next = np.empty((*lead, 4), dtype=np.float64)
+    v_eci = np.empty((*lead, 3), dtype=np.float64)
+    ensure(lib.fb_quat_imu_step(_count(lead), *(dptr(a) for a in arrays), dptr_out(q_next), dptr_out(v_eci)),
+           "fb_quat_imu_step")
+    return q_next, v_eci
 
 
 def quat_slerp(q0: Any, q1: Any, t: Any) -> F64Array:

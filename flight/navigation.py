@@ -38,7 +38,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import numpy.typing as npt
 
-from firmware_bindings.attitude import quat_normalize, quat_propagate, quat_rotate
+from firmware_bindings.attitude import quat_imu_step, quat_normalize, quat_propagate, quat_rotate
 from firmware_bindings.environment import AtmosphereModel
 from firmware_bindings.orbit import G0_MPS2, ForceModel, OrbitStepper, propagate
 from flight.ports import ImuSample, Vec3
@@ -199,19 +199,20 @@ class Navigator:
         if dtheta.shape != (3,) or dv_body.shape != (3,):
             raise ValueError("an IMU sample carries 3 delta-angles and 3 delta-velocities")
         q_before = self.q_body_from_eci
-        self.q_body_from_eci = quat_propagate(q_before, dtheta)
+        dv_corr = dv_body - self.accel_bias_mps2 * sample.interval_s
+        burn = thrusting and self._orbit is not None and sample.t_s > self._orbit.t_s
+        if burn:  # the delta-v to ECI with the mid-interval attitude, in the same core call
+            self.q_body_from_eci, dv_eci = quat_imu_step(q_before, dtheta, dv_corr)
+        else:
+            self.q_body_from_eci = quat_propagate(q_before, dtheta)
         self.omega_body_rps = dtheta / sample.interval_s
         self._angle_turned_rad += _norm(dtheta)
         if self._t_attitude_ref_s is None:
             self._t_attitude_ref_s = sample.t_s - sample.interval_s
         self.t_s = sample.t_s
         self.samples += 1
-        dv_corr = dv_body - self.accel_bias_mps2 * sample.interval_s
         if self._orbit is not None and sample.t_s > self._orbit.t_s:
-            if thrusting:
-                # mid-interval attitude for the body-to-ECI rotation of the delta-v
-                q_mid = quat_propagate(q_before, 0.5 * dtheta)
-                dv_eci = quat_rotate(_conj(q_mid), dv_corr)
+            if burn:
                 self._coast_to(sample.t_s, drag=False)
                 self._add_dv(dv_eci, _norm(dv_corr), sample.interval_s)
             else:

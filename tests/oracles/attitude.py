@@ -111,6 +111,13 @@ def quat_propagate(q_body_from_eci: npt.ArrayLike, dtheta_body_rad: npt.ArrayLik
     return quat_normalize(quat_multiply(step, quat_normalize(q_body_from_eci)))
 
 
+def quat_imu_step(q_body_from_eci: npt.ArrayLike, dtheta_body_rad: npt.ArrayLike,
+                  v_body: npt.ArrayLike) -> tuple[F64, F64]:
+    """fb_quat_imu_step: the propagated attitude and v_body in ECI with the mid-interval attitude."""
+    q_mid = quat_propagate(q_body_from_eci, 0.5 * _q(dtheta_body_rad))
+    return quat_propagate(q_body_from_eci, dtheta_body_rad), quat_rotate(quat_conjugate(q_mid), v_body)
+
+
 def quat_slerp(q0: npt.ArrayLike, q1: npt.ArrayLike, t: npt.ArrayLike) -> F64:
     """Sine-weighted slerp on the shorter arc (Shoemake 1985), linear blend when the arc is tiny."""
     a, b = quat_normalize(q0), quat_normalize(q1)

@@ -77,6 +77,7 @@ ADAPTERS: dict[str, Adapter] = {
     "quat_to_rotvec": lambda v: at.rotvec_from_quat(v),
     "quat_error": lambda v: at.quat_error(v[0:4], v[4:8]),
     "quat_propagate": lambda v: at.quat_propagate(v[0:4], v[4:7]),
+    "quat_imu_step": lambda v: np.concatenate(at.quat_imu_step(v[0:4], v[4:7], v[7:10])),
     "quat_slerp": lambda v: at.quat_slerp(v[0:4], v[4:8], v[8]),
     "quat_from_two_axes": lambda v: at.quat_from_two_axes(v[0:3], v[3:6], v[6:9], v[9:12]),
     "ctl_pd_torque": _pd,

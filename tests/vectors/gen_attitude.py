@@ -185,6 +185,20 @@ def quat_lines(rng: np.random.Generator) -> list[str]:
     add("quat_from_two_axes", 10, 0.0, [1, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0], [NAN] * 4)
     add("quat_from_two_axes", 2, 0.0, [1, 0, 0, 0, 1, 0, 0, 1, 0, 1, 0, NAN], [NAN] * 4)
 
+    # one IMU interval: the propagation above and the body vector taken to ECI with the mid-interval
+    # attitude (scipy); its own generator keeps the other cases' random draws as they were
+    rng2 = np.random.default_rng(20261124)
+    for mag in (0.0, 1e-4, 0.3):
+        q = _unit(rng2, 4)
+        d = mag * _unit(rng2, 3)
+        v = rng2.normal(size=3)
+        nxt = (_rot(q).inv() * Rotation.from_rotvec(d)).inv()
+        ref = _same_sign(_wxyz(nxt), _hamilton(np.concatenate([[math.cos(mag / 2)], -0.5 * d]), q))
+        mid = (_rot(q).inv() * Rotation.from_rotvec(0.5 * d)).inv()
+        add("quat_imu_step", 0, 4e-15, [*q, *d, *v], [*ref, *mid.inv().apply(v)])
+    add("quat_imu_step", 2, 0.0, [1, 0, 0, 0, 0, 0, 0, 0, NAN, 0], [NAN] * 7)
+    add("quat_imu_step", 10, 0.0, [0, 0, 0, 0, 0, 0, 0, 1, 0, 0], [NAN] * 7)
+
     add("quat_bad_arguments", 0, 0.0, [1, 1, 0, 0, 0], [0, 13])
     add("quat_bad_arguments", 0, 0.0, [0, NAN, 0, 0, 0], [0, 13])  # n = 0 reads nothing
     add("quat_bad_arguments", 0, 0.0, [-1, 1, 0, 0, 0], [3, 13])
