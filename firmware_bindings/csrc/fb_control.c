@@ -18,9 +18,10 @@
 #define CTL_MAX_COMMAND_RATIO 1e6
 /* Relative tolerance of the re-solves between rounding decisions (a final solve uses the caller's tol). */
 #define CTL_PASS_TOL 1e-8
-/* Active-set iterations of one solve before it hands over to the projected-gradient fallback: 3 n + 10. */
+/* Iterations of one solve: 12 primal-dual (it settles in a few or cycles), then 3 n + 10 primal, then
+ * projected gradient. */
+#define CTL_PD_ITERS 12
 #define CTL_AS_EXTRA 10
-/* (beyond n iterations of a solve, the active set changes one thruster at a time) */
 /* A bound thruster whose unconstrained value lies within this of its bound stays bound (and a free one
  * within this outside the box stays free, then clipped): ties never make the active set flip back and
  * forth. On-fractions are of order 1, so this is far below any on-time that matters (1e-13 s). */
@@ -274,6 +275,149 @@ static void ctl_chol6_solve(const double l[36], const double r[6], double x[6])
     }
 }
 
+/* y with (A_F A_F^T + reg I) y = b - A_B u_B for the free set F of set[] (bound thrusters at lo for -1 or
+ * a fixed one, at hi for +1), with one step of iterative refinement; 0 when the matrix is not positive
+ * definite. The free optimum is then u_F = A_F^T y. */
+static int ctl_free_optimum(const ctl_problem *p, const double *lo, const double *hi, const int *set,
+                            double y[6])
+{
+    double m[36], mf[36], r[6], y2[6], r2[6];
+    int i, j, k;
+    for (i = 0; i < 6; ++i) {
+        r[i] = p->b[i];
+        for (j = 0; j < 6; ++j) {
+            m[6 * i + j] = (i == j) ? p->reg : 0.0;
+        }
+    }
+    for (k = 0; k < p->n; ++k) {
+        const double *a = p->a + 6 * k;
+        if (hi[k] <= lo[k] || set[k] != 0) {
+            double ub = (hi[k] <= lo[k] || set[k] < 0) ? lo[k] : hi[k];
+            if (ub != 0.0) {
+                for (i = 0; i < 6; ++i) {
+                    r[i] -= a[i] * ub;
+                }
+            }
+        } else {
+            for (i = 0; i < 6; ++i) {
+                for (j = 0; j <= i; ++j) {
+                    m[6 * i + j] += a[i] * a[j];
+                }
+            }
+        }
+    }
+    for (i = 0; i < 6; ++i) {
+        for (j = i + 1; j < 6; ++j) {
+            m[6 * i + j] = m[6 * j + i];
+        }
+    }
+    for (i = 0; i < 36; ++i) {
+        mf[i] = m[i];
+    }
+    if (!ctl_chol6(mf)) {
+        return 0;
+    }
+    ctl_chol6_solve(mf, r, y);
+    /* one step of iterative refinement: the matrix may be ill-conditioned (few free thrusters) */
+    for (i = 0; i < 6; ++i) {
+        r2[i] = r[i];
+        for (j = 0; j < 6; ++j) {
+            r2[i] -= m[6 * i + j] * y[j];
+        }
+    }
+    ctl_chol6_solve(mf, r2, y2);
+    for (i = 0; i < 6; ++i) {
+        y[i] += y2[i];
+    }
+    return 1;
+}
+
+static double ctl_col_dot(const ctl_problem *p, int k, const double y[6])
+{
+    const double *a = p->a + 6 * k;
+    return a[0] * y[0] + a[1] * y[1] + a[2] * y[2] + a[3] * y[3] + a[4] * y[4] + a[5] * y[5];
+}
+
+/*
+ * The same problem by a primal active-set method (feasible iterates, Lawson-Hanson style), which ends in
+ * finitely many steps where the primal-dual one may cycle (many alike thrusters): u (in the box) and
+ * set (consistent with it: -1/+1 exactly at a bound) on entry. Each iteration solves for the free set;
+ * if that optimum leaves the box, u moves towards it until the first free thruster meets its bound,
+ * which is bound there; otherwise u takes it, and the bound thruster whose gradient points furthest
+ * into the box is freed, or, with none, u is the minimiser. Returns the iterations used.
+ */
+static int ctl_solve_primal(const ctl_problem *p, const double *lo, const double *hi, int max_iter,
+                            int *set, double *u, int *converged)
+{
+    double y[6], z[64];
+    int n = p->n, it, k;
+    *converged = 0;
+    for (it = 0; it < max_iter; ++it) {
+        double alpha = 1.0, worst_viol = 0.0;
+        int block = -1, block_side = 0, worst = -1;
+        if (!ctl_free_optimum(p, lo, hi, set, y)) {
+            return it;
+        }
+        for (k = 0; k < n; ++k) {
+            z[k] = ctl_col_dot(p, k, y);
+            if (hi[k] <= lo[k] || set[k] != 0) {
+                continue;
+            }
+            if (z[k] < lo[k] && u[k] - z[k] > 0.0) {
+                double t = (u[k] - lo[k]) / (u[k] - z[k]);
+                if (t < alpha) {
+                    alpha = t;
+                    block = k;
+                    block_side = -1;
+                }
+            } else if (z[k] > hi[k] && z[k] - u[k] > 0.0) {
+                double t = (hi[k] - u[k]) / (z[k] - u[k]);
+                if (t < alpha) {
+                    alpha = t;
+                    block = k;
+                    block_side = 1;
+                }
+            }
+        }
+        if (block >= 0) {
+            for (k = 0; k < n; ++k) {
+                if (hi[k] > lo[k] && set[k] == 0) {
+                    u[k] = fb_clamp(u[k] + alpha * (z[k] - u[k]), lo[k], hi[k]);
+                }
+            }
+            set[block] = block_side;
+            u[block] = block_side < 0 ? lo[block] : hi[block];
+            continue;
+        }
+        for (k = 0; k < n; ++k) {
+            double viol = 0.0;
+            if (hi[k] <= lo[k]) {
+                u[k] = lo[k];
+                continue;
+            }
+            if (set[k] == 0) {
+                u[k] = z[k] <= lo[k] + CTL_AS_TIE ? lo[k] : (z[k] >= hi[k] - CTL_AS_TIE ? hi[k] : z[k]);
+                continue;
+            }
+            if (set[k] < 0 && z[k] > lo[k] + CTL_AS_TIE) {
+                viol = z[k] - lo[k];
+            } else if (set[k] > 0 && z[k] < hi[k] - CTL_AS_TIE) {
+                viol = hi[k] - z[k];
+            }
+            if (viol > worst_viol) {
+                worst_viol = viol;
+                worst = k;
+            }
+        }
+        if (worst < 0) {
+            *converged = 1;
+            return it + 1;
+        }
+        set[worst] = 0;
+    }
+    return it;
+}
+
 /*
  * Minimise |A u - b|^2 + reg |u|^2 over lo <= u <= hi (reg > 0) exactly by a primal-dual active-set
  * method. With the bound thrusters B held at their bounds and F free, the free optimum is
@@ -288,66 +432,17 @@ static void ctl_chol6_solve(const double l[36], const double r[6], double x[6])
 static int ctl_solve_active_set(const ctl_problem *p, const double *lo, const double *hi, int max_iter,
                                 int *set, double *u, int *converged)
 {
-    double m[36], r[6], y[6], y2[6], r2[6];
+    double y[6];
     int wanted[64];
-    int n = p->n, it, i, j, k;
+    int n = p->n, it, k;
     *converged = 0;
     for (it = 0; it < max_iter; ++it) {
-        int changed = 0, worst = -1;
-        double worst_viol = 0.0;
-        for (i = 0; i < 6; ++i) {
-            r[i] = p->b[i];
-            for (j = 0; j < 6; ++j) {
-                m[6 * i + j] = (i == j) ? p->reg : 0.0;
-            }
+        int changed = 0;
+        if (!ctl_free_optimum(p, lo, hi, set, y)) {
+            return it; /* not positive definite (cannot happen for reg > 0 but in overflow) */
         }
         for (k = 0; k < n; ++k) {
-            const double *a = p->a + 6 * k;
-            if (hi[k] <= lo[k] || set[k] != 0) {
-                double ub = (hi[k] <= lo[k] || set[k] < 0) ? lo[k] : hi[k];
-                if (ub != 0.0) {
-                    for (i = 0; i < 6; ++i) {
-                        r[i] -= a[i] * ub;
-                    }
-                }
-            } else {
-                for (i = 0; i < 6; ++i) {
-                    for (j = 0; j <= i; ++j) {
-                        m[6 * i + j] += a[i] * a[j];
-                    }
-                }
-            }
-        }
-        for (i = 0; i < 6; ++i) {
-            for (j = i + 1; j < 6; ++j) {
-                m[6 * i + j] = m[6 * j + i];
-            }
-        }
-        {
-            double mf[36];
-            for (i = 0; i < 36; ++i) {
-                mf[i] = m[i];
-            }
-            if (!ctl_chol6(mf)) {
-                return it; /* not positive definite (cannot happen for reg > 0 but in overflow) */
-            }
-            ctl_chol6_solve(mf, r, y);
-            /* one step of iterative refinement: the matrix may be ill-conditioned (few free thrusters) */
-            for (i = 0; i < 6; ++i) {
-                r2[i] = r[i];
-                for (j = 0; j < 6; ++j) {
-                    r2[i] -= m[6 * i + j] * y[j];
-                }
-            }
-            ctl_chol6_solve(mf, r2, y2);
-            for (i = 0; i < 6; ++i) {
-                y[i] += y2[i];
-            }
-        }
-        for (k = 0; k < n; ++k) {
-            const double *a = p->a + 6 * k;
-            double z = a[0] * y[0] + a[1] * y[1] + a[2] * y[2] + a[3] * y[3] + a[4] * y[4] + a[5] * y[5];
-            double viol = 0.0;
+            double z = ctl_col_dot(p, k, y);
             int want = set[k];
             if (hi[k] <= lo[k]) {
                 u[k] = lo[k];
@@ -356,24 +451,16 @@ static int ctl_solve_active_set(const ctl_problem *p, const double *lo, const do
             /* a bound thruster that wants in is freed (not sent to its other bound: that flip-flops) */
             if (set[k] < 0 && z > lo[k] + CTL_AS_TIE) {
                 want = 0;
-                viol = z - lo[k];
             } else if (set[k] > 0 && z < hi[k] - CTL_AS_TIE) {
                 want = 0;
-                viol = hi[k] - z;
             } else if (set[k] == 0 && z < lo[k] - CTL_AS_TIE) {
                 want = -1;
-                viol = lo[k] - z;
             } else if (set[k] == 0 && z > hi[k] + CTL_AS_TIE) {
                 want = 1;
-                viol = z - hi[k];
             }
             wanted[k] = want;
             if (want != set[k]) {
                 ++changed;
-                if (worst < 0 || viol > worst_viol) {
-                    worst = k;
-                    worst_viol = viol;
-                }
             }
             /* the iterate of this set (bound thrusters at their bounds; a free one within CTL_AS_TIE of a
              * bound is at that bound to rounding, and put there: no pulse of 1e-21 s to round up) */
@@ -385,17 +472,11 @@ static int ctl_solve_active_set(const ctl_problem *p, const double *lo, const do
                 u[k] = z;
             }
         }
-        /* All changes at once, as long as that makes progress; then one at a time (the worst violation
-         * first), which leaves no room for the sets to cycle in practice. */
         if (changed) {
-            if (it < n) {
-                for (k = 0; k < n; ++k) {
-                    if (hi[k] > lo[k]) {
-                        set[k] = wanted[k];
-                    }
+            for (k = 0; k < n; ++k) {
+                if (hi[k] > lo[k]) {
+                    set[k] = wanted[k];
                 }
-            } else {
-                set[worst] = wanted[worst];
             }
         }
         if (!changed) {
@@ -408,9 +489,10 @@ static int ctl_solve_active_set(const ctl_problem *p, const double *lo, const do
 
 
 /*
- * One bounded least-squares solve: exact by the active-set method when reg > 0 (set: its start and
- * result), else, or should that not settle within 3 n + 10 iterations, by projected gradient from the
- * active-set iterate with the iterations left of max_iter. Returns the iterations used in all.
+ * One bounded least-squares solve: exact by the primal-dual active-set method when reg > 0 (set: its
+ * start and result); should its sets not settle within 12 iterations, by the primal active-set method
+ * from its iterate (3 n + 10 more); else (or for reg = 0) by projected gradient from the iterate with the
+ * iterations left of max_iter. Returns the iterations used in all.
  */
 static int ctl_solve_any(const ctl_problem *p, const double *lo, const double *hi, double lipschitz,
                          double out_tol, int max_iter, int *set, double *u, int *converged)
@@ -418,8 +500,18 @@ static int ctl_solve_any(const ctl_problem *p, const double *lo, const double *h
     int used = 0, k;
     *converged = 0;
     if (p->reg > 0.0) {
-        int cap = 3 * p->n + CTL_AS_EXTRA;
+        int cap = CTL_PD_ITERS;
         used = ctl_solve_active_set(p, lo, hi, cap < max_iter ? cap : max_iter, set, u, converged);
+        if (*converged || used >= max_iter) {
+            return used;
+        }
+        /* the primal-dual sets did not settle (alike thrusters): finish from its iterate, feasible */
+        for (k = 0; k < p->n; ++k) {
+            u[k] = fb_clamp(u[k], lo[k], hi[k]);
+            set[k] = u[k] <= lo[k] ? -1 : (u[k] >= hi[k] ? 1 : 0);
+        }
+        cap = 3 * p->n + CTL_AS_EXTRA;
+        used += ctl_solve_primal(p, lo, hi, cap < max_iter - used ? cap : max_iter - used, set, u, converged);
         if (*converged || used >= max_iter) {
             return used;
         }

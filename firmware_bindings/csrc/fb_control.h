@@ -35,11 +35,15 @@
  *
  * Each solve with reg_nm2 > 0 is first made exactly by a primal-dual active-set method: with the thrusters
  * at a bound held there, the optimum of the free ones is u_F = A_F^T y, (A_F A_F^T + reg I) y = b - A_B u_B
- * (a 6x6 system whatever the count of thrusters), and the next active set is A^T y clipped to [lo, hi];
- * an unchanged set meets the optimality conditions, so the result is the unique minimiser to rounding
- * (tol then plays no part). Should the set not settle within 3 n + 10 iterations (or reg_nm2 be 0, where
- * the minimiser need not be unique), the projected-gradient solve above goes on from its iterate. An
- * iteration is one 6x6 solve or one gradient step; max_iter caps each solve's sum.
+ * (a 6x6 system whatever the count of thrusters), and the next active set follows A^T y (a thruster
+ * beyond its bound is bound there, a bound one whose gradient points into the box is freed); an unchanged
+ * set meets the optimality conditions, so the result is the unique minimiser to rounding (tol then plays
+ * no part). Should the sets not settle within 12 iterations (they can cycle among alike thrusters),
+ * a primal active-set method (feasible iterates: a step towards the free optimum stops at the first
+ * bound met; otherwise the bound thruster whose gradient points furthest into the box is freed) goes on
+ * from that iterate for at most 3 n + 10 iterations; should that not end either (or reg_nm2 be 0, where
+ * the minimiser need not be unique), the projected-gradient solve above goes on. An iteration is one 6x6
+ * solve or one gradient step; max_iter caps each solve's sum.
  *
  * Warm start (fb_ctl_allocate_warm): the caller keeps an fb_ctl_alloc_warm between cycles, zeroed at
  * first (n = 0: no history). The first solve starts from its active set when its n equals the layout's,
