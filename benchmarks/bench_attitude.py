@@ -1,6 +1,8 @@
 """Attitude area: cost of a small cffi call (a quaternion product) and of one thruster allocation for the
-stack's 46 Dracos, each against the same computation in pure numpy (the oracle in tests/oracles), measured
-in the same run."""
+stack's 46 Dracos, each against the same computation in the oracle of tests/oracles (numpy; its allocation
+solves with scipy's bounded least squares finished in numpy), measured in the same run; the allocation over
+the 16 attitude thrusters cold and warm-started cycle after cycle, and one whole control step in one core
+call (``AttitudeStep``)."""
 
 from __future__ import annotations
 
@@ -85,3 +87,21 @@ def run(quick: bool) -> Iterator[dict[str, object]]:
     att_s = best_time_s(lambda: at.allocate_thrusters(att, cfg_att, tau_nm, np.zeros(3)), repeat=repeat,
                         number=20 if quick else 200)
     yield figure("allocate_16_attitude_min_on_20ms_us", att_s * 1e6, "us")
+
+    warm = at.AllocatorWarmStart()
+    k = [0]
+
+    def warm_alloc() -> object:
+        k[0] += 1  # a command that drifts by 0.1 % a cycle, as a PD torque does in a steady burn
+        return at.allocate_thrusters(att, cfg_att, tau_nm * (1.0 + 1e-3 * (k[0] % 100)), np.zeros(3),
+                                     warm=warm)
+
+    warm_s = best_time_s(warm_alloc, repeat=repeat, number=20 if quick else 200)
+    yield figure("allocate_16_attitude_min_on_20ms_warm_us", warm_s * 1e6, "us")
+    yield figure("allocate_16_attitude_min_on_20ms_warm_iterations", warm_alloc().iterations, "iterations")
+
+    step = at.AttitudeStep(gains, att, cfg_att)
+    r_m, v_mps = (6.6e6, 0.0, 0.0), (0.0, 5.4e3, 5.4e3)
+    q_t, _ = at.retrograde_target(r_m, v_mps)
+    step_s = best_time_s(lambda: step(q_t, w_rps, r_m, v_mps), repeat=repeat, number=200 if quick else 2000)
+    yield figure("attitude_step_one_call_us", step_s * 1e6, "us")

@@ -1,5 +1,6 @@
-"""Flight software compute time: the control cycle in the burn phase (p50, p99, max), its parts, and a
-campaign plan.
+"""Flight software compute time: the control cycle in the burn phase (p50, p99, max) and in coast (LVLH
+hold and OFF, with the whole cycle's mean wall time including housekeeping), its parts, and a campaign
+plan.
 
 The control cycle is measured as the executive's own deadline monitor measures it (from a sample's arrival
 to its command's send) with in-memory ports, so the figure is the flight software's compute time alone:
@@ -69,26 +70,37 @@ class _Imu:
 
 
 class _Thrusters:
+    """The board answers every command and arming step with a status report; as a driver does, the port
+    hands out the latest report it holds (the report is made when the answer 'arrives', outside the
+    flight software's cycle: ``report`` is called by the benchmark between cycles)."""
+
     def __init__(self) -> None:
         self.arm = ArmState.DISARMED
         self.t_s = T0_S
         self.done: asyncio.Queue[ThrusterCommand] = asyncio.Queue()
+        self._status = ThrusterStatus(self.t_s, self.arm, 0, 0, 0, 2e6, 16e3)
+
+    def report(self) -> None:
+        self._status = ThrusterStatus(self.t_s, self.arm, 0, 0, 0, 2e6, 16e3)
 
     async def arm_prepare(self, code: int) -> None:
         self.arm = ArmState.PREPARED
+        self.report()
 
     async def arm_confirm(self, code: int) -> None:
         self.arm = ArmState.ARMED
+        self.report()
 
     async def disarm(self) -> None:
         self.arm = ArmState.DISARMED
+        self.report()
 
     async def command(self, cmd: ThrusterCommand) -> None:
         self.t_s = cmd.t_s if cmd.t_s is not None else self.t_s
         self.done.put_nowait(cmd)
 
     async def status(self) -> ThrusterStatus:
-        return ThrusterStatus(self.t_s, self.arm, 0, 0, 0, 2e6, 16e3)
+        return self._status
 
 
 class _Ground:
@@ -136,11 +148,44 @@ async def _burn_cycles(n_burn: int) -> DeadlineMonitor:
         imu.stream.q.put_nowait(ImuSample(T0_S + 0.1 * k, dtheta, dv, 0.1))
         async with asyncio.timeout(10.0):
             await thr.done.get()
+        thr.report()
         if ex.seq.state is SeqState.BURN and monitor is None:
             monitor = ex.deadline = DeadlineMonitor(1.0, n_burn + 10)
     stop.set()
     await run
     return monitor
+
+
+async def _coast_cycles(n: int, hold: bool) -> tuple[DeadlineMonitor, float]:
+    """``n`` coast cycles at the coast rate (10 s samples, housekeeping due every cycle), the sequencer
+    IDLE; ``hold``: the controller in LVLH hold (as between burns while armed: target, PD and the
+    allocation run every cycle), else OFF (target and errors only). Returns the monitor and the mean wall
+    time of a whole cycle (sample in to command out and the housekeeping after it)."""
+    r, v = state_from_elements((6378137.0 + 220e3, 0.0005, math.radians(51.64), 1.0, 2.0, 0.0))
+    q, w_orbit = retrograde_target(r, v)
+    dtheta = (float(w_orbit[0]) * 10.0, float(w_orbit[1]) * 10.0, float(w_orbit[2]) * 10.0)
+    nav = Navigator(q)
+    nav.apply_state_vector(T0_S, tuple(r), tuple(v), 450e3)
+    imu, thr, gnd = _Imu(), _Thrusters(), _Ground()
+    ex = Executive(imu, thr, gnd, navigator=nav, config=FlightConfig(),
+                   exec_config=ExecutiveConfig(auto_imu_rate=False, latency_history=n + 10))
+    stop = asyncio.Event()
+    run = asyncio.create_task(ex.run(stop))
+    t0 = 0.0
+    for k in range(n + 20):  # 20 cycles to settle (first housekeeping, calibration window filling)
+        if k == 20:
+            ex.deadline = DeadlineMonitor(1.0, n + 10)
+            t0 = time.perf_counter()
+        if hold:
+            ex.control.mode = ControlMode.LVLH_HOLD
+        imu.stream.q.put_nowait(ImuSample(T0_S + 10.0 * (k + 1), dtheta, (2e-6, 0.0, 0.0), 10.0))
+        async with asyncio.timeout(10.0):
+            await thr.done.get()
+        thr.report()
+    wall_s = (time.perf_counter() - t0) / n
+    stop.set()
+    await run
+    return ex.deadline, wall_s
 
 
 def run(quick: bool) -> Iterable[dict[str, object]]:
@@ -149,6 +194,11 @@ def run(quick: bool) -> Iterable[dict[str, object]]:
     yield figure("flight.control_cycle_burn_p50", mon.percentile_s(50) * 1e6, "us")
     yield figure("flight.control_cycle_burn_p99", mon.percentile_s(99) * 1e6, "us")
     yield figure("flight.control_cycle_burn_max", mon.max_s * 1e6, "us")
+    for hold, label in ((True, "lvlh"), (False, "off")):
+        cmon, wall_s = asyncio.run(_coast_cycles(n // 5, hold))
+        yield figure(f"flight.control_cycle_coast_{label}_p50", cmon.percentile_s(50) * 1e6, "us")
+        yield figure(f"flight.control_cycle_coast_{label}_p99", cmon.percentile_s(99) * 1e6, "us")
+        yield figure(f"flight.cycle_coast_{label}_wall_mean", wall_s * 1e6, "us")
 
     r, v = state_from_elements((6378137.0 + 220e3, 0.0005, math.radians(51.64), 1.0, 2.0, 0.0))
     q, _ = retrograde_target(r, v)

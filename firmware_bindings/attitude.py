@@ -53,6 +53,9 @@ __all__ = [
     "MAX_THRUSTERS",
     "AllocationResult",
     "AllocatorConfig",
+    "AllocatorWarmStart",
+    "AttitudeStep",
+    "AttitudeStepResult",
     "PdGains",
     "ThrusterLayout",
     "allocate_thrusters",
@@ -67,11 +70,13 @@ __all__ = [
     "quat_from_dcm",
     "quat_from_rotvec",
     "quat_from_two_axes",
+    "quat_imu_step",
     "quat_multiply",
     "quat_normalize",
     "quat_propagate",
     "quat_rotate",
     "quat_slerp",
+    "retrograde_target",
     "rotvec_from_quat",
 ]
 
@@ -115,8 +120,20 @@ def _count(lead: tuple[int, ...]) -> int:
     return n
 
 
+def _single(args: list[tuple[Any, tuple[int, ...], str]]) -> bool:
+    """Every argument already one element: a float64 C-contiguous array of exactly its element shape."""
+    for x, tail, _ in args:
+        if type(x) is not np.ndarray or x.shape != tail or x.dtype != np.float64 or not x.flags.c_contiguous:
+            return False
+    return True
+
+
 def _elementwise(fname: str, args: list[tuple[Any, tuple[int, ...], str]],
                  out_tail: tuple[int, ...]) -> F64Array:
+    if _single(args):  # the common case of a control loop: no conversion or broadcasting to do
+        out = np.empty(out_tail, dtype=np.float64)
+        ensure(getattr(lib, fname)(1, *(dptr(x) for x, _, _ in args), dptr_out(out)), fname)
+        return out
     lead, arrays = _broadcast(args)
     n = _count(lead)
     out = np.empty(lead + out_tail, dtype=np.float64)
@@ -205,6 +222,25 @@ def quat_propagate(q_body_from_eci: Any, dtheta_body_rad: Any) -> F64Array:
         [(q_body_from_eci, (4,), "q_body_from_eci"), (dtheta_body_rad, (3,), "dtheta_body_rad")],
         (4,),
     )
+
+
+def quat_imu_step(q_body_from_eci: Any, dtheta_body_rad: Any, v_body: Any) -> tuple[F64Array, F64Array]:
+    """One IMU interval in one core call: the attitude after the delta-angle (:func:`quat_propagate`) and a
+    vector measured over the interval in body axes (a delta-velocity) in ECI components, rotated with the
+    mid-interval attitude ``quat_propagate(q, dtheta / 2)``. Leading shapes broadcast."""
+    args: list[tuple[Any, tuple[int, ...], str]] = [
+        (q_body_from_eci, (4,), "q_body_from_eci"), (dtheta_body_rad, (3,), "dtheta_body_rad"),
+        (v_body, (3,), "v_body")]
+    if _single(args):
+        arrays = [x for x, _, _ in args]
+        lead: tuple[int, ...] = ()
+    else:
+        lead, arrays = _broadcast(args)
+    q_next = np.empty((*lead, 4), dtype=np.float64)
+    v_eci = np.empty((*lead, 3), dtype=np.float64)
+    ensure(lib.fb_quat_imu_step(_count(lead), *(dptr(a) for a in arrays), dptr_out(q_next), dptr_out(v_eci)),
+           "fb_quat_imu_step")
+    return q_next, v_eci
 
 
 def quat_slerp(q0: Any, q1: Any, t: Any) -> F64Array:
@@ -396,17 +432,42 @@ class AllocationResult:
     converged: bool
 
 
+class AllocatorWarmStart:
+    """What one allocation leaves for the next: the active set of its first solve (which thrusters sat at
+    0, at full on or in between). Passed to :func:`allocate_thrusters` cycle after cycle it cuts the solver
+    to one or two iterations when the command changes little; the result does not depend on it (the
+    solution is unique). A layout of another size starts cold."""
+
+    def __init__(self) -> None:
+        self._c = ffi.new("fb_ctl_alloc_warm *")
+
+    def reset(self) -> None:
+        """Forget the history: the next allocation starts cold."""
+        self._c.n = 0
+
+    @property
+    def active_set(self) -> tuple[int, ...]:
+        """Per thruster of the last allocation: -1 off, 0 in between, +1 full on (empty when cold)."""
+        return tuple(int(x) for x in self._c.set[0:self._c.n])
+
+
 def allocate_thrusters(layout: ThrusterLayout, config: AllocatorConfig, torque_cmd_body_nm: Any,
-                       force_cmd_body_n: Any = (0.0, 0.0, 0.0)) -> AllocationResult:
+                       force_cmd_body_n: Any = (0.0, 0.0, 0.0),
+                       warm: AllocatorWarmStart | None = None) -> AllocationResult:
     """On-times (s) in ``[0, cycle_s]``, each 0 or at least ``min_on_s``, for a commanded cycle-average
-    body torque (N m) and force (N), by bounded least squares."""
+    body torque (N m) and force (N), by bounded least squares (``warm``: start from, and update, the
+    previous cycle's active set)."""
     tau = as_f64(torque_cmd_body_nm, (3,), "torque_cmd_body_nm")
     force = as_f64(force_cmd_body_n, (3,), "force_cmd_body_n")
     if tau.ndim != 1 or force.ndim != 1:
         raise ValueError("allocate_thrusters takes one torque (3,) and one force (3,)")
     res = ffi.new("fb_ctl_alloc_result *")
-    ensure(lib.fb_ctl_allocate(layout._c, config._c, _buf(tau), _buf(force), res), "fb_ctl_allocate")
-    n = layout.n
+    w = warm._c if warm is not None else ffi.NULL
+    ensure(lib.fb_ctl_allocate_warm(layout._c, config._c, w, _buf(tau), _buf(force), res), "fb_ctl_allocate")
+    return _allocation(layout.n, res)
+
+
+def _allocation(n: int, res: Any) -> AllocationResult:
     return AllocationResult(
         on_time_s=np.frombuffer(ffi.buffer(res.on_time_s), dtype=np.float64)[:n].copy(),
         torque_body_nm=np.array(list(res.torque_body_nm)),
@@ -416,6 +477,85 @@ def allocate_thrusters(layout: ThrusterLayout, config: AllocatorConfig, torque_c
         iterations=int(res.iterations),
         converged=bool(res.converged),
     )
+
+
+# ---- one control cycle in one core call ----
+
+def retrograde_target(r_eci_m: Any, v_eci_mps: Any) -> tuple[F64Array, F64Array]:
+    """The burn attitude ``q_target_from_eci`` (``w >= 0``): +x body along ``-v_eci`` (retrograde), +z body
+    as near nadir as that allows; and the target frame's inertial rate in target axes (rad/s: the orbit
+    rate, about +y, the orbit normal, for a circular orbit). Zero or parallel ``r`` and ``v`` raise
+    ``InvalidInputError``."""
+    r = as_f64(r_eci_m, (3,), "r_eci_m")
+    v = as_f64(v_eci_mps, (3,), "v_eci_mps")
+    if r.ndim != 1 or v.ndim != 1:
+        raise ValueError("retrograde_target takes one r (3,) and one v (3,)")
+    q = np.empty(4)
+    w = np.empty(3)
+    ensure(lib.fb_ctl_retrograde_target(_buf(r), _buf(v), _buf(q, writable=True), _buf(w, writable=True)),
+           "fb_ctl_retrograde_target")
+    return q, w
+
+
+@dataclass(frozen=True)
+class AttitudeStepResult:
+    """One control cycle (see :class:`AttitudeStep`); vectors as tuples of floats."""
+
+    q_target_from_eci: tuple[float, ...]
+    omega_target_rps: tuple[float, ...]  # target axes
+    omega_ref_body_rps: tuple[float, ...]
+    attitude_error_rad: float
+    thrust_axis_error_rad: float
+    torque_cmd_body_nm: tuple[float, ...]  # zero without control
+    on_time_s: tuple[float, ...]  # per thruster of the layout; zero without control
+    iterations: int
+    converged: bool
+
+
+class AttitudeStep:
+    """One control cycle of the burn-attitude law in one core call (``fb_ctl_attitude_step``): the
+    retrograde target, the attitude and thrust-axis errors and, with ``control``, the PD torque and its
+    allocation over ``layout``, warm-started from the previous call.
+
+    Made for a control loop: the inputs are copied into buffers kept by the object (any sequence of four or
+    three numbers; a wrong length raises ``ValueError``, NaN ``InvalidInputError``), so a cycle costs a few
+    microseconds of Python around the core instead of one array check per operation.
+    """
+
+    def __init__(self, gains: PdGains, layout: ThrusterLayout, config: AllocatorConfig) -> None:
+        self.gains = gains
+        self.layout = layout
+        self.config = config
+        self.warm = AllocatorWarmStart()
+        self._q = ffi.new("double[4]")
+        self._w = ffi.new("double[3]")
+        self._r = ffi.new("double[3]")
+        self._v = ffi.new("double[3]")
+        self._f = ffi.new("double[3]")
+        self._res = ffi.new("fb_ctl_step_result *")
+        self._n = layout.n
+
+    def __call__(self, q_body_from_eci: Any, omega_body_rps: Any, r_eci_m: Any, v_eci_mps: Any,
+                 force_cmd_body_n: Any = (0.0, 0.0, 0.0), control: bool | int = True) -> AttitudeStepResult:
+        """The cycle's target, errors and (``control``: 1 or True; 0 or False for the errors alone) torque
+        and on-times; the core rejects any other ``control`` with ``InvalidInputError``."""
+        try:
+            self._q[0:4] = q_body_from_eci
+            self._w[0:3] = omega_body_rps
+            self._r[0:3] = r_eci_m
+            self._v[0:3] = v_eci_mps
+            self._f[0:3] = force_cmd_body_n
+        except (IndexError, TypeError, ValueError) as exc:
+            raise ValueError(f"attitude step inputs: q (4,), omega, r, v and force (3,): {exc}") from None
+        res = self._res
+        code = lib.fb_ctl_attitude_step(self.gains._c, self.layout._c, self.config._c, self.warm._c,
+                                        int(control), self._q, self._w, self._r, self._v, self._f, res)
+        ensure(code, "fb_ctl_attitude_step")
+        a = res.alloc
+        return AttitudeStepResult(
+            tuple(res.q_target_from_eci), tuple(res.omega_target_rps), tuple(res.omega_ref_body_rps),
+            float(res.attitude_error_rad), float(res.thrust_axis_error_rad), tuple(res.torque_cmd_body_nm),
+            tuple(a.on_time_s[0:self._n]), int(a.iterations), bool(a.converged))
 
 
 # ---- the deorbit stack (ISS with the US Deorbit Vehicle) ----

@@ -361,3 +361,61 @@ def propagate_batch(
     ensure(lib.fb_batch_propagate(_model(model), d, _tol(tol), n, dptr(t0), dptr(y0), dptr(t1), dptr_out(y1),
                                   ffi.cast("int *", ffi.from_buffer(status))), "fb_batch_propagate")
     return y1, status
+
+
+class OrbitStepper:
+    """Coast propagation and force evaluation of one force model for a control loop: the model's C structs
+    are made once (with drag as the model says, and without), the state goes in and out as plain floats,
+    and each call is one core call with no array checks (the core still rejects NaN, infinity and bad
+    times with ``CoreError``). The model's ``burn`` is ignored: this is the coast model.
+
+    Example::
+
+        stepper = OrbitStepper(ForceModel())
+        r, v = stepper.propagate(t0_s, r_eci_m, v_eci_mps, 450e3, t0_s + 0.1)
+    """
+
+    def __init__(self, model: ForceModel | None = None, tol: Tolerance | None = None) -> None:
+        base = _replace(model if model is not None else ForceModel(), burn=None)
+        self.model = base
+        self._m_drag = base._c()
+        self._m_grav = _replace(base, drag=False)._c()
+        self._tol = _tol(tol)
+        self._y0 = ffi.new("double[7]")
+        self._y1 = ffi.new("double[7]")
+        self._d = ffi.new("double[7]")
+
+    def _load(self, r_eci_m: Any, v_eci_mps: Any, mass_kg: float) -> None:
+        try:
+            self._y0[0:3] = r_eci_m
+            self._y0[3:6] = v_eci_mps
+        except (IndexError, TypeError, ValueError) as exc:
+            raise ValueError(f"r_eci_m and v_eci_mps must be 3 numbers each: {exc}") from None
+        self._y0[6] = float(mass_kg)
+
+    def propagate(self, t0_s: float, r_eci_m: Any, v_eci_mps: Any, mass_kg: float, t1_s: float,
+                  drag: bool = True) -> tuple[tuple[float, float, float], tuple[float, float, float]]:
+        """``(r_eci_m, v_eci_mps)`` at ``t1_s >= t0_s`` (the mass is constant in coast), with drag when
+        ``drag`` and the model has it."""
+        self._load(r_eci_m, v_eci_mps, mass_kg)
+        m = self._m_drag if drag else self._m_grav
+        ensure(lib.fb_orbit_propagate(m, self._tol, float(t0_s), self._y0, float(t1_s), self._y1),
+               "fb_orbit_propagate")
+        y = self._y1
+        return (y[0], y[1], y[2]), (y[3], y[4], y[5])
+
+    def acceleration(self, t_s: float, r_eci_m: Any, v_eci_mps: Any, mass_kg: float,
+                     drag: bool = True) -> tuple[float, float, float]:
+        """The coast acceleration (m/s^2, ECI) at one state."""
+        self._load(r_eci_m, v_eci_mps, mass_kg)
+        m = self._m_drag if drag else self._m_grav
+        ensure(lib.fb_orbit_deriv(m, float(t_s), self._y0, self._d), "fb_orbit_deriv")
+        d = self._d
+        return (d[3], d[4], d[5])
+
+    def drag_accel(self, t_s: float, r_eci_m: Any, v_eci_mps: Any,
+                   mass_kg: float) -> tuple[float, float, float]:
+        """The drag acceleration alone (m/s^2, ECI): the coast acceleration less gravity's."""
+        a = self.acceleration(t_s, r_eci_m, v_eci_mps, mass_kg, drag=True)
+        g = self.acceleration(t_s, r_eci_m, v_eci_mps, mass_kg, drag=False)
+        return (a[0] - g[0], a[1] - g[1], a[2] - g[2])

@@ -34,20 +34,18 @@ import numpy.typing as npt
 
 from firmware_bindings.attitude import (
     AllocatorConfig,
+    AttitudeStep,
     PdGains,
     ThrusterLayout,
-    allocate_thrusters,
     default_stack_inertia_kg_m2,
     default_stack_layout,
-    pd_torque,
-    quat_error,
-    quat_from_dcm,
-    quat_rotate,
-    rotvec_from_quat,
 )
+from firmware_bindings.attitude import retrograde_target as _retrograde_target
 from flight.ports import ATTITUDE_THRUSTERS, THRUSTER_COUNT, Vec3
 
 F64 = npt.NDArray[np.float64]
+_ZEROS = (0.0,) * THRUSTER_COUNT
+_NO_FORCE = (0.0, 0.0, 0.0)
 
 
 class ControlMode(enum.Enum):
@@ -86,30 +84,18 @@ class ControlOutput:
     q_target_from_eci: tuple[float, float, float, float]
 
 
-def _unit(v: F64) -> F64:
-    n = float(np.linalg.norm(v))
-    if not math.isfinite(n) or n < 1e-12:
-        raise ValueError(f"cannot normalise {v}")
-    return v / n
-
-
 def retrograde_target(r_eci_m: npt.ArrayLike, v_eci_mps: npt.ArrayLike) -> tuple[F64, F64]:
     """Target attitude ``q_body_from_eci`` with +x body retrograde and +z body towards nadir, and the
-    target frame's inertial rate in target axes (rad/s: the orbit rate about -y)."""
-    r = np.asarray(r_eci_m, dtype=np.float64)
-    v = np.asarray(v_eci_mps, dtype=np.float64)
-    x = _unit(-v)
-    nadir = -_unit(r)
-    z = _unit(nadir - np.dot(nadir, x) * x)
-    y = np.cross(z, x)
-    dcm_body_from_eci = np.vstack([x, y, z])
-    q = quat_from_dcm(dcm_body_from_eci)
-    omega_eci = np.cross(r, v) / float(np.dot(r, r))
-    return q, dcm_body_from_eci @ omega_eci
+    target frame's inertial rate in target axes (rad/s: the orbit rate about the orbit normal, +y).
+    The C core's ``fb_ctl_retrograde_target``."""
+    return _retrograde_target(r_eci_m, v_eci_mps)
 
 
 class AttitudeController:
-    """Mode, target and one control cycle at a time (pure: the navigated state is passed in)."""
+    """Mode, target and one control cycle at a time (pure: the navigated state is passed in).
+
+    A cycle is one core call (``firmware_bindings.attitude.AttitudeStep``: target, errors, PD torque and
+    the allocation warm-started from the previous cycle's active set)."""
 
     def __init__(self, config: ControlConfig | None = None, layout: ThrusterLayout | None = None) -> None:
         self.config = config or ControlConfig()
@@ -120,6 +106,8 @@ class AttitudeController:
         self._att_layout = full.subset(list(ATTITUDE_THRUSTERS))
         self._gains = self.config.gains()
         self._alloc = AllocatorConfig(cycle_s=self.config.cycle_s, min_on_s=self.config.min_on_s)
+        self._step = AttitudeStep(self._gains, self._att_layout, self._alloc)
+        self._trim_force = (self.config.trim_force_n, 0.0, 0.0)
         self.mode = ControlMode.OFF
         self.main_burn = False
         self.trim = False
@@ -130,34 +118,28 @@ class AttitudeController:
             raise ValueError(f"cycle_s must be positive, got {cycle_s!r}")
         if cycle_s != self._alloc.cycle_s:
             self._alloc = AllocatorConfig(cycle_s=cycle_s, min_on_s=self.config.min_on_s)
+            self._step.config = self._alloc
 
     def step(self, q_body_from_eci: npt.ArrayLike, omega_body_rps: npt.ArrayLike,
              r_eci_m: npt.ArrayLike | None, v_eci_mps: npt.ArrayLike | None) -> ControlOutput:
         """The command for one cycle. Without an orbit (``r``/``v`` None) or in OFF mode, nothing fires
         except the main-burn flag, which the sequencer owns."""
-        q = np.asarray(q_body_from_eci, dtype=np.float64)
-        zeros = (0.0,) * THRUSTER_COUNT
         if r_eci_m is None or v_eci_mps is None:
-            return ControlOutput(zeros, self.main_burn, (0.0, 0.0, 0.0), math.nan, math.nan,
+            return ControlOutput(_ZEROS, self.main_burn, (0.0, 0.0, 0.0), math.nan, math.nan,
                                  (1.0, 0.0, 0.0, 0.0))
-        q_t, omega_t = retrograde_target(r_eci_m, v_eci_mps)
-        q_err = quat_error(q, q_t)
-        err = float(np.linalg.norm(rotvec_from_quat(q_err)))
-        x_body_eci = quat_rotate(np.array([q[0], -q[1], -q[2], -q[3]]), np.array([1.0, 0.0, 0.0]))
-        x_target_eci = _unit(-np.asarray(v_eci_mps, dtype=np.float64))
-        axis_err = float(math.acos(max(-1.0, min(1.0, float(np.dot(x_body_eci, x_target_eci))))))
-        q_tuple = (float(q_t[0]), float(q_t[1]), float(q_t[2]), float(q_t[3]))
-        if self.mode is ControlMode.OFF:
-            return ControlOutput(zeros, self.main_burn, (0.0, 0.0, 0.0), err, axis_err, q_tuple)
-        # the target's rate in body axes: target axes to body axes by the error rotation
-        omega_ref_body = quat_rotate(np.array([q_err[0], -q_err[1], -q_err[2], -q_err[3]]), omega_t)
-        torque = pd_torque(self._gains, q, q_t, omega_body_rps, omega_ref_body)
-        force = np.array([self.config.trim_force_n if self.trim else 0.0, 0.0, 0.0])
-        res = allocate_thrusters(self._att_layout, self._alloc, torque, force)
+        control = self.mode is not ControlMode.OFF
+        res = self._step(q_body_from_eci, omega_body_rps, r_eci_m, v_eci_mps,
+                         self._trim_force if self.trim else _NO_FORCE, control)
+        q_t = res.q_target_from_eci
+        q_tuple = (q_t[0], q_t[1], q_t[2], q_t[3])
+        if not control:
+            return ControlOutput(_ZEROS, self.main_burn, (0.0, 0.0, 0.0), res.attitude_error_rad,
+                                 res.thrust_axis_error_rad, q_tuple)
         if not res.converged:
             self.unconverged += 1
         on = [0.0] * THRUSTER_COUNT
         for k, idx in enumerate(ATTITUDE_THRUSTERS):
-            on[idx] = float(res.on_time_s[k])
-        tau = (float(torque[0]), float(torque[1]), float(torque[2]))
-        return ControlOutput(tuple(on), self.main_burn, tau, err, axis_err, q_tuple)
+            on[idx] = res.on_time_s[k]
+        tau = res.torque_cmd_body_nm
+        return ControlOutput(tuple(on), self.main_burn, (tau[0], tau[1], tau[2]), res.attitude_error_rad,
+                             res.thrust_axis_error_rad, q_tuple)

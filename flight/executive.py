@@ -7,12 +7,14 @@ Tasks (``Executive.run``):
 - ``control-cycle``: answers *every* IMU sample with exactly one thruster command tagged with that
   sample's time and interval (zero on-times when nothing is to fire): the emulated plant runs in lockstep
   on it. In between: FDIR on the sample, navigation, the sequencer (thruster status, attitude error,
-  measured delta-v, time), the plan from guidance, attitude control and allocation.
+  measured delta-v, time), the plan from guidance, attitude control and allocation, and the IMU output
+  rate when the phase (or the ground) changes it: sent before the cycle's thruster command, so in
+  lockstep it takes effect at a defined spacecraft time (see ``_command_imu_rate``).
 - ``thruster-status``: waits (bounded) for the board's first status and then watches it in host time; the
   control cycle hands each new report to the sequencer at the spacecraft time it was seen.
 - ``ground-link``: verified telecommands to the commander, acknowledgements back (bounded sends).
 - ``telemetry``: pumps the bounded downlink queue (housekeeping, events) through the ground port.
-- ``health``: applies IMU rate changes, watches ground contact, checks the stop request.
+- ``health``: watches ground contact (host-time period), checks the stop request.
 - ``guidance``: re-plans in a worker thread when asked (after every burn, state-vector uplink, aim change
   and FDIR request), each plan bounded by ``plan_timeout_s``; the control cycle loads its next burn.
 
@@ -29,14 +31,16 @@ journal that cannot be written ends the run the same way (write-ahead: nothing p
 from __future__ import annotations
 
 import asyncio
-import collections
+import bisect
+import itertools
 import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from firmware_bindings.orbit import apsis_altitudes_m
 from flight.commanding import ApplyAimPoint, ApplyStateVector, Commander, CommandIntent, PersistCommand
@@ -96,6 +100,8 @@ class ExecutiveConfig:
     deadline_s: float | None = None  # cycle latency deadline; default: one control cycle
     housekeeping_period_s: float = 10.0  # spacecraft time
     health_period_s: float = 0.05  # host time
+    rate_timeout_s: float = 0.25  # host time for the IMU board to confirm a rate change
+    rate_retry_s: float = 1.0  # spacecraft time before an unconfirmed rate change is sent again
     plan_timeout_s: float = 120.0  # host time for one re-plan
     queue_size: int = 256
     latency_history: int = 100_000
@@ -105,35 +111,77 @@ class ExecutiveConfig:
     plan_inline: bool = False
 
 
-@dataclass
-class DeadlineMonitor:
-    """Cycle latency statistics: every latency kept (bounded history), misses against ``deadline_s``."""
+# latency histogram of the deadline monitor: 20 logarithmic bins a decade from 1 us to 1000 s (each bin
+# spans a factor 10^(1/20) = 1.122, so an estimate read at a bin's geometric middle is within 6 %)
+_HIST_MIN_S = 1e-6
+_HIST_PER_DECADE = 20
+_HIST_BINS = 9 * _HIST_PER_DECADE + 2  # below 1 us, the 180 bins, at or above 1000 s
 
-    deadline_s: float
-    history: int = 100_000
-    cycles: int = 0
-    misses: int = 0
-    max_s: float = 0.0
-    _lat: collections.deque[float] = field(default_factory=collections.deque)
+
+class DeadlineMonitor:
+    """Cycle latency statistics in bounded memory with O(1) recording.
+
+    The latest ``history`` latencies sit in a ring (exact percentiles over them at summary time:
+    :meth:`percentile_s`); every latency since the start also goes into a logarithmic histogram, whose
+    percentiles (:meth:`percentile_estimate_s`, within 6 %) cost a pass over 182 counters: what the
+    housekeeping downlinks every period. Misses are counted against ``deadline_s``.
+    """
+
+    def __init__(self, deadline_s: float, history: int = 100_000) -> None:
+        if not history >= 1:
+            raise ValueError(f"history must be at least 1, got {history!r}")
+        self.deadline_s = deadline_s
+        self.history = int(history)
+        self.cycles = 0
+        self.misses = 0
+        self.max_s = 0.0
+        self._ring = np.zeros(self.history)
+        self._next = 0
+        self._hist = [0] * _HIST_BINS
 
     def record(self, latency_s: float) -> None:
         self.cycles += 1
         if latency_s > self.deadline_s:
             self.misses += 1
-        self.max_s = max(self.max_s, latency_s)
-        self._lat.append(latency_s)
-        if len(self._lat) > self.history:
-            self._lat.popleft()
+        if latency_s > self.max_s:
+            self.max_s = latency_s
+        self._ring[self._next] = latency_s
+        self._next = (self._next + 1) % self.history
+        if latency_s < _HIST_MIN_S or not math.isfinite(latency_s):
+            k = 0 if not latency_s >= _HIST_MIN_S else _HIST_BINS - 1
+        else:
+            k = min(_HIST_BINS - 1, 1 + int(math.log10(latency_s / _HIST_MIN_S) * _HIST_PER_DECADE))
+        self._hist[k] += 1
+
+    def _window(self) -> npt.NDArray[np.float64]:
+        return self._ring if self.cycles >= self.history else self._ring[: self._next]
 
     def percentile_s(self, q: float) -> float:
-        if not self._lat:
+        """The exact ``q``-th percentile (numpy's linear interpolation) of the latest ``history``
+        latencies."""
+        if not self.cycles:
             return math.nan
-        return float(np.percentile(np.fromiter(self._lat, dtype=np.float64), q))
+        return float(np.percentile(self._window(), q))
 
-    def summary(self) -> dict[str, Any]:
+    def percentile_estimate_s(self, q: float) -> float:
+        """The ``q``-th percentile of every latency since the start, from the histogram (within 6 %; the
+        bin below 1 us reads 1 us, the bin at or above 1000 s reads the maximum)."""
+        if not self.cycles:
+            return math.nan
+        rank = max(1, math.ceil(q / 100.0 * self.cycles))
+        k = bisect.bisect_left(list(itertools.accumulate(self._hist)), rank)
+        if k == 0:
+            return _HIST_MIN_S
+        if k >= _HIST_BINS - 1:
+            return self.max_s
+        return min(self.max_s, _HIST_MIN_S * 10.0 ** ((k - 0.5) / _HIST_PER_DECADE))
+
+    def summary(self, exact: bool = True) -> dict[str, Any]:
+        """Cycles, misses and latency p50, p99 (exact over the window, or the histogram's estimates) and
+        max in ms."""
+        pct = self.percentile_s if exact else self.percentile_estimate_s
         return {"cycles": self.cycles, "deadline_misses": self.misses,
-                "latency_ms": {"p50": 1e3 * self.percentile_s(50), "p99": 1e3 * self.percentile_s(99),
-                               "max": 1e3 * self.max_s}}
+                "latency_ms": {"p50": 1e3 * pct(50), "p99": 1e3 * pct(99), "max": 1e3 * self.max_s}}
 
 
 @dataclass
@@ -200,6 +248,9 @@ class Executive:
         # a ground SET_IMU_RATE holds until the sequencer changes state (then the phase's rate applies)
         self._rate_override: tuple[float, SeqState] | None = None
         self._rate_commanded: float | None = None
+        self._rate_retry_t_s: float | None = None
+        self._interval_next_s: float | None = None
+        self.rate_log: list[tuple[float, float]] = []  # (sample time, rate) of every confirmed rate change
         self._replan = asyncio.Event()
         self._new_plan: CampaignPlan | None = None
         self._hold = False
@@ -287,6 +338,9 @@ class Executive:
                                  f"IMU port error: {exc}"))
                 await asyncio.sleep(min(1.0, self.xc.imu_timeout_s))
                 continue
+            if not self._samples.full():  # the common case: no wait to bound
+                self._samples.put_nowait((sample, time.perf_counter()))
+                continue
             try:
                 async with asyncio.timeout(self.xc.port_timeout_s):
                     await self._samples.put((sample, time.perf_counter()))
@@ -315,11 +369,14 @@ class Executive:
 
     async def _control_cycle(self) -> None:
         while True:
-            try:
-                async with asyncio.timeout(self.xc.imu_timeout_s):
-                    sample, arrived = await self._samples.get()
-            except TimeoutError:
-                continue
+            if self._samples.empty():
+                try:
+                    async with asyncio.timeout(self.xc.imu_timeout_s):
+                        sample, arrived = await self._samples.get()
+                except TimeoutError:
+                    continue
+            else:
+                sample, arrived = self._samples.get_nowait()
             await self._cycle(sample, arrived)
             if self._until_s is not None and sample.t_s >= self._until_s:
                 self._stop_reason = "until_s reached"
@@ -387,18 +444,6 @@ class Executive:
             if self._stop.is_set():
                 self._stop_reason = "stop requested"
                 raise _Stop()
-            want = self._rate_wanted
-            if want is not None and want != self._rate_commanded:
-                try:
-                    async with asyncio.timeout(self.xc.port_timeout_s):
-                        await self.imu.set_output_rate(want)
-                    self._rate_commanded = want
-                    self._expected_interval_s = 1.0 / want
-                    self.fdir.on_imu_rate_confirmed(self.t_s or 0.0)
-                except Exception:  # the port's own errors (its timeout); cancellation passes
-                    # RETRY: _rate_commanded is left as it was, so the next health period sends it again
-                    t = self.t_s or 0.0
-                    self._fdir_actions(t, self.fdir.on_imu_rate_unconfirmed(t, want))
             if self.t_s is not None:
                 self._fdir_actions(self.t_s, self.fdir.check_ground(self.t_s))
             try:
@@ -453,6 +498,8 @@ class Executive:
             intents += self._pending
             self._pending = []
         actions = self.fdir.on_imu(sample, self._expected_interval_s, thrusting)
+        if self._interval_next_s is not None:  # a rate commanded last cycle applies from the next sample
+            self._expected_interval_s, self._interval_next_s = self._interval_next_s, None
         discard = any(a.fault == "imu.implausible" for a in actions)
         nav_ok = not discard
         valves_open = self.control.main_burn or self.control.trim
@@ -532,6 +579,7 @@ class Executive:
                 self._rate_override = None
                 armed = self.seq.state in ARMED_STATES
                 self._rate_wanted = imu_rate_hz(t, self.plan, self.config, armed=armed)
+        await self._command_imu_rate(t)
         main = self.control.main_burn
         if self.seq.state not in ARMED_STATES:
             # the board is (being) disarmed: nothing may be commanded open, whatever the control mode
@@ -551,6 +599,31 @@ class Executive:
         if self._hk.due(t):
             for tm in self._housekeeping(t):
                 self.downlink.telemetry(tm)
+
+    async def _command_imu_rate(self, t: float) -> None:
+        """Send the IMU output rate this cycle decided, before its thruster command: in lockstep the board
+        is then still held at the gate for this sample, so the new rate applies from the interval after
+        the next sample whatever the host's timing, and the command's time tag is this sample's. The wait
+        for the board's confirmation is bounded by ``rate_timeout_s``; on failure FDIR's RETRY sends it again
+        at the first cycle ``rate_retry_s`` of spacecraft time later."""
+        want = self._rate_wanted
+        if want is None or want == self._rate_commanded:
+            return
+        if self._rate_retry_t_s is not None and t < self._rate_retry_t_s:
+            return
+        try:
+            async with asyncio.timeout(self.xc.rate_timeout_s):
+                await self.imu.set_output_rate(want)
+        except Exception:  # the port's own errors (its timeout); cancellation passes
+            self._rate_retry_t_s = t + self.xc.rate_retry_s
+            self._fdir_actions(t, self.fdir.on_imu_rate_unconfirmed(t, want))
+            return
+        self._rate_commanded = want
+        self._rate_retry_t_s = None
+        # the sample after this one still covers an interval at the old rate; the new one is expected next
+        self._interval_next_s = 1.0 / want
+        self.rate_log.append((t, want))
+        self.fdir.on_imu_rate_confirmed(t)
 
     async def _latest_status(self) -> ThrusterStatus | None:
         try:
@@ -676,10 +749,11 @@ class Executive:
             nav.update({f"v_eci_mps_{a}": o.v_eci_mps[i] for i, a in enumerate("xyz")})
             if self.guidance is not None:
                 nav["propellant_kg"] = max(0.0, o.mass_kg - self.guidance.config.dry_mass_kg)
-        ctl = self.deadline.summary()
-        exe: dict[str, Scalar] = {"cycles": ctl["cycles"], "deadline_misses": ctl["deadline_misses"],
+        mon = self.deadline  # the histogram's p99 estimate: no sort of the latency history every period
+        exe: dict[str, Scalar] = {"cycles": mon.cycles, "deadline_misses": mon.misses,
                                   "attitude_error_rad": self.attitude_error_rad,
-                                  "latency_p99_ms": ctl["latency_ms"]["p99"], "commands": self.commands_sent,
+                                  "latency_p99_ms": 1e3 * mon.percentile_estimate_s(99),
+                                  "commands": self.commands_sent,
                                   "control_mode": self.control.mode.value, **self.downlink.stats()}
         st = self.seq.telemetry()
         return [Telemetry(t, "executive", exe), Telemetry(t, "navigation", nav),

@@ -6,7 +6,8 @@ returns :class:`FdirAction` values; the executive carries them out. Responses:
 - ``HOLD``: keep the current attitude and plan, fire nothing new (the control cycle commands zero
   on-times for the attitude thrusters this cycle); used for a sample that must not be trusted.
 - ``RETRY``: send the command again at the next opportunity (an IMU rate change the board has not
-  confirmed; the executive re-sends it every health period until it is).
+  confirmed; the executive's control cycle re-sends it, ``rate_retry_s`` of spacecraft time later, until
+  it is).
 - ``REPLAN``: ask guidance for a new plan (after underperformance, after a propellant estimate drops).
 - ``SAFE``: the sequencer's fault input: every valve closed, board disarmed, SAFE until the ground resumes.
 

@@ -38,9 +38,9 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import numpy.typing as npt
 
-from firmware_bindings.attitude import quat_normalize, quat_propagate, quat_rotate
+from firmware_bindings.attitude import quat_imu_step, quat_normalize, quat_propagate, quat_rotate
 from firmware_bindings.environment import AtmosphereModel
-from firmware_bindings.orbit import G0_MPS2, ForceModel, derivative, propagate
+from firmware_bindings.orbit import G0_MPS2, ForceModel, OrbitStepper, propagate
 from flight.ports import ImuSample, Vec3
 
 F64 = npt.NDArray[np.float64]
@@ -149,6 +149,12 @@ class Navigator:
         self._cal_time_s = 0.0
         self.accel_bias_mps2: F64 = np.zeros(3)
         self.accel_bias_known = False
+        # the coast model's C structs, made once; the drag acceleration of the latest orbit state, cached
+        self._stepper = OrbitStepper(self.config.model)
+        self._drag_for: OrbitState | None = None
+        self._drag_eci: F64 = np.zeros(3)
+        self._cal_meas = np.zeros(3)
+        self._cal_pred = np.zeros(3)
 
     # ------------------------------------------------------------------------------- inputs
 
@@ -188,24 +194,27 @@ class Navigator:
         if self.t_s is not None and sample.t_s <= self.t_s:
             self.rejected += 1
             raise ValueError(f"IMU sample at {sample.t_s} s is not after {self.t_s} s")
-        dtheta = np.asarray(sample.dtheta_body_rad, dtype=np.float64)
-        dv_body = np.asarray(sample.dv_body_mps, dtype=np.float64)
+        dtheta = np.array(sample.dtheta_body_rad, dtype=np.float64)
+        dv_body = np.array(sample.dv_body_mps, dtype=np.float64)
+        if dtheta.shape != (3,) or dv_body.shape != (3,):
+            raise ValueError("an IMU sample carries 3 delta-angles and 3 delta-velocities")
         q_before = self.q_body_from_eci
-        self.q_body_from_eci = quat_propagate(q_before, dtheta)
+        dv_corr = dv_body - self.accel_bias_mps2 * sample.interval_s
+        burn = thrusting and self._orbit is not None and sample.t_s > self._orbit.t_s
+        if burn:  # the delta-v to ECI with the mid-interval attitude, in the same core call
+            self.q_body_from_eci, dv_eci = quat_imu_step(q_before, dtheta, dv_corr)
+        else:
+            self.q_body_from_eci = quat_propagate(q_before, dtheta)
         self.omega_body_rps = dtheta / sample.interval_s
-        self._angle_turned_rad += float(np.linalg.norm(dtheta))
+        self._angle_turned_rad += _norm(dtheta)
         if self._t_attitude_ref_s is None:
             self._t_attitude_ref_s = sample.t_s - sample.interval_s
         self.t_s = sample.t_s
         self.samples += 1
-        dv_corr = dv_body - self.accel_bias_mps2 * sample.interval_s
         if self._orbit is not None and sample.t_s > self._orbit.t_s:
-            if thrusting:
-                # mid-interval attitude for the body-to-ECI rotation of the delta-v
-                q_mid = quat_propagate(q_before, 0.5 * dtheta)
-                dv_eci = quat_rotate(_conj(q_mid), dv_corr)
+            if burn:
                 self._coast_to(sample.t_s, drag=False)
-                self._add_dv(dv_eci, float(np.linalg.norm(dv_corr)), sample.interval_s)
+                self._add_dv(dv_eci, _norm(dv_corr), sample.interval_s)
             else:
                 o = self._orbit
                 a_drag_eci = self._drag_accel_eci(o)
@@ -215,21 +224,30 @@ class Navigator:
                          float(dv_corr[0]))
 
     def _drag_accel_eci(self, o: OrbitState) -> F64:
-        model = replace(self.config.model, burn=None)
-        a_total, _ = derivative(o.t_s, o.r_eci_m, o.v_eci_mps, o.mass_kg, model)
-        a_grav, _ = derivative(o.t_s, o.r_eci_m, o.v_eci_mps, o.mass_kg, replace(model, drag=False))
-        return np.asarray(a_total - a_grav, dtype=np.float64)
+        """The model's drag acceleration at ``o`` (computed once per orbit state: the state objects are
+        immutable and replaced on every change)."""
+        if self._drag_for is not o:
+            self._drag_eci = np.array(self._stepper.drag_accel(o.t_s, o.r_eci_m, o.v_eci_mps, o.mass_kg))
+            self._drag_for = o
+        return self._drag_eci
 
     def _calibrate(self, interval_s: float, dv_body: F64, a_drag_body: F64) -> None:
         cfg = self.config
-        self._cal.append((interval_s, dv_body.copy(), a_drag_body * interval_s))
+        pred = a_drag_body * interval_s
+        self._cal.append((interval_s, dv_body, pred))
         self._cal_time_s += interval_s
+        self._cal_meas += dv_body
+        self._cal_pred += pred
         while self._cal and self._cal_time_s - self._cal[0][0] >= cfg.accel_cal_window_s:
-            self._cal_time_s -= self._cal.popleft()[0]
+            old = self._cal.popleft()
+            self._cal_time_s -= old[0]
+            self._cal_meas -= old[1]
+            self._cal_pred -= old[2]
+        if not self._cal:
+            self._cal_meas[:] = 0.0  # no drift from the running sums when the window empties
+            self._cal_pred[:] = 0.0
         if self._cal_time_s >= cfg.accel_cal_min_s:
-            meas = sum((c[1] for c in self._cal), np.zeros(3))
-            pred = sum((c[2] for c in self._cal), np.zeros(3))
-            self.accel_bias_mps2 = (meas - pred) / self._cal_time_s
+            self.accel_bias_mps2 = (self._cal_meas - self._cal_pred) / self._cal_time_s
             self.accel_bias_known = True
 
     def bridge_gap(self, dv_thrust_axis_mps: float, duration_s: float) -> None:
@@ -291,12 +309,8 @@ class Navigator:
     def error_budget(self, t_s: float | None = None) -> ErrorBudget:
         """1-sigma errors of attitude, position, velocity and burn delta-v at ``t_s`` (default: now)."""
         cfg = self.config
-        imu = cfg.imu
         t = t_s if t_s is not None else (self.t_s if self.t_s is not None else 0.0)
-        dt_att = max(0.0, t - (self._t_attitude_ref_s if self._t_attitude_ref_s is not None else t))
-        att = math.sqrt(cfg.attitude_sigma0_rad ** 2 + imu.gyro_arw_rad_per_sqrt_s ** 2 * dt_att
-                        + (imu.gyro_bias_rps * dt_att) ** 2
-                        + (imu.gyro_scale_factor * self._angle_turned_rad) ** 2)
+        att = self._attitude_sigma_rad(t)
         pos, vel = math.inf, math.inf
         if self._orbit_ref is not None and self._orbit is not None:
             o = self._orbit
@@ -310,12 +324,19 @@ class Navigator:
 
     # ----------------------------------------------------------------------------- helpers
 
+    def _attitude_sigma_rad(self, t: float) -> float:
+        cfg = self.config
+        imu = cfg.imu
+        dt_att = max(0.0, t - (self._t_attitude_ref_s if self._t_attitude_ref_s is not None else t))
+        return math.sqrt(cfg.attitude_sigma0_rad ** 2 + imu.gyro_arw_rad_per_sqrt_s ** 2 * dt_att
+                         + (imu.gyro_bias_rps * dt_att) ** 2
+                         + (imu.gyro_scale_factor * self._angle_turned_rad) ** 2)
+
     def _coast_to(self, t_s: float, drag: bool) -> None:
         o = self._orbit
         assert o is not None
-        model = replace(self.config.model, burn=None, drag=drag and self.config.model.drag)
-        s = propagate(o.t_s, o.r_eci_m, o.v_eci_mps, o.mass_kg, t_s, model=model)
-        self._orbit = OrbitState(t_s, _vec3(s.r_eci_m), _vec3(s.v_eci_mps), o.mass_kg)
+        r, v = self._stepper.propagate(o.t_s, o.r_eci_m, o.v_eci_mps, o.mass_kg, t_s, drag=drag)
+        self._orbit = OrbitState(t_s, r, v, o.mass_kg)
 
     def _add_dv(self, dv_eci: F64, dv_norm_mps: float, interval_s: float) -> None:
         o = self._orbit
@@ -326,7 +347,7 @@ class Navigator:
         self._orbit = OrbitState(o.t_s, o.r_eci_m, _vec3(v), mass)
         self._burn_dv_mps += dv_norm_mps
         self._burn_time_s += interval_s
-        att = self.error_budget().attitude_rad
+        att = self._attitude_sigma_rad(self.t_s if self.t_s is not None else 0.0)
         self._burn_dv_sigma_mps = math.sqrt((self.residual_accel_bias_mps2() * self._burn_time_s) ** 2
                                             + (imu.accel_scale_factor * self._burn_dv_mps) ** 2)
         step = math.hypot(imu.accel_scale_factor * dv_norm_mps, att * dv_norm_mps)
@@ -335,3 +356,7 @@ class Navigator:
 
 def _conj(q: F64) -> F64:
     return np.array([q[0], -q[1], -q[2], -q[3]])
+
+
+def _norm(a: F64) -> float:
+    return math.sqrt(float(a @ a))

@@ -544,3 +544,40 @@ fb_status fb_quat_from_two_axes(int n, const double *u_b, const double *v_b, con
     }
     return FB_OK;
 }
+
+fb_status fb_quat_imu_step(int n, const double *q_body_from_eci, const double *dtheta_body_rad,
+                           const double *v_body, double *q_body_from_eci_next, double *v_eci)
+{
+    int i;
+    if (q_body_from_eci == NULL || dtheta_body_rad == NULL || v_body == NULL || q_body_from_eci_next == NULL
+        || v_eci == NULL) {
+        return FB_E_NULL;
+    }
+    if (n < 0) {
+        return FB_E_RANGE;
+    }
+    for (i = 0; i < n; ++i) {
+        double half[3], q_mid[4];
+        fb_status st;
+        if (!fb_isfinite3(v_body + 3 * i)) {
+            return FB_E_NONFINITE;
+        }
+        st = fb_quat_propagate(1, q_body_from_eci + 4 * i, dtheta_body_rad + 3 * i, q_body_from_eci_next + 4 * i);
+        if (st != FB_OK) {
+            return st;
+        }
+        fb_scale3(0.5, dtheta_body_rad + 3 * i, half);
+        st = fb_quat_propagate(1, q_body_from_eci + 4 * i, half, q_mid);
+        if (st != FB_OK) {
+            return st;
+        }
+        q_mid[1] = -q_mid[1];
+        q_mid[2] = -q_mid[2];
+        q_mid[3] = -q_mid[3];
+        st = fb_quat_rotate(1, q_mid, v_body + 3 * i, v_eci + 3 * i);
+        if (st != FB_OK) {
+            return st;
+        }
+    }
+    return FB_OK;
+}

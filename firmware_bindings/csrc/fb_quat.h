@@ -76,6 +76,12 @@ fb_status fb_quat_error(int n, const double *q_body_from_eci, const double *q_ta
 fb_status fb_quat_propagate(int n, const double *q_body_from_eci, const double *dtheta_body_rad,
                             double *q_body_from_eci_next);
 
+/* One IMU interval in one call: q_body_from_eci_next as fb_quat_propagate, and a vector measured over the
+ * interval in body axes (a delta-velocity) in ECI components, rotated with the mid-interval attitude
+ * q_mid = fb_quat_propagate(q, dtheta / 2): v_eci = conj(q_mid) applied to v_body. */
+fb_status fb_quat_imu_step(int n, const double *q_body_from_eci, const double *dtheta_body_rad,
+                           const double *v_body, double *q_body_from_eci_next, double *v_eci);
+
 /* Spherical interpolation from q0 (t = 0) to q1 (t = 1) along the shorter arc at a constant angular rate:
  * q0 (x) q_from_rotvec(t * rotvec(conj(q0) (x) q1)), with the sign of q1 chosen so the arc is <= 180 deg.
  * t may be any finite number (outside [0, 1] it extrapolates at the same rate; FB_E_RANGE if t times the

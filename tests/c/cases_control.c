@@ -94,3 +94,53 @@ FBT_CASE(ctl_null_arguments)
                       + fb_ctl_allocate(NULL, &acfg, v, v, &res));
     return 0;
 }
+
+/* in: r[3] v[3]; out: q_target_from_eci[4] omega_target_rps[3] */
+FBT_CASE(ctl_retrograde_target)
+{
+    FBT_ARITY(6, 7);
+    return (int)fb_ctl_retrograde_target(in, in + 3, out, out + 4);
+}
+
+/* in: kp[3] kd[3] rate_limit torque_limit[3] control q_body_from_eci[4] omega_body_rps[3] r[3] v[3]
+ * out: q_target[4] omega_target[3] omega_ref_body[3] attitude_error axis_error torque_cmd[3]
+ * The allocation runs over one thruster (its own cases are ctl_allocate's); a warm start is kept. */
+FBT_CASE(ctl_attitude_step)
+{
+    fb_ctl_pd_config pd;
+    fb_ctl_thruster_layout layout;
+    fb_ctl_alloc_config acfg = {0.1, 0.0, 1.0, 1.0, 1e-10, 1000};
+    fb_ctl_alloc_warm warm;
+    fb_ctl_step_result res;
+    double force[3] = {0.0, 0.0, 0.0};
+    int i;
+    fb_status st;
+    FBT_ARITY(24, 15);
+    for (i = 0; i < 3; ++i) {
+        pd.kp_nm_per_rad[i] = in[i];
+        pd.kd_nms_per_rad[i] = in[3 + i];
+        pd.torque_limit_nm[i] = in[7 + i];
+        layout.r_body_m[0][i] = (i == 1) ? 10.0 : 0.0;
+        layout.dir_body[0][i] = (i == 2) ? 1.0 : 0.0;
+    }
+    pd.rate_limit_rps = in[6];
+    layout.n = 1;
+    layout.thrust_n[0] = 100.0;
+    warm.n = 0;
+    st = fb_ctl_attitude_step(&pd, &layout, &acfg, &warm, (in[10] >= 0.0 && in[10] <= 2.0) ? (int)in[10] : -1,
+                              in + 11, in + 15, in + 18, in + 21, force, &res);
+    if (st != FB_OK) {
+        return (int)st;
+    }
+    for (i = 0; i < 4; ++i) {
+        out[i] = res.q_target_from_eci[i];
+    }
+    for (i = 0; i < 3; ++i) {
+        out[4 + i] = res.omega_target_rps[i];
+        out[7 + i] = res.omega_ref_body_rps[i];
+        out[12 + i] = res.torque_cmd_body_nm[i];
+    }
+    out[10] = res.attitude_error_rad;
+    out[11] = res.thrust_axis_error_rad;
+    return 0;
+}

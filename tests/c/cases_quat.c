@@ -78,6 +78,13 @@ FBT_CASE(quat_propagate)
     return (int)fb_quat_propagate(1, in, in + 4, out);
 }
 
+/* in: q[4] dtheta[3] v_body[3]; out: q_next[4] v_eci[3] */
+FBT_CASE(quat_imu_step)
+{
+    FBT_ARITY(10, 7);
+    return (int)fb_quat_imu_step(1, in, in + 4, in + 7, out, out + 4);
+}
+
 FBT_CASE(quat_slerp)
 {
     FBT_ARITY(9, 4);

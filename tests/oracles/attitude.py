@@ -111,6 +111,13 @@ def quat_propagate(q_body_from_eci: npt.ArrayLike, dtheta_body_rad: npt.ArrayLik
     return quat_normalize(quat_multiply(step, quat_normalize(q_body_from_eci)))
 
 
+def quat_imu_step(q_body_from_eci: npt.ArrayLike, dtheta_body_rad: npt.ArrayLike,
+                  v_body: npt.ArrayLike) -> tuple[F64, F64]:
+    """fb_quat_imu_step: the propagated attitude and v_body in ECI with the mid-interval attitude."""
+    q_mid = quat_propagate(q_body_from_eci, 0.5 * _q(dtheta_body_rad))
+    return quat_propagate(q_body_from_eci, dtheta_body_rad), quat_rotate(quat_conjugate(q_mid), v_body)
+
+
 def quat_slerp(q0: npt.ArrayLike, q1: npt.ArrayLike, t: npt.ArrayLike) -> F64:
     """Sine-weighted slerp on the shorter arc (Shoemake 1985), linear blend when the arc is tiny."""
     a, b = quat_normalize(q0), quat_normalize(q1)
@@ -164,6 +171,41 @@ def pd_torque(kp: npt.ArrayLike, kd: npt.ArrayLike, rate_limit_rps: float, torqu
     return np.clip(s * tau, -lim, lim)
 
 
+def retrograde_target(r_eci_m: npt.ArrayLike, v_eci_mps: npt.ArrayLike) -> tuple[F64, F64]:
+    """fb_ctl_retrograde_target: +x along -v, +z towards nadir as near as allowed; the orbit rate
+    (r x v) / |r|^2 in target axes."""
+    r, v = _q(r_eci_m), _q(v_eci_mps)
+    x = -v / np.linalg.norm(v)
+    n = -r / np.linalg.norm(r)
+    z = n - (n @ x) * x
+    z = z / np.linalg.norm(z)
+    dcm = np.vstack([x, np.cross(z, x), z])
+    return quat_from_dcm(dcm), dcm @ (np.cross(r, v) / (r @ r))
+
+
+@dataclass(frozen=True)
+class StepErrors:
+    q_target_from_eci: F64
+    omega_target_rps: F64
+    omega_ref_body_rps: F64
+    attitude_error_rad: float
+    thrust_axis_error_rad: float
+
+
+def attitude_step_errors(q_body_from_eci: npt.ArrayLike, r_eci_m: npt.ArrayLike,
+                         v_eci_mps: npt.ArrayLike) -> StepErrors:
+    """The target and error part of fb_ctl_attitude_step (its torque is pd_torque with omega_ref_body_rps
+    as the reference rate, its on-times the allocation of that torque)."""
+    qt, wt = retrograde_target(r_eci_m, v_eci_mps)
+    qe = quat_error(q_body_from_eci, qt)
+    e = rotvec_from_quat(qe)
+    x_body = quat_rotate(quat_conjugate(q_body_from_eci), [1.0, 0.0, 0.0])
+    x_t = -_q(v_eci_mps) / np.linalg.norm(_q(v_eci_mps))
+    axis = float(np.arctan2(np.linalg.norm(np.cross(x_body, x_t)), x_body @ x_t))
+    w_ref = quat_rotate(quat_conjugate(qe), wt)
+    return StepErrors(qt, wt, w_ref, float(np.linalg.norm(e)), axis)
+
+
 @dataclass(frozen=True)
 class Allocation:
     on_time_s: F64
@@ -201,6 +243,65 @@ def _fista(a: F64, b: F64, reg: float, lo: F64, hi: F64, u0: F64, tol: float, ma
     return x
 
 
+def _exact(a: F64, b: F64, reg: float, lo: F64, hi: F64) -> F64:
+    """The unique minimiser of |a u - b|^2 + reg |u|^2 (reg > 0) over the box: scipy's bounded-variable
+    least squares on the stacked system [a; sqrt(reg) I] u = [b; 0] (thrusters with lo == hi held there),
+    then finished by a primal active-set method (Lawson-Hanson style, each free set solved by numpy's
+    least squares) until the optimality conditions hold: bvls stops at a tolerance and can end on a
+    neighbouring active set of a nearly flat problem. Free values within 1e-12 of a bound are put on it,
+    as the C core does (rounding noise, not pulses)."""
+    from scipy.optimize import lsq_linear
+
+    u = lo.copy()
+    var = hi > lo
+    nf = int(var.sum())
+    if not nf:
+        return u
+    lo_f, hi_f = lo[var], hi[var]
+    r = b - a[:, ~var] @ lo[~var]
+    m = np.vstack([a[:, var], np.sqrt(reg) * np.eye(nf)])
+    rhs = np.concatenate([r, np.zeros(nf)])
+    sol = lsq_linear(m, rhs, bounds=(lo_f, hi_f), method="bvls", tol=1e-15)
+    x = np.clip(sol.x, lo_f, hi_f)
+    free = (x > lo_f + 1e-12) & (x < hi_f - 1e-12)
+    x = np.where(free, x, np.where(x <= lo_f + 1e-12, lo_f, hi_f))
+    g_tol = 1e-12 * (1.0 + float(np.abs(m).max()) ** 2)
+    for _ in range(10 * nf + 20):
+        if free.any():
+            xi = np.linalg.lstsq(m[:, free], rhs - m[:, ~free] @ x[~free], rcond=None)[0]
+            cur = x[free]
+            inside = (xi >= lo_f[free]) & (xi <= hi_f[free])
+            if not inside.all():
+                # step towards xi until the first free value meets its bound; that one leaves the free set
+                step = xi - cur
+                lim = np.where(step < 0, (lo_f[free] - cur) / np.where(step < 0, step, 1.0),
+                               np.where(step > 0, (hi_f[free] - cur) / np.where(step > 0, step, 1.0), 1.0))
+                alpha = float(np.clip(lim.min(), 0.0, 1.0))
+                x[free] = np.clip(cur + alpha * step, lo_f[free], hi_f[free])
+                idx = np.flatnonzero(free)
+                hit = idx[np.argmin(lim)]
+                x[hit] = lo_f[hit] if step[np.argmin(lim)] < 0 else hi_f[hit]
+                free[hit] = False
+                continue
+            x[free] = xi
+        g = m.T @ (m @ x - rhs)
+        wrong = np.where(~free & (x <= lo_f) & (g < -g_tol), -g, 0.0)
+        wrong = np.maximum(wrong, np.where(~free & (x >= hi_f) & (g > g_tol), g, 0.0))
+        if not np.any(wrong > 0.0):
+            break
+        free[int(np.argmax(wrong))] = True
+    x = np.where(x <= lo_f + 1e-12, lo_f, np.where(x >= hi_f - 1e-12, hi_f, x))
+    u[var] = x
+    return u
+
+
+def _solve(a: F64, b: F64, reg: float, lo: F64, hi: F64, u0: F64, tol: float, max_iter: int) -> F64:
+    """Each solve of fb_control.h: exact for reg > 0, projected gradient otherwise."""
+    if reg > 0.0:
+        return _exact(a, b, reg, lo, hi)
+    return _fista(a, b, reg, lo, hi, u0, tol, max_iter)
+
+
 def allocate(r_body_m: npt.ArrayLike, dir_body: npt.ArrayLike, thrust_n: npt.ArrayLike, cycle_s: float,
              min_on_s: float, force_weight_m: float, reg_nm2: float, torque_cmd_body_nm: npt.ArrayLike,
              force_cmd_body_n: npt.ArrayLike, tol: float = 1e-10, max_iter: int = 3000) -> Allocation:
@@ -211,7 +312,7 @@ def allocate(r_body_m: npt.ArrayLike, dir_body: npt.ArrayLike, thrust_n: npt.Arr
     b = np.concatenate([_q(torque_cmd_body_nm), _q(force_cmd_body_n)]) * w
     n = a.shape[1]
     lo, hi = np.zeros(n), np.ones(n)
-    u = _fista(a, b, reg_nm2, lo, hi, np.zeros(n), tol, max_iter)
+    u = _solve(a, b, reg_nm2, lo, hi, np.zeros(n), tol, max_iter)
     umin = min_on_s / cycle_s
     passes = 0
     if umin > 0.0:
@@ -221,6 +322,7 @@ def allocate(r_body_m: npt.ArrayLike, dir_body: npt.ArrayLike, thrust_n: npt.Arr
             if not short.any():
                 break
             k = int(np.argmax(np.where(short, u, -1.0)))
+            k = int(np.flatnonzero(short & (u >= u[k] - 1e-12))[0])  # equal pulses: the first
             r = a @ u - b
             uk = float(u[k])
 
@@ -232,10 +334,10 @@ def allocate(r_body_m: npt.ArrayLike, dir_body: npt.ArrayLike, thrust_n: npt.Arr
                 lo[k] = hi[k] = umin
             else:
                 lo[k] = hi[k] = 0.0
-            u = _fista(a, b, reg_nm2, lo, hi, u, max(tol, 1e-8), max_iter)
+            u = _solve(a, b, reg_nm2, lo, hi, u, max(tol, 1e-8), max_iter)
             passes += 1
         if passes:
-            u = _fista(a, b, reg_nm2, lo, hi, u, tol, max_iter)
+            u = _solve(a, b, reg_nm2, lo, hi, u, tol, max_iter)
             r = a @ u - b
             if float(r @ r) > float(b @ b):  # rounding left it worse than firing nothing
                 u = np.zeros(n)

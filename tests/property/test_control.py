@@ -145,9 +145,11 @@ def test_minimum_on_time_allocation_matches_oracle(layout: at.ThrusterLayout, da
                                                    min_on_s: float) -> None:
     """With a minimum on-time the C allocator and the oracle make the same rounding decisions on a layout
     without symmetries (where ties between equal pulses would be broken by rounding noise): same on-times
-    within 10 us (both are iterative solves to a relative tolerance; on ill-conditioned layouts, 1 N beside
-    860 N thrusters, they part by a few microseconds, far below a valve's millisecond response) and same
-    achieved torque within 1e-3 of the layout's largest output."""
+    within 0.1 us (both solve each bounded least-squares problem exactly: the C core by its active-set
+    method, the oracle by scipy's bounded-variable least squares finished by a numpy active-set method; on
+    ill-conditioned layouts, 1 N beside 935 N thrusters, they part by a few nanoseconds; 0.1 us is a
+    ten-thousandth of a valve's millisecond response) and same achieved torque within 1e-6 of the
+    layout's largest output."""
     e = layout.effectiveness()
     cols = e / np.maximum(np.linalg.norm(e, axis=0), 1e-300)
     gap = np.linalg.norm(cols[:, :, None] - cols[:, None, :], axis=0) + np.eye(layout.n) * 2.0
@@ -158,6 +160,61 @@ def test_minimum_on_time_allocation_matches_oracle(layout: at.ThrusterLayout, da
     res = at.allocate_thrusters(layout, cfg, b[:3], b[3:])
     ref = oracle.allocate(layout.r_body_m, layout.dir_body, layout.thrust_n, 0.1, min_on_s,
                           cfg.force_weight_m, cfg.reg_nm2, b[:3], b[3:], tol=cfg.tol, max_iter=cfg.max_iter)
-    np.testing.assert_allclose(res.on_time_s, ref.on_time_s, rtol=0, atol=1e-5)
+    np.testing.assert_allclose(res.on_time_s, ref.on_time_s, rtol=0, atol=1e-7)
     scale = float(np.abs(layout.effectiveness()).sum())
-    np.testing.assert_allclose(res.torque_body_nm, ref.torque_body_nm, rtol=0, atol=1e-3 * scale)
+    np.testing.assert_allclose(res.torque_body_nm, ref.torque_body_nm, rtol=0, atol=1e-6 * scale)
+
+
+orbit_vectors = st.tuples(arrays(np.float64, 3, elements=st.floats(-1.0, 1.0)),
+                          arrays(np.float64, 3, elements=st.floats(-1.0, 1.0))).filter(
+    lambda rv: bool(np.linalg.norm(rv[0]) > 0.1 and np.linalg.norm(rv[1]) > 0.1
+                    and np.linalg.norm(np.cross(rv[0], rv[1]))
+                    > 0.1 * np.linalg.norm(rv[0]) * np.linalg.norm(rv[1]))).map(
+    lambda rv: (6.7e6 * rv[0] / np.linalg.norm(rv[0]), 7.7e3 * rv[1] / np.linalg.norm(rv[1])))
+ATT = STACK.subset(STACK.indices("ATT-"))
+
+
+@given(orbit_vectors, unit_quats, rates, st.booleans())
+def test_attitude_step_matches_the_oracle_and_the_separate_calls(rv: tuple, q: np.ndarray, w: np.ndarray,
+                                                                 trim: bool) -> None:
+    """One fb_ctl_attitude_step equals its parts: the target, its rate, the reference rate and both error
+    angles equal the numpy oracle's within 1e-12 (rad, rad/s; the quaternions' components within 1e-12,
+    up to the sign that makes q and -q one rotation), the torque equals the PD law's with that reference
+    rate within 1e-9 of its limit, and the on-times equal a cold allocation of that torque within 1 ns.
+    Errors within 1e-6 rad of a half turn are left out: there the error axis is undefined."""
+    r, v = rv
+    gains = at.PdGains(kp_nm_per_rad=[5e5, 4e5, 8e5], kd_nms_per_rad=[2e7, 1.7e7, 3.2e7],
+                       rate_limit_rps=0.0035, torque_limit_nm=26_000.0)
+    cfg = at.AllocatorConfig(cycle_s=0.1, min_on_s=0.02)
+    force = (800.0 if trim else 0.0, 0.0, 0.0)
+    res = at.AttitudeStep(gains, ATT, cfg)(q, w, r, v, force)
+    ref = oracle.attitude_step_errors(q, r, v)
+    assume(ref.attitude_error_rad < np.pi - 1e-6)
+    q_ref = ref.q_target_from_eci
+    if float(np.dot(res.q_target_from_eci, q_ref)) < 0.0:  # q and -q are one rotation (w = 0 has both)
+        q_ref = -q_ref
+    np.testing.assert_allclose(res.q_target_from_eci, q_ref, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(res.omega_target_rps, ref.omega_target_rps, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(res.omega_ref_body_rps, ref.omega_ref_body_rps, rtol=0, atol=1e-12)
+    assert abs(res.attitude_error_rad - ref.attitude_error_rad) < 1e-12
+    assert abs(res.thrust_axis_error_rad - ref.thrust_axis_error_rad) < 1e-12
+    tau = oracle.pd_torque(gains.kp_nm_per_rad, gains.kd_nms_per_rad, gains.rate_limit_rps,
+                           gains.torque_limit_nm, q, ref.q_target_from_eci, w, ref.omega_ref_body_rps)
+    np.testing.assert_allclose(res.torque_cmd_body_nm, tau, rtol=0, atol=1e-9 * 26_000.0)
+    cold = at.allocate_thrusters(ATT, cfg, res.torque_cmd_body_nm, force)
+    np.testing.assert_allclose(res.on_time_s, cold.on_time_s, rtol=0, atol=1e-9)
+
+
+@given(st.lists(arrays(np.float64, 3, elements=st.floats(-3e4, 3e4)), min_size=2, max_size=8),
+       st.sampled_from([0.0, 0.01, 0.02]))
+def test_warm_start_changes_the_iterations_not_the_result(torques: list, min_on_s: float) -> None:
+    """A sequence of commands allocated with a warm start kept from cycle to cycle gives the same on-times
+    as each allocated cold, within 1 ns (the solution is unique), and the warm start holds one active-set
+    entry per thruster of the layout."""
+    cfg = at.AllocatorConfig(cycle_s=0.1, min_on_s=min_on_s)
+    warm = at.AllocatorWarmStart()
+    for tau in torques:
+        hot = at.allocate_thrusters(ATT, cfg, tau, warm=warm)
+        cold = at.allocate_thrusters(ATT, cfg, tau)
+        np.testing.assert_allclose(hot.on_time_s, cold.on_time_s, rtol=0, atol=1e-9)
+        assert len(warm.active_set) == ATT.n and set(warm.active_set) <= {-1, 0, 1}

@@ -296,6 +296,24 @@ def test_cancellation_propagates_after_valves_closed_and_board_disarmed() -> Non
     assert not thr.commands[-1].opens_any_valve
 
 
+def test_deadline_monitor_history_is_bounded_and_estimates_follow_the_histogram() -> None:
+    """The ring keeps only the latest ``history`` latencies (exact percentiles over them), while the
+    histogram estimate covers every cycle since the start within its 6 % bin width: 1000 cycles at 1 ms
+    then 1000 at 10 ms with a history of 100 give an exact p50 of 10 ms over the window and an estimated
+    p25 near 1 ms and p75 near 10 ms over the whole run."""
+    mon = DeadlineMonitor(deadline_s=0.1, history=100)
+    for _ in range(1000):
+        mon.record(0.001)
+    for _ in range(1000):
+        mon.record(0.010)
+    assert mon.cycles == 2000 and mon.misses == 0
+    assert mon.percentile_s(50) == pytest.approx(0.010)
+    assert mon.percentile_estimate_s(25) == pytest.approx(0.001, rel=0.06)
+    assert mon.percentile_estimate_s(75) == pytest.approx(0.010, rel=0.06)
+    assert mon.summary(exact=False)["latency_ms"]["p99"] == pytest.approx(10.0, rel=0.06)
+    assert len(mon._ring) == 100
+
+
 def test_deadline_monitor_statistics() -> None:
     """p50, p99 and max of known latencies (numpy's linear percentiles) and misses against the deadline."""
     mon = DeadlineMonitor(deadline_s=0.010)
@@ -395,8 +413,9 @@ def test_ground_imu_rate_holds_until_the_sequencer_changes_state() -> None:
 
 def test_unconfirmed_imu_rate_is_retried_until_the_board_confirms() -> None:
     """The IMU port fails the first two rate commands (as the driver does when the board does not echo
-    them): FDIR reports imu.rate_unconfirmed with RETRY, the executive sends it again, and once confirmed
-    the fault clears."""
+    them): FDIR reports imu.rate_unconfirmed with RETRY, the control cycle sends it again at the next
+    cycle at least rate_retry_s (1 s) of spacecraft time later (here every 10 s coast sample), and once
+    confirmed the fault clears and the change is logged with the time of the sample that carried it."""
 
     class FlakyImu(FakeImu):
         def __init__(self) -> None:
@@ -409,23 +428,74 @@ def test_unconfirmed_imu_rate_is_retried_until_the_board_confirms() -> None:
                 self.fail -= 1
                 raise TimeoutError("board did not confirm")
 
-    async def main() -> tuple[FlakyImu, Executive]:
+    async def main() -> tuple[FlakyImu, FakeThrusters, Executive]:
         imu, thr, gnd = FlakyImu(), FakeThrusters(), FakeGround()
         ex = make_exec(imu, thr, gnd, with_orbit=True,
                        xc=ExecutiveConfig(imu_timeout_s=0.2, port_timeout_s=0.2, health_period_s=0.01))
         stop = asyncio.Event()
         run = asyncio.create_task(ex.run(stop))
-        imu.push(still_sample(T0_S + 10.0, 10.0))
-        for _ in range(200):
-            await asyncio.sleep(0.01)
-            if len(imu.rates) >= 3:
-                break
-        await asyncio.sleep(0.05)
+        for k in range(1, 6):
+            imu.push(still_sample(T0_S + 10.0 * k, 10.0))
+            for _ in range(100):
+                await asyncio.sleep(0.005)
+                if len(thr.commands) >= k:
+                    break
         stop.set()
         await asyncio.wait_for(run, 5.0)
-        return imu, ex
+        return imu, thr, ex
 
-    imu, ex = asyncio.run(main())
-    assert imu.rates == [ex.config.imu_rate_coast_hz] * 3
+    imu, thr, ex = asyncio.run(main())
+    coast = ex.config.imu_rate_coast_hz
+    assert imu.rates == [coast] * 3
     assert ex.fdir.counts["imu.rate_unconfirmed"] == 2
     assert "imu.rate_unconfirmed" not in ex.fdir.active
+    assert ex.rate_log == [(T0_S + 30.0, coast)]
+    assert [c.t_s for c in thr.commands] == [T0_S + 10.0 * k for k in range(1, 6)]  # every sample answered
+
+
+def test_imu_rate_change_goes_out_before_the_thruster_command_of_its_cycle() -> None:
+    """Determinism in lockstep: a rate change is sent by the control cycle of the sample that decided it
+    (a ground SET_IMU_RATE applied at the next sample), before that cycle's thruster command, so the board,
+    still held at the lockstep gate, applies it from a defined sample whatever the host's timing; the
+    port call and the command are seen in that order, and the log names the sample."""
+    order: list[tuple[str, float | None]] = []
+
+    class OrderImu(FakeImu):
+        async def set_output_rate(self, rate_hz: float) -> None:
+            await super().set_output_rate(rate_hz)
+            order.append(("rate", rate_hz))
+
+    class OrderThrusters(FakeThrusters):
+        async def command(self, cmd: ThrusterCommand) -> None:
+            await super().command(cmd)
+            order.append(("command", cmd.t_s))
+
+    async def main() -> Executive:
+        imu, thr, gnd = OrderImu(), OrderThrusters(), FakeGround()
+        ex = make_exec(imu, thr, gnd, with_orbit=True,
+                       xc=ExecutiveConfig(imu_timeout_s=0.2, port_timeout_s=0.2, health_period_s=0.01))
+        stop = asyncio.Event()
+        run = asyncio.create_task(ex.run(stop))
+        imu.push(still_sample(T0_S + 10.0, 10.0))
+        for _ in range(100):
+            await asyncio.sleep(0.005)
+            if thr.commands:
+                break
+        gnd.stream.queue.put_nowait(Telecommand(9, TelecommandKind.SET_IMU_RATE, ImuRateArgs(1.0)))
+        for _ in range(100):
+            await asyncio.sleep(0.005)
+            if gnd.acks:
+                break
+        imu.push(still_sample(T0_S + 20.0, 10.0))
+        for _ in range(100):
+            await asyncio.sleep(0.005)
+            if len(thr.commands) >= 2:
+                break
+        stop.set()
+        await asyncio.wait_for(run, 5.0)
+        return ex
+
+    ex = asyncio.run(main())
+    coast = ex.config.imu_rate_coast_hz
+    assert order[:4] == [("rate", coast), ("command", T0_S + 10.0), ("rate", 1.0), ("command", T0_S + 20.0)]
+    assert ex.rate_log == [(T0_S + 10.0, coast), (T0_S + 20.0, 1.0)]

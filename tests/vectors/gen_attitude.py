@@ -185,6 +185,20 @@ def quat_lines(rng: np.random.Generator) -> list[str]:
     add("quat_from_two_axes", 10, 0.0, [1, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0], [NAN] * 4)
     add("quat_from_two_axes", 2, 0.0, [1, 0, 0, 0, 1, 0, 0, 1, 0, 1, 0, NAN], [NAN] * 4)
 
+    # one IMU interval: the propagation above and the body vector taken to ECI with the mid-interval
+    # attitude (scipy); its own generator keeps the other cases' random draws as they were
+    rng2 = np.random.default_rng(20261124)
+    for mag in (0.0, 1e-4, 0.3):
+        q = _unit(rng2, 4)
+        d = mag * _unit(rng2, 3)
+        v = rng2.normal(size=3)
+        nxt = (_rot(q).inv() * Rotation.from_rotvec(d)).inv()
+        ref = _same_sign(_wxyz(nxt), _hamilton(np.concatenate([[math.cos(mag / 2)], -0.5 * d]), q))
+        mid = (_rot(q).inv() * Rotation.from_rotvec(0.5 * d)).inv()
+        add("quat_imu_step", 0, 4e-15, [*q, *d, *v], [*ref, *mid.inv().apply(v)])
+    add("quat_imu_step", 2, 0.0, [1, 0, 0, 0, 0, 0, 0, 0, NAN, 0], [NAN] * 7)
+    add("quat_imu_step", 10, 0.0, [0, 0, 0, 0, 0, 0, 0, 1, 0, 0], [NAN] * 7)
+
     add("quat_bad_arguments", 0, 0.0, [1, 1, 0, 0, 0], [0, 13])
     add("quat_bad_arguments", 0, 0.0, [0, NAN, 0, 0, 0], [0, 13])  # n = 0 reads nothing
     add("quat_bad_arguments", 0, 0.0, [-1, 1, 0, 0, 0], [3, 13])
@@ -322,6 +336,54 @@ def control_lines(rng: np.random.Generator) -> list[str]:
         cfg_cmd = [1.0, 0.2, 1.0, 0.0, 1e-12, 100, 1, 0, 0, 0, 0, 0]
         add("ctl_allocate", 3, 0.0, [float(count), *cfg_cmd], [NAN] * 7)
     add("ctl_null_arguments", 0, 0.0, [], [4])
+
+    # the retrograde target: +x along -v, +z towards nadir (-r) as near as allowed, from scipy's rotation of
+    # the DCM whose rows are those axes, and the orbit rate (r x v) / |r|^2 in target axes
+    def target(r: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray, Rotation]:
+        x = -v / np.linalg.norm(v)
+        n = -r / np.linalg.norm(r)
+        z = n - (n @ x) * x
+        z /= np.linalg.norm(z)
+        dcm = np.vstack([x, np.cross(z, x), z])
+        rot = Rotation.from_matrix(dcm)
+        return _canonical(_wxyz(rot)), dcm @ (np.cross(r, v) / (r @ r)), rot
+
+    for _ in range(3):
+        r = 6.6e6 * _unit(rng, 3)
+        v = 7.6e3 * _unit(rng, 3)
+        qt, wt, _ = target(r, v)
+        add("ctl_retrograde_target", 0, 1e-14, [*r, *v], [*qt, *wt])
+    r0, v0 = [6.8e6, 0.0, 0.0], [0.0, 7.6e3, 0.0]
+    for bad_r, bad_v, status in ((r0, [0.0, 0.0, 0.0], 10), ([0.0, 0.0, 0.0], v0, 10),
+                                 (r0, [1.0, 0.0, 0.0], 10), ([NAN, 0.0, 0.0], v0, 2),
+                                 (r0, [0.0, INF, 0.0], 2)):
+        add("ctl_retrograde_target", status, 0.0, [*bad_r, *bad_v], [NAN] * 7)
+    # one control cycle: the target above, the errors (scipy), the target rate in body axes and the PD
+    # closed form with it as the reference rate; the adapter allocates over one thruster
+    for control in (0.0, 1.0):
+        for _ in range(2):
+            r = 6.6e6 * _unit(rng, 3)
+            v = 7.6e3 * _unit(rng, 3)
+            qt, wt, rot_t = target(r, v)
+            qb = _wxyz(Rotation.from_rotvec(0.05 * _unit(rng, 3)) * rot_t)
+            w = 1e-3 * rng.normal(size=3)
+            rot_b = _rot(qb)
+            err = rot_t * rot_b.inv()
+            e = err.as_rotvec()
+            x_body = rot_b.inv().apply([1.0, 0.0, 0.0])
+            x_t = -v / np.linalg.norm(v)
+            axis = math.atan2(float(np.linalg.norm(np.cross(x_body, x_t))), float(x_body @ x_t))
+            w_ref = err.inv().apply(wt)
+            tau = _pd_expected(kp, kd, rate, lim, qb, qt, w, w_ref) if control else np.zeros(3)
+            add("ctl_attitude_step", 0, 1e-9, [*kp, *kd, rate, *lim, control, *qb, *w, *r, *v],
+                [*qt, *wt, *w_ref, float(np.linalg.norm(e)), axis, *tau])
+    good = [*kp, *kd, rate, *lim, 1.0, 1, 0, 0, 0, 0, 0, 0, *r0, *v0]
+    for idx, val, status in ((10, 2.0, 3), (11, NAN, 2), (11, 0.0, 10), (15, INF, 2), (18, NAN, 2)):
+        bad = list(good)
+        bad[idx] = val
+        if idx == 11 and val == 0.0:
+            bad[11:15] = [0.0, 0.0, 0.0, 0.0]
+        add("ctl_attitude_step", status, 0.0, bad, [NAN] * 15)
     return out
 
 
@@ -341,6 +403,9 @@ def main() -> None:
         "from known on-times; the one-thruster rounding cases by the rounding rule of fb_control.h);",
         "written by tests/vectors/gen_attitude.py (seed 20261123).",
         "ctl_allocate outputs: torque_nm[3] force_n[3] count_of_bad_on_times [on_time_s...]",
+        "ctl_retrograde_target: r[3] v[3] : q_target_from_eci[4] omega_target_rps[3]",
+        "ctl_attitude_step: kp[3] kd[3] rate_limit torque_limit[3] control q[4] omega[3] r[3] v[3] :",
+        "q_target[4] omega_target[3] omega_ref_body[3] attitude_error axis_error torque[3]",
     ], control_lines(rng))
 
 
