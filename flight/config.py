@@ -16,6 +16,8 @@ Default values and their reasons:
   (reference/hardware.md); measured accelerations above it are treated as sensor faults.
 - Maximum burn duration: 1.3 times the planned duration (thrust dispersion and one failed thruster in
   thirty need 3.4 %; margin for a degraded tank pressure), and never above 3,600 s.
+- Housekeeping telemetry every 10 s around burns and every 60 s in coast (a multi-day coast changes
+  slowly; events go down as they happen either way).
 - Arming 1,200 s before ignition: the board is disarmed in coast, so the stack may have drifted anywhere;
   a 180 deg slew at the controller's 0.2 deg/s rate limit takes about 900 s, then 60 s of settling.
 - IMU output and control at the burn rate from ``burn_rate_margin_s`` (120 s) before arming until that
@@ -48,6 +50,9 @@ class FlightConfig:
     control_rate_hz: float = 10.0
     imu_rate_min_hz: float = 0.01
     imu_rate_max_hz: float = 1000.0
+    # housekeeping telemetry: its period, and its period while the IMU runs at the coast rate
+    housekeeping_period_s: float = 10.0
+    housekeeping_coast_period_s: float = 60.0
     # arming: the sequencer starts arming this long before ignition; the board must confirm in time
     arm_lead_s: float = 1200.0
     # the burn rate starts this long before arming and lasts this long after the planned cutoff

@@ -86,6 +86,8 @@ from flight.sequencer import (
 )
 from flight.telemetry import Downlink, HousekeepingSchedule
 
+EARTH_RADIUS_M = 6378137.0  # WGS-84 equatorial radius: the entry limits start a little early at high latitude
+
 
 class _Stop(Exception):
     """Raised inside the task group to end it cleanly."""
@@ -95,10 +97,9 @@ class _Stop(Exception):
 class ExecutiveConfig:
     """Host-time bounds of the executive (spacecraft-time settings live in ``FlightConfig``)."""
 
-    imu_timeout_s: float = 5.0  # host time without a sample before FDIR hears imu.stale
+    imu_timeout_s: float = 5.0  # host time without a sample before FDIR hears imu.stale (a floor)
     port_timeout_s: float = 2.0  # every port call
     deadline_s: float | None = None  # cycle latency deadline; default: one control cycle
-    housekeeping_period_s: float = 10.0  # spacecraft time
     health_period_s: float = 0.05  # host time
     rate_timeout_s: float = 0.25  # host time for the IMU board to confirm a rate change
     rate_retry_s: float = 1.0  # spacecraft time before an unconfirmed rate change is sent again
@@ -106,8 +107,9 @@ class ExecutiveConfig:
     queue_size: int = 256
     latency_history: int = 100_000
     auto_imu_rate: bool = True  # command the IMU rate by phase from the plan
-    # re-plan inside the control cycle that first sees the request (deterministic in lockstep: the plan
-    # depends only on spacecraft time) instead of in a worker thread (the loop keeps answering samples)
+    # re-plan at the end of the control cycle that first sees the request, after its command (deterministic
+    # in lockstep: the plan depends only on spacecraft time) instead of in a worker thread (the loop keeps
+    # answering samples)
     plan_inline: bool = False
 
 
@@ -242,7 +244,7 @@ class Executive:
         self.keep_command_log = False
         self._samples: asyncio.Queue[tuple[ImuSample, float]] = asyncio.Queue(self.xc.queue_size)
         self._pending = list(startup_intents or [])
-        self._hk = HousekeepingSchedule(self.xc.housekeeping_period_s)
+        self._hk = HousekeepingSchedule(self.config.housekeeping_period_s)
         self._status_seen_t_s: float | None = None
         self._rate_wanted: float | None = None
         # a ground SET_IMU_RATE holds until the sequencer changes state (then the phase's rate applies)
@@ -321,8 +323,14 @@ class Executive:
         it = aiter(self.imu.samples())
         while True:
             t0 = time.perf_counter()
+            # silent for imu_stale_factor output intervals at the rate the board confirmed, and never less
+            # than the configured bound (a coast interval is 10 s; host time runs as fast as spacecraft time
+            # or faster); before any rate is confirmed, the configured bound
+            bound_s = self.xc.imu_timeout_s
+            if self._rate_commanded is not None:
+                bound_s = max(bound_s, self.fdir.config.imu_stale_factor * self._expected_interval_s)
             try:
-                async with asyncio.timeout(self.xc.imu_timeout_s):
+                async with asyncio.timeout(bound_s):
                     sample = await anext(it)
             except TimeoutError:
                 t = self.t_s if self.t_s is not None else 0.0
@@ -497,7 +505,12 @@ class Executive:
         if self._pending:
             intents += self._pending
             self._pending = []
-        actions = self.fdir.on_imu(sample, self._expected_interval_s, thrusting)
+        in_atmosphere = False
+        if self.nav.has_orbit:
+            r = self.nav.orbit().r_eci_m
+            in_atmosphere = math.sqrt(r[0] * r[0] + r[1] * r[1] + r[2] * r[2]) < EARTH_RADIUS_M + \
+                self.fdir.config.entry_alt_m
+        actions = self.fdir.on_imu(sample, self._expected_interval_s, thrusting, in_atmosphere)
         if self._interval_next_s is not None:  # a rate commanded last cycle applies from the next sample
             self._expected_interval_s, self._interval_next_s = self._interval_next_s, None
         discard = any(a.fault == "imu.implausible" for a in actions)
@@ -543,10 +556,7 @@ class Executive:
             if self.seq.state not in THRUSTING_STATES:
                 intents += self._fdir_actions(
                     t, self.fdir.on_propellant(t, status.propellant_kg, needed, reserve), apply=False)
-        # the plan from guidance
-        if self.xc.plan_inline and self._replan.is_set() and self.guidance is not None and self.nav.has_orbit:
-            self._replan.clear()
-            self._plan_now(self.guidance)
+        # the plan from guidance (an inline re-plan ran at the end of an earlier cycle)
         if self._new_plan is not None:
             self.plan, self._new_plan = self._new_plan, None
             intents += self._load_plan(t)
@@ -596,9 +606,17 @@ class Executive:
             self._emit(Event(t, Severity.ERROR, "executive.command_failed",
                              f"thruster command not sent: {exc}"))
         self.deadline.record(time.perf_counter() - arrived)
+        coast = self._expected_interval_s * self.config.imu_rate_coast_hz >= 1.0 - 1e-9
+        cfg = self.config
+        self._hk.period_s = cfg.housekeeping_coast_period_s if coast else cfg.housekeeping_period_s
         if self._hk.due(t):
             for tm in self._housekeeping(t):
                 self.downlink.telemetry(tm)
+        # An inline re-plan runs after this cycle's command is out, outside its latency (in lockstep the
+        # next sample waits for it at the gate); its plan is loaded by the next cycle.
+        if self.xc.plan_inline and self._replan.is_set() and self.guidance is not None and self.nav.has_orbit:
+            self._replan.clear()
+            self._plan_now(self.guidance)
 
     async def _command_imu_rate(self, t: float) -> None:
         """Send the IMU output rate this cycle decided, before its thruster command: in lockstep the board

@@ -22,7 +22,8 @@ imu.dropout               a time-tag gap above ``imu_gap_factor`` intervals, or 
                           the sample's own interval longer than expected          ``imu_dropout_max``
                                                                                  in a row while thrusting
 imu.implausible           flags say unusable, or rate above ``rate_max_rps``, or  HOLD (sample discarded);
-                          acceleration above ``accel_max_mps2``                   SAFE after
+                          acceleration above ``accel_max_mps2`` (in the           SAFE after
+                          atmosphere: the ``_entry`` limits)
                                                                                  ``imu_implausible_max``
                                                                                  in a row
 thruster.underperformance measured/expected acceleration below ``underperf_ratio``  REPLAN (cutoff on
@@ -74,6 +75,11 @@ class FdirConfig:
     imu_implausible_max: int = 3
     rate_max_rps: float = math.radians(2.0)  # the stack never turns this fast
     accel_max_mps2: float = 0.05  # twice the main burn's nominal acceleration
+    # in the atmosphere (navigated radius below the equatorial radius plus entry_alt_m) drag decelerates
+    # the stack by up to a few g and aerodynamic torques turn it: wider plausibility limits apply
+    entry_alt_m: float = 120e3
+    accel_max_entry_mps2: float = 150.0
+    rate_max_entry_rps: float = math.radians(30.0)
     underperf_ratio: float = 0.8
     underperf_abort: float = 0.3
     underperf_time_s: float = 10.0
@@ -118,8 +124,10 @@ class Fdir:
 
     # ----------------------------------------------------------------------------- monitors
 
-    def on_imu(self, sample: ImuSample, expected_interval_s: float, thrusting: bool) -> list[FdirAction]:
-        """Check one sample. A HOLD with fault ``imu.implausible`` means: do not use this sample."""
+    def on_imu(self, sample: ImuSample, expected_interval_s: float, thrusting: bool,
+               in_atmosphere: bool = False) -> list[FdirAction]:
+        """Check one sample. A HOLD with fault ``imu.implausible`` means: do not use this sample.
+        ``in_atmosphere``: navigation puts the stack below ``entry_alt_m`` (the entry limits apply)."""
         cfg = self.config
         out: list[FdirAction] = []
         t = sample.t_s
@@ -128,7 +136,9 @@ class Fdir:
         dt = max(sample.interval_s, 1e-9)
         rate = math.sqrt(sum(x * x for x in sample.dtheta_body_rad)) / dt
         accel = math.sqrt(sum(x * x for x in sample.dv_body_mps)) / dt
-        if not sample.usable or rate > cfg.rate_max_rps or accel > cfg.accel_max_mps2:
+        rate_max = cfg.rate_max_entry_rps if in_atmosphere else cfg.rate_max_rps
+        accel_max = cfg.accel_max_entry_mps2 if in_atmosphere else cfg.accel_max_mps2
+        if not sample.usable or rate > rate_max or accel > accel_max:
             self._implausible += 1
             why = (f"flags {int(sample.flags)}" if not sample.usable
                    else f"rate {math.degrees(rate):.3f} deg/s, acceleration {accel:.4f} m/s^2")

@@ -157,7 +157,7 @@ async def _run(args: argparse.Namespace, scenario: Scenario, cfg: FlightConfig, 
             guidance = Guidance(args.campaign_start, campaign) if args.campaign_start is not None else None
             ex = _StartupExecutive(imu, thr, ground, navigator=nav, sequencer=seq, commander=commander,
                                    guidance=guidance, journal=journal, config=cfg,
-                                   exec_config=ExecutiveConfig(imu_timeout_s=quiet_s),
+                                   exec_config=ExecutiveConfig(),
                                    startup_intents=list(startup))
             ex.campaign = campaign
             ex.mass_kg = scenario.vehicle.mass_kg

@@ -90,6 +90,8 @@ def test_flight_run_flies_against_standalone_boards_in_real_time(tmp_path: Path)
     key_file = write_key_file(tmp_path / "keys.json", KEY_ID)
     keys = load_keys(key_file)
     other = KeyRing({KEY_ID: "5a" * 32})
+    config = tmp_path / "flight.toml"  # housekeeping every 10 s in coast too: the test sees it sooner
+    config.write_text("[flight]\nhousekeeping_coast_period_s = 10.0\n")
     with board_process("imu", "--serial", "pty", "--seed", "0") as (_imu, imu_path), \
             board_process("thruster", "--serial", "pty") as (_thr, thr_path):
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -100,7 +102,8 @@ def test_flight_run_flies_against_standalone_boards_in_real_time(tmp_path: Path)
             procs.append(subprocess.Popen(
                 [sys.executable, "-m", "hil.flight_cli", "run", "--imu", f"serial://{imu_path}",
                  "--thrusters", f"serial://{thr_path}", "--ground", f"serial://{ground_path}",
-                 "--keys", str(key_file), "--journal", str(tmp_path / "flight.journal")],
+                 "--keys", str(key_file), "--journal", str(tmp_path / "flight.journal"),
+                 "--config", str(config)],
                 cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
 
         try:

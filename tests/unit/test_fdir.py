@@ -50,6 +50,19 @@ def test_implausible_sample_is_held_then_safed_after_three_in_a_row() -> None:
     assert names == ["fdir.imu.implausible", "fdir.imu.implausible.cleared"]
 
 
+def test_entry_deceleration_is_plausible_only_in_the_atmosphere() -> None:
+    """Two g of deceleration and a 5 deg/s turn: implausible in orbit (a sensor fault), plausible once
+    navigation puts the stack in the atmosphere (drag and aerodynamic torque in entry); a flagged sample
+    is implausible everywhere."""
+    f = Fdir()
+    t = T0_S
+    in_orbit = f.on_imu(sample(t + 0.1, dv=2.0, dth=math.radians(0.5)), 0.1, False)
+    assert [a.fault for a in in_orbit] == ["imu.implausible"]
+    assert f.on_imu(sample(t + 0.2, dv=2.0, dth=math.radians(0.5)), 0.1, False, in_atmosphere=True) == []
+    flagged = f.on_imu(sample(t + 0.3, flags=ImuFlags.BIT_FAIL), 0.1, False, in_atmosphere=True)
+    assert [a.fault for a in flagged] == ["imu.implausible"]
+
+
 def test_dropout_holds_in_coast_and_safes_a_burn_after_repeats() -> None:
     f = Fdir()
     f.on_imu(sample(T0_S + 0.1), 0.1, True)

@@ -25,8 +25,8 @@ from flight.ports import (
 )
 from flight.security import Authenticator, KeyRing
 from hil.cli import CliError
-from hil.ground import cli as ground_cli
 from hil.drivers.ground import UNIX_J2000_OFFSET_S, GroundDriver, event_code
+from hil.ground import cli as ground_cli
 from hil.ground.keys import load_keys, write_key_file
 from hil.ground.station import GroundStation, Tracker, state_vector_values
 from hil.ground.timing import GroundTime, WatchedClock
