@@ -35,7 +35,7 @@ import numpy as np
 
 from firmware_bindings import CoreError
 from firmware_bindings.environment import AtmosphereModel
-from firmware_bindings.frames import WGS84_F, gmst_rad
+from firmware_bindings.frames import gmst_rad
 from firmware_bindings.orbit import G0_MPS2, ForceModel, Tolerance, apsis_altitudes_m, propagate
 from firmware_bindings.reentry import EntryConfig, Footprint
 from firmware_bindings.targeting import SPOUA_APPROX, FinalBurn, Zone, solve_final_burn, solve_perigee_burn
@@ -50,7 +50,7 @@ _MAX_WALK_BACK_REVS = 200  # bound on the revolutions searched back from the nom
 _PHASING_CANDIDATES = 2  # final revolutions of smallest miss on which the phased burn's timing is tuned
 _PHASING_TRIALS = 6  # coarse trials of the timing search per final window
 _JUMP_M = 500e3  # a change of cross-track miss this large is a jump to another root, not a trend
-_PASS_SAMPLE_S = 300.0  # ground-track sampling step of the pass prediction
+_PASS_SAMPLE_S = 1200.0  # ground-track sampling step of the pass prediction
 _MAX_PASS_SAMPLES = 2000
 _PASS_REFINE = 3
 _PASS_TRIALS = 4  # passes solved (coarse) in the final-window search
@@ -95,7 +95,7 @@ class CampaignConfig:
     final_offset_s: float = 4.0 * DAY_S
     final_hp_m: float = 50e3
     final_window_s: float = 5400.0  # one revolution in which the final burn's ignition is solved
-    final_rev_search: int = 6  # revolutions either side of the nominal final time considered
+    final_rev_search: int = 16  # revolutions either side of the nominal final time considered (about a day)
     phasing_window_s: float = 0.4 * DAY_S  # the phased lowering burn moves at most this far either way
     phasing_tol_m: float = 1000.0  # cross-track miss at which the phasing solve stops
     phasing_grid: int = 9
@@ -218,15 +218,24 @@ class _Coast:
         self.model, self.tol = model, tol
         self.t: list[float] = [t_s]
         self.y: list[np.ndarray] = [y]
+        self.dead_s = math.inf  # a propagation to this time failed
+        self.death: CoreError = CoreError("no failure")
 
     def at(self, t_s: float) -> np.ndarray:
+        """The state at ``t_s`` (raises ``CoreError`` when the stack does not get there: it decays)."""
         i = bisect.bisect_right(self.t, t_s) - 1
         if i < 0:
             raise ValueError("a coast is propagated forward only")
         if self.t[i] == t_s:
             return self.y[i]
+        if t_s >= self.dead_s:
+            raise self.death  # known already: no need to propagate again
         y0 = self.y[i]
-        s = propagate(self.t[i], y0[:3], y0[3:6], float(y0[6]), t_s, model=self.model, tol=self.tol)
+        try:
+            s = propagate(self.t[i], y0[:3], y0[3:6], float(y0[6]), t_s, model=self.model, tol=self.tol)
+        except CoreError as exc:
+            self.dead_s, self.death = t_s, exc
+            raise
         y = np.concatenate([s.r_eci_m, s.v_eci_mps, [s.mass_kg]])
         self.t.insert(i + 1, t_s)
         self.y.insert(i + 1, y)
@@ -280,16 +289,28 @@ class _Search:
         return self.after[key]
 
     def passes(self, coast: _Coast, t_a: float, t_b: float) -> list[_Pass]:
-        """Every pass of the coast's ground track over the aim latitude in [t_a, t_b]: its time, direction
-        and the cross-track distance of the aim point from the track there (sign as ``miss_cross_m``).
-        Sampled every 300 s and refined by false position on the geocentric latitude."""
-        g = self.g
-        lat_c = math.atan((1.0 - WGS84_F) ** 2 * math.tan(g.aim_lat_rad))  # geocentric aim latitude
-        z_aim = math.sin(lat_c)
+        """Every pass of the coast's ground track abeam the aim point in [t_a, t_b] (the sub-satellite
+        point's Earth-relative velocity at right angles to the aim, on the aim's side of the Earth): its
+        time, direction and the cross-track distance of the aim from the track there (sign as
+        ``miss_cross_m``). Sampled every 1,200 s (four times a revolution) and refined by false position."""
+        lat, lon = self.g.aim_lat_rad, self.g.aim_lon_rad
+        ax, ay, az = math.cos(lat) * math.cos(lon), math.cos(lat) * math.sin(lon), math.sin(lat)
+        w = self.model.omega_earth_rad_s
+        theta0 = gmst_rad(t_a)  # then at the sidereal rate (the precession terms are far below a metre)
 
-        def f(t: float) -> tuple[float, np.ndarray]:
+        def f(t: float) -> tuple[float, float, float]:
             y = coast.at(t)
-            return float(y[2] / np.linalg.norm(y[:3])) - z_aim, y
+            th = theta0 + w * (t - t_a)
+            c, s_ = math.cos(th), math.sin(th)
+            rx, ry, rz = c * y[0] + s_ * y[1], -s_ * y[0] + c * y[1], float(y[2])
+            vx = c * y[3] + s_ * y[4] + w * ry
+            vy = -s_ * y[3] + c * y[4] - w * rx
+            vz = float(y[5])
+            rn, vn = math.sqrt(rx * rx + ry * ry + rz * rz), math.sqrt(vx * vx + vy * vy + vz * vz)
+            px, py, pz = ry * vz - rz * vy, rz * vx - rx * vz, rx * vy - ry * vx  # r x v
+            pn = math.sqrt(px * px + py * py + pz * pz)
+            return ((ax * vx + ay * vy + az * vz) / vn, (ax * rx + ay * ry + az * rz) / rn,
+                    (ax * px + ay * py + az * pz) / pn)
 
         out: list[_Pass] = []
         n = max(2, math.ceil((t_b - t_a) / _PASS_SAMPLE_S) + 1)
@@ -297,40 +318,28 @@ class _Search:
             return out
         ts = np.linspace(t_a, t_b, n)
         try:
-            prev_t, (prev_f, _) = float(ts[0]), f(float(ts[0]))
+            prev_t = float(ts[0])
+            prev_f = f(prev_t)[0]
             for t in ts[1:]:
                 tf = float(t)
-                cur_f, _ = f(tf)
-                if (prev_f < 0.0) != (cur_f < 0.0):
-                    lo, hi, flo, fhi = prev_t, tf, prev_f, cur_f
-                    tm, y = lo, coast.at(lo)
+                cur = f(tf)
+                # the aim passes from ahead of the stack (aim . v > 0) to behind it, on the near side
+                if prev_f > 0.0 >= cur[0] and cur[1] > 0.0:
+                    lo, hi, flo, fhi = prev_t, tf, prev_f, cur[0]
+                    tm, fm = hi, cur
                     for _ in range(_PASS_REFINE):
                         tm = lo - flo * (hi - lo) / (fhi - flo)
-                        fm, y = f(tm)
-                        if (fm < 0.0) == (flo < 0.0):
-                            lo, flo = tm, fm
+                        fm = f(tm)
+                        if fm[0] > 0.0:
+                            lo, flo = tm, fm[0]
                         else:
-                            hi, fhi = tm, fm
-                    out.append(_Pass(tm, self._cross_m(tm, y), cur_f > prev_f))
-                prev_t, prev_f = tf, cur_f
+                            hi, fhi = tm, fm[0]
+                    cross_m = _SPHERE_R_M * math.asin(max(-1.0, min(1.0, float(fm[2]))))
+                    out.append(_Pass(float(tm), cross_m, bool(coast.at(tm)[5] > 0.0)))
+                prev_t, prev_f = tf, cur[0]
         except CoreError:
             pass  # the coast ends (the stack decays): the passes found so far
         return out
-
-    def _cross_m(self, t_s: float, y: np.ndarray) -> float:
-        """Cross-track distance of the aim point from the ground track through the sub-satellite point
-        of ``y`` (its Earth-relative velocity as the track direction), positive when the aim lies left."""
-        g = self.g
-        theta = gmst_rad(t_s)
-        c, s_ = math.cos(theta), math.sin(theta)
-        r = np.array([c * y[0] + s_ * y[1], -s_ * y[0] + c * y[1], y[2]])
-        v_in = np.array([c * y[3] + s_ * y[4], -s_ * y[3] + c * y[4], y[5]])
-        v = v_in - np.cross([0.0, 0.0, self.model.omega_earth_rad_s], r)
-        pole = np.cross(r, v)
-        pole /= np.linalg.norm(pole)
-        lat, lon = g.aim_lat_rad, g.aim_lon_rad
-        a = np.array([math.cos(lat) * math.cos(lon), math.cos(lat) * math.sin(lon), math.sin(lat)])
-        return _SPHERE_R_M * math.asin(max(-1.0, min(1.0, float(a @ pole))))
 
     def trial(self, t_final: float, shift_s: float, phased: int | None) -> _Trial:
         g, cfg, model = self.g, self.g.config, self.model
