@@ -165,3 +165,64 @@ def test_campaign_config_is_checked() -> None:
         LoweringBurnSpec("X", 190e3)
     with pytest.raises(ValueError, match="unique"):
         CampaignConfig(lowering=(LoweringBurnSpec("FINAL", 190e3, offset_s=0.0),))
+
+
+def state_circular_at_ascending_node() -> OrbitState:
+    r, v = state_from_elements((6378137.0 + 220e3, 0.0, math.radians(51.64), 0.0, 0.0, 0.0))
+    assert abs(r[2]) < 1e-6 and v[2] > 0.0  # on the equator, northbound: the ascending node
+    return OrbitState(T0_S, tuple(r), tuple(v), 450e3)
+
+
+@pytest.fixture(scope="module")
+def circular_plan() -> tuple[Guidance, object]:
+    g = Guidance(T0_S)
+    return g, g.plan(state_circular_at_ascending_node())
+
+
+def test_plans_from_an_exactly_circular_orbit_at_the_ascending_node(
+        circular_plan: tuple[Guidance, object]) -> None:
+    """Regression: from an exactly circular 220 km orbit at the ascending node the stack decays faster
+    than the nominal timeline assumes (no revolution within final_rev_search of four days was feasible and
+    guidance raised). The plan now exists, with the final burn to the 50 km perigee target (100 m), the
+    along-track miss solved (1 km) and every predicted impact inside the zone."""
+    _, plan = circular_plan
+    final = plan.burns[-1]  # type: ignore[attr-defined]
+    assert final.final and final.hp_after_m == pytest.approx(50e3, abs=100.0)
+    assert abs(plan.miss_along_m) < 1e3  # type: ignore[attr-defined]
+    assert plan.inside_zone  # type: ignore[attr-defined]
+    assert plan.propellant_margin_kg > 0.0  # type: ignore[attr-defined]
+
+
+def test_plan_from_the_circular_orbit_is_reproduced_by_the_c_core(
+        circular_plan: tuple[Guidance, object]) -> None:
+    """The planned burns flown through the C core's own propagation and footprint prediction from the
+    same start land the footprint centre at the plan's distance from the aim (2 km): the coarse search
+    and the reused propagations leave no trace in the plan."""
+    g, plan = circular_plan
+    o = state_circular_at_ascending_node()
+    model = g.config.model.__class__(**{**g.config.model.__dict__, "dry_mass_kg": g.config.dry_mass_kg})
+    t, r, v, m = o.t_s, np.asarray(o.r_eci_m), np.asarray(o.v_eci_mps), o.mass_kg
+    for b in plan.burns[:-1]:  # type: ignore[attr-defined]
+        s = propagate(t, r, v, m, b.t_ignition_s + b.duration_s, model=model.with_burn(b.t_ignition_s,
+                                                                                       b.duration_s))
+        t, r, v, m = s.t_s, s.r_eci_m, s.v_eci_mps, s.mass_kg
+    b = plan.burns[-1]  # type: ignore[attr-defined]
+    fp = predict_footprint(t, r, v, m, burn=Burn(b.t_ignition_s, b.duration_s), model=model)
+    d, _ = great_circle(fp.centre_lat_rad, fp.centre_lon_rad, g.aim_lat_rad, g.aim_lon_rad)
+    assert d == pytest.approx(plan.miss_m, abs=2e3)  # type: ignore[attr-defined]
+
+
+def test_coarse_pass_agrees_with_the_exact_pass() -> None:
+    """The coarse search's cross-track miss (looser tolerances, two fragments, shared propagations) for
+    the window and timing the plan chose agrees with the exact plan's to 2 km, which is what lets the
+    search run coarse and solve only its choice exactly."""
+    from flight.guidance import _Search
+
+    g = Guidance(T0_S)
+    o = state_220()
+    plan = g.plan(o)
+    phased_shift = [b.t_ignition_s - (T0_S + g.config.lowering[0].offset_s)  # type: ignore[operator]
+                    for b in plan.burns if b.burn_id == 1]
+    coarse = _Search(g, o).trial(plan.final_window_start_s, phased_shift[0] if phased_shift else 0.0, 0)
+    assert coarse.final is not None
+    assert coarse.cross_m == pytest.approx(plan.miss_cross_m, abs=2e3)
