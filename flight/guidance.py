@@ -10,17 +10,47 @@ Timeline. A lowering burn is placed either at a fixed offset from the campaign s
 before the final burn. With the flight software's drag model (ballistic coefficient about 80 kg/m^2) a
 145 km perigee decays within hours and even a 200 km perigee within about two days, so the default
 campaign coasts from 220 km on drag, lowers the perigee to 190 km about two and a half days in and to
-145 km one revolution before the final burn at about four days: the stack flies the intermediate 145 km
-perigee only briefly. Other timelines (a lighter vehicle, another atmosphere) are configuration.
+145 km one revolution before the final burn at about four days (the revolution itself is chosen within
+about a day of that for phasing, below): the stack flies the intermediate 145 km perigee only briefly.
+Other timelines (a lighter vehicle, another atmosphere) are configuration.
 
-Phasing. The final burn can put the footprint centre on the aim point *along* the track; the distance
-*across* the track is set by where the final revolution's ground track passes, which shifts about 23 deg
-west per revolution. Guidance first picks, among the revolutions within ``final_rev_search`` of the nominal
-final time, the one whose solved final burn has the smallest cross-track miss; then it tunes the timing of
-the first remaining offset-placed lowering burn within ``phasing_window_s``: a one-dimensional root solve
-(bracketing scan, then bisection) on the cross-track miss of the final burn solved with the C core after
-propagating the whole remaining campaign with the C propagator. When no root lies within the window the
-timing of smallest miss is kept and the plan says so (``phasing_converged`` False).
+Phasing. The final burn puts the footprint centre on the aim point *along* the track; the distance
+*across* the track is set by where the final revolution's ground track passes, and that is a matter of
+time: the Earth turns under the orbit plane by about 23 deg a revolution, so a ground track reaching the
+aim latitude dt later lies omega_E R cos(lat) dt further west (about 300 m a second at Point Nemo), and
+the cross-track miss changes by the part of that across the track. Two levers move it:
+
+- the revolution of the final burn, a coarse step of about 1,500 km across the track. Guidance predicts
+  every candidate from the ground track of the coasting orbit (after the offset-placed lowering burns):
+  once a revolution the sub-satellite point passes abeam the aim point (its Earth-relative velocity at
+  right angles to the aim), and the aim's distance from the track there is that revolution's cross-track
+  miss, plus a bias common to all revolutions of one direction (the descent's own track and the last
+  lowering burn), calibrated on the first final burn solved. The passes of smallest predicted miss within
+  ``final_rev_search`` revolutions (about a day) of the nominal time are then solved, each in a final
+  window whose middle is the ignition that lands on that pass.
+- the timing of the first remaining offset-placed lowering burn, a fine step: moving a burn that lowers
+  the semi-major axis by da earlier by dt gains (3/2) n (da / a) dt of orbital phase by the final
+  revolution (more with drag, which grows as the orbit drops), so the arrival time, and the cross-track
+  miss with it, changes almost in proportion to the move. Guidance runs a secant iteration on the
+  cross-track miss over that timing, inside ``phasing_window_s``; a step onto another root of the final
+  burn or an infeasible plan is halved.
+
+The fine lever is weak in a drag-dominated campaign: the default first lowering burn is 1 to 7 m/s (drag
+has done most of the lowering), so moving it by the whole window shifts the track by some tens of km, and
+since it targets the osculating perigee (whose J2 short-period part depends on where in the orbit it
+fires) the response is not smooth. The revolution choice therefore does most of the work. The plan says
+whether the miss came within ``phasing_tol_m`` (``phasing_converged``) and, when not, why
+(``phasing_status``): no lowering burn is left to move (the final-burn window of the ``iss-final-burn``
+scenario), or the miss is out of the levers' reach.
+
+Speed. A re-plan searches in a coarse pass and solves its choice once exactly. The coarse pass propagates
+at looser tolerances (rtol 1e-8, 1 cm) with a two-fragment footprint (heel and toe, all the centre's
+miss needs) and shares propagations between trials: the coast from the navigated state and each coast
+after a solved lowering burn are propagated forward once, every time reached kept as a checkpoint, and a
+coast that decays remembers where, so no trial propagates it there again. The exact pass then propagates
+and solves the chosen plan at full tolerance with the full footprint. When the stack decays faster than
+the timeline assumes (a circular 220 km start, for example) no revolution near the nominal time is
+feasible and the search walks back towards now until one is.
 
 Everything here is pure: time and the navigated orbit are passed in; nothing reads a clock.
 """
@@ -158,6 +188,7 @@ class CampaignPlan:
     propellant_needed_kg: float
     propellant_available_kg: float
     final_window_start_s: float = math.nan  # the final burn's ignition was solved in [this, + final_window_s]
+    phasing_status: str = ""  # "converged", "no_lowering_burn" (nothing left to move) or "out_of_reach"
 
     @property
     def next_burn(self) -> PlannedBurn | None:
@@ -462,10 +493,11 @@ class Guidance:
         if final is None:
             raise GuidanceError("the final burn of the coarse search is infeasible in the exact solution")
         converged = abs(final.miss_cross_m) <= cfg.phasing_tol_m
+        status = "converged" if converged else "no_lowering_burn" if phased is None else "out_of_reach"
         needed = sum(b.propellant_kg for b in trial.burns)
         plan = CampaignPlan(
             t_now, tuple(trial.burns), final.footprint, final.miss_m, final.miss_along_m, final.miss_cross_m,
-            final.inside_zone, converged, needed, max(0.0, orbit.mass_kg - cfg.dry_mass_kg), t_final,
+            final.inside_zone, converged, needed, max(0.0, orbit.mass_kg - cfg.dry_mass_kg), t_final, status,
         )
         self.last_plan = plan
         return plan

@@ -135,6 +135,15 @@ def test_phasing_tunes_the_cross_track_miss() -> None:
     assert tuned.inside_zone
 
 
+def test_plan_says_when_no_lowering_burn_is_left_to_phase_with(final_only: tuple[Guidance, object]) -> None:
+    """With no lowering burn left the cross-track miss is what the best revolution gives: the plan says
+    whether it is within the phasing tolerance and, when not, that nothing was left to move."""
+    g, plan = final_only
+    converged = abs(plan.miss_cross_m) <= g.config.phasing_tol_m  # type: ignore[attr-defined]
+    assert plan.phasing_converged is converged  # type: ignore[attr-defined]
+    assert plan.phasing_status == ("converged" if converged else "no_lowering_burn")  # type: ignore[attr-defined]
+
+
 def test_aim_point_change_moves_the_plan(final_only: tuple[Guidance, object]) -> None:
     g0, plan0 = final_only
     g = Guidance(T0_S, g0.config)
