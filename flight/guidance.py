@@ -36,10 +36,11 @@ the cross-track miss changes by the part of that across the track. Two levers mo
   burn or an infeasible plan is halved.
 
 The fine lever is weak in a drag-dominated campaign: the default first lowering burn is 1 to 7 m/s (drag
-has done most of the lowering), so moving it by the whole window shifts the track by some tens of km, and
-since it targets the osculating perigee (whose J2 short-period part depends on where in the orbit it
-fires) the response is not smooth. The revolution choice therefore does most of the work. The plan says
-whether the miss came within ``phasing_tol_m`` (``phasing_converged``) and, when not, why
+has done most of the lowering), so moving it across the whole window shifts the track by 20 to 40 km
+(from the default scenario's start; moving the last burn's lead from one to four revolutions, about
+10 km), and since it targets the osculating perigee (whose J2 short-period part depends on where in the
+orbit it fires) the response is not smooth. The revolution choice therefore does most of the work. The
+plan says whether the miss came within ``phasing_tol_m`` (``phasing_converged``) and, when not, why
 (``phasing_status``): no lowering burn is left to move (the final-burn window of the ``iss-final-burn``
 scenario), or the miss is out of the levers' reach.
 
@@ -78,7 +79,6 @@ DAY_S = 86400.0
 GM_M3_S2 = 3.986004418e14
 _MAX_WALK_BACK_REVS = 200  # bound on the revolutions searched back from the nominal final time
 _PHASING_CANDIDATES = 2  # final revolutions of smallest miss on which the phased burn's timing is tuned
-_PHASING_TRIALS = 6  # coarse trials of the timing search per final window
 _JUMP_M = 500e3  # a change of cross-track miss this large is a jump to another root, not a trend
 _PASS_SAMPLE_S = 1200.0  # ground-track sampling step of the pass prediction
 _MAX_PASS_SAMPLES = 2000
@@ -128,8 +128,8 @@ class CampaignConfig:
     final_rev_search: int = 16  # revolutions either side of the nominal final time considered (about a day)
     phasing_window_s: float = 0.4 * DAY_S  # the phased lowering burn moves at most this far either way
     phasing_tol_m: float = 1000.0  # cross-track miss at which the phasing solve stops
-    phasing_grid: int = 9
-    phasing_max_iter: int = 20
+    phasing_grid: int = 9  # not used by the secant search; kept so that existing configurations construct
+    phasing_max_iter: int = 6  # timings of the phased burn tried (coarse) per final window
     zone: Zone = SPOUA_APPROX
     aim_lat_rad: float = SPOUA_APPROX.aim_lat_rad
     aim_lon_rad: float = SPOUA_APPROX.aim_lon_rad
@@ -563,7 +563,7 @@ class Guidance:
         best = start
         x1 = x0 + (0.5 * w if x0 <= 0.0 else -0.5 * w)
         f0 = t0.cross_m
-        for _ in range(min(cfg.phasing_max_iter, _PHASING_TRIALS)):
+        for _ in range(cfg.phasing_max_iter):
             t1 = search.trial(t_final, x1, phased)
             if t1.final is None or abs(t1.cross_m - f0) > _JUMP_M:
                 x1 = 0.5 * (x0 + x1)  # back towards the last good timing
