@@ -59,6 +59,7 @@ Everything here is pure: time and the navigated orbit are passed in; nothing rea
 from __future__ import annotations
 
 import bisect
+import itertools
 import math
 from dataclasses import dataclass, field, replace
 
@@ -78,7 +79,7 @@ from flight.sequencer import BurnOutcome, BurnPlan, BurnResult
 DAY_S = 86400.0
 GM_M3_S2 = 3.986004418e14
 _MAX_WALK_BACK_REVS = 200  # bound on the revolutions searched back from the nominal final time
-_PHASING_CANDIDATES = 2  # final revolutions of smallest miss on which the phased burn's timing is tuned
+_PHASING_CANDIDATES = 1  # final revolutions of smallest miss on which the phased burn's timing is tuned
 _JUMP_M = 500e3  # a change of cross-track miss this large is a jump to another root, not a trend
 _PASS_SAMPLE_S = 1200.0  # ground-track sampling step of the pass prediction
 _MAX_PASS_SAMPLES = 2000
@@ -128,7 +129,7 @@ class CampaignConfig:
     final_rev_search: int = 16  # revolutions either side of the nominal final time considered (about a day)
     phasing_window_s: float = 0.4 * DAY_S  # the phased lowering burn moves at most this far either way
     phasing_tol_m: float = 1000.0  # cross-track miss at which the phasing solve stops
-    phasing_grid: int = 9  # not used by the secant search; kept so that existing configurations construct
+    phasing_grid: int = 8  # timings of the phased burn over one revolution (where in its orbit it fires)
     phasing_max_iter: int = 6  # timings of the phased burn tried (coarse) per final window
     zone: Zone = SPOUA_APPROX
     aim_lat_rad: float = SPOUA_APPROX.aim_lat_rad
@@ -189,6 +190,7 @@ class CampaignPlan:
     propellant_available_kg: float
     final_window_start_s: float = math.nan  # the final burn's ignition was solved in [this, + final_window_s]
     phasing_status: str = ""  # "converged", "no_lowering_burn" (nothing left to move) or "out_of_reach"
+    phasing_shift_s: float = 0.0  # how far the phased lowering burn was moved from its nominal time
 
     @property
     def next_burn(self) -> PlannedBurn | None:
@@ -482,6 +484,8 @@ class Guidance:
                     best = tuned
                 if abs(best[2].cross_m) <= cfg.phasing_tol_m:
                     break
+            if abs(best[2].cross_m) > cfg.phasing_tol_m:
+                best = self._phase_in_orbit(search, best, phased, period)
         # 3. one exact pass at the chosen revolution and timing (the next candidates if it fails there)
         trial: _Trial | None = None
         for t_final, shift, _coarse in [best] + [c for c in found if c is not best]:
@@ -498,6 +502,7 @@ class Guidance:
         plan = CampaignPlan(
             t_now, tuple(trial.burns), final.footprint, final.miss_m, final.miss_along_m, final.miss_cross_m,
             final.inside_zone, converged, needed, max(0.0, orbit.mass_kg - cfg.dry_mass_kg), t_final, status,
+            shift if phased is not None else 0.0,
         )
         self.last_plan = plan
         return plan
@@ -581,6 +586,51 @@ class Guidance:
             if abs(x_next - x1) < 1.0:
                 break  # pinned at the edge of the window: the miss cannot be removed with this burn
             x0, f0, x1 = x1, t1.cross_m, x_next
+        return best
+
+    def _phase_in_orbit(self, search: _Search, start: tuple[float, float, _Trial], phased: int,
+                        period_s: float) -> tuple[float, float, _Trial]:
+        """Tune where in its orbit the phased burn fires: ``phasing_grid`` timings evenly over one revolution
+        centred on the best so far (inside the phasing window), then bisection on a sign change of the
+        cross-track miss between neighbours. The burn lowers the osculating perigee to its target, so its
+        size, and the orbit it leaves, depend on where in the orbit it fires (J2's short-period terms move
+        the osculating perigee by several km around the orbit): a lever of some tens of km across the
+        track that the secant over the timing, which sees it as noise, does not use."""
+        cfg = self.config
+        w = cfg.phasing_window_s
+        t_final, x_best, _ = start
+        best = start
+        n = max(0, cfg.phasing_grid)
+        if n < 2 or period_s <= 0.0:
+            return best
+        xs = [min(w, max(-w, x_best + period_s * (j / n - 0.5))) for j in range(n + 1)]
+        samples: list[tuple[float, _Trial]] = []
+        for x in xs:
+            tr = start[2] if x == x_best else search.trial(t_final, x, phased)
+            if tr.final is None or abs(tr.cross_m - start[2].cross_m) > _JUMP_M:
+                continue
+            samples.append((x, tr))
+            if abs(tr.cross_m) < abs(best[2].cross_m):
+                best = (t_final, x, tr)
+        for (xa, ta), (xb, tb) in itertools.pairwise(samples):
+            if abs(best[2].cross_m) <= cfg.phasing_tol_m:
+                break
+            if (ta.cross_m > 0.0) == (tb.cross_m > 0.0):
+                continue
+            lo, hi, f_lo = xa, xb, ta.cross_m
+            for _ in range(cfg.phasing_max_iter):
+                mid = 0.5 * (lo + hi)
+                tm = search.trial(t_final, mid, phased)
+                if tm.final is None:
+                    break
+                if abs(tm.cross_m) < abs(best[2].cross_m):
+                    best = (t_final, mid, tm)
+                if abs(tm.cross_m) <= cfg.phasing_tol_m:
+                    break
+                if (tm.cross_m > 0.0) == (f_lo > 0.0):
+                    lo, f_lo = mid, tm.cross_m
+                else:
+                    hi = mid
         return best
 
     def _schedule(self, orbit: OrbitState, t_final: float, shift_s: float,
