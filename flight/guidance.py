@@ -28,21 +28,25 @@ the cross-track miss changes by the part of that across the track. Two levers mo
   lowering burn), calibrated on the first final burn solved. The passes of smallest predicted miss within
   ``final_rev_search`` revolutions (about a day) of the nominal time are then solved, each in a final
   window whose middle is the ignition that lands on that pass.
-- the timing of the first remaining offset-placed lowering burn, a fine step: moving a burn that lowers
-  the semi-major axis by da earlier by dt gains (3/2) n (da / a) dt of orbital phase by the final
-  revolution (more with drag, which grows as the orbit drops), so the arrival time, and the cross-track
-  miss with it, changes almost in proportion to the move. Guidance runs a secant iteration on the
-  cross-track miss over that timing, inside ``phasing_window_s``; a step onto another root of the final
-  burn or an infeasible plan is halved.
+- the timing of the first remaining offset-placed lowering burn, a fine step, in two parts. Its trend:
+  moving a burn that lowers the semi-major axis by da earlier by dt gains (3/2) n (da / a) dt of orbital
+  phase by the final revolution (more with drag, which grows as the orbit drops), so the arrival time,
+  and the cross-track miss with it, changes almost in proportion to the move; guidance runs a secant
+  iteration on the miss over the timing inside ``phasing_window_s`` (a step onto another root of the
+  final burn or an infeasible plan is halved). Its place in the orbit: the burn lowers the osculating
+  perigee to its target, and J2's short-period terms move the osculating perigee by several km around
+  the orbit, so the burn's size, and the orbit it leaves, depend on where in the orbit it fires (at some
+  places drag has already done it and the burn is not needed). To the secant that is noise; guidance
+  then tries ``phasing_grid`` timings over one revolution around the best so far and bisects any sign
+  change of the miss between neighbours.
 
-The fine lever is weak in a drag-dominated campaign: the default first lowering burn is 1 to 7 m/s (drag
-has done most of the lowering), so moving it across the whole window shifts the track by 20 to 40 km
-(from the default scenario's start; moving the last burn's lead from one to four revolutions, about
-10 km), and since it targets the osculating perigee (whose J2 short-period part depends on where in the
-orbit it fires) the response is not smooth. The revolution choice therefore does most of the work. The
-plan says whether the miss came within ``phasing_tol_m`` (``phasing_converged``) and, when not, why
+Both fine levers are weak in a drag-dominated campaign: the default first lowering burn is 1 to 7 m/s
+(drag has done most of the lowering), so moving it across the whole window shifts the track by 20 to
+40 km and its place in the orbit by about as much (from the default scenario's start; moving the last
+burn's lead from one to four revolutions, about 10 km). The revolution choice does most of the work.
+The plan says whether the miss came within ``phasing_tol_m`` (``phasing_converged``) and, when not, why
 (``phasing_status``): no lowering burn is left to move (the final-burn window of the ``iss-final-burn``
-scenario), or the miss is out of the levers' reach.
+scenario), or the miss is out of the levers' reach; ``phasing_shift_s`` is how far the phased burn moved.
 
 Speed. A re-plan searches in a coarse pass and solves its choice once exactly. The coarse pass propagates
 at looser tolerances (rtol 1e-8, 1 cm) with a two-fragment footprint (heel and toe, all the centre's
