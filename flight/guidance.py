@@ -240,7 +240,7 @@ _COARSE_ENTRY = EntryConfig(n_fragments=2, tol=_COARSE_TOL,
 
 @dataclass(frozen=True)
 class _Pass:
-    """A pass of the coast's ground track over the aim latitude."""
+    """A pass of the coasting ground track abeam the aim point: its time, cross-track miss, direction."""
 
     t_s: float
     cross_m: float
