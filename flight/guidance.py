@@ -90,6 +90,8 @@ _MAX_PASS_SAMPLES = 2000
 _PASS_REFINE = 3
 _PASS_TRIALS = 4  # passes solved (coarse) in the final-window search
 _PASS_GOOD_M = 5e3  # a pass this close needs no further search: phasing takes it from there
+_RE_M = 6378137.0
+_COAST_FLOOR_M = 100e3  # a coast that drops below this radial altitude has decayed
 _SPHERE_R_M = 6371008.8  # the sphere of great-circle distances (fb_frame_great_circle)
 
 
@@ -226,6 +228,7 @@ class _Trial:
     burns: list[PlannedBurn]
     final: FinalBurn | None
     cross_m: float
+    decayed_s: float = math.inf  # infeasible because the stack does not coast to this time (it decays)
 
 
 # The coarse pass: looser propagation tolerances and a two-fragment footprint (heel and toe, which is all
@@ -274,6 +277,10 @@ class _Coast:
             self.dead_s, self.death = t_s, exc
             raise
         y = np.concatenate([s.r_eci_m, s.v_eci_mps, [s.mass_kg]])
+        if float(np.linalg.norm(y[:3])) - _RE_M < _COAST_FLOOR_M:
+            # below the entry interface the coast is over (the propagator itself would go on underground)
+            self.dead_s, self.death = t_s, CoreError(f"the stack decays before t = {t_s:.0f} s")
+            raise self.death
         self.t.insert(i + 1, t_s)
         self.y.insert(i + 1, y)
         return y
@@ -396,6 +403,10 @@ class _Search:
                                   hp_target_m=cfg.final_hp_m, max_duration_s=cfg.max_burn_s, model=model,
                                   config=_COARSE_ENTRY, tol_ignition_s=0.05, tol_duration_s=1e-2)
         except CoreError:
+            try:  # infeasible: because the stack decays within the window (then every later one fails too)?
+                coast.at(t_final + cfg.final_window_s)
+            except CoreError:
+                return _Trial([], None, math.inf, min(t_final, coast.dead_s))
             return _Trial([], None, math.inf)
         return _Trial([], fb, fb.miss_cross_m)
 
@@ -451,11 +462,16 @@ class Guidance:
         search = _Search(self, orbit)
         shifts = (0.0,) if phased is None else (0.0, 0.5 * cfg.phasing_window_s, -0.5 * cfg.phasing_window_s)
 
+        decayed: dict[float, float] = {}  # per timing of the phased burn, a time the stack does not reach
+
         def candidate(t_final: float) -> tuple[float, float, _Trial] | None:
             for shift in shifts:  # the unshifted timing first; the others where it is infeasible
+                if t_final >= decayed.get(shift, math.inf):
+                    continue  # a later window than one the stack decays before
                 trial = search.trial(t_final, shift, phased)
                 if trial.final is not None:
                     return t_final, shift, trial
+                decayed[shift] = min(decayed.get(shift, math.inf), trial.decayed_s)
             return None
 
         # 1. the final window (coarse pass). The revolution search: the first feasible of the revolutions
