@@ -91,6 +91,7 @@ _PASS_REFINE = 3
 _PASS_TRIALS = 4  # passes solved (coarse) in the final-window search
 _PASS_GOOD_M = 5e3  # a pass this close needs no further search: phasing takes it from there
 _RE_M = 6378137.0
+_LEAD_FRACTION = 0.55  # final burn ignition to the footprint's pass, in revolutions (about)
 _COAST_FLOOR_M = 100e3  # a coast that drops below this radial altitude has decayed
 _SPHERE_R_M = 6371008.8  # the sphere of great-circle distances (fb_frame_great_circle)
 
@@ -546,13 +547,18 @@ class Guidance:
             return []
         passes = search.passes(coast, span_a, span_b)
         ascending = math.cos(fb.footprint.centre_bearing_rad) > 0.0
-        match = [p for p in passes if p.ascending == ascending and 0.0 <= p.t_s - fb.t_ignition_s < period]
-        if not match:
+        if not passes:
             return []
-        lead_s = match[0].t_s - fb.t_ignition_s
-        bias: dict[bool, float] = {ascending: tr.cross_m - match[0].cross_m}
+        match = [p for p in passes if p.ascending == ascending and 0.0 <= p.t_s - fb.t_ignition_s < period]
+        bias: dict[bool, float] = {}
+        tried: set[float] = set()
+        if match:
+            lead_s = match[0].t_s - fb.t_ignition_s
+            bias[ascending] = tr.cross_m - match[0].cross_m
+            tried.add(match[0].t_s)
+        else:  # the first window's pass lies beyond the coast: the ignition leads the impact by about half
+            lead_s = _LEAD_FRACTION * period  # a revolution (the perigee half an orbit on), no bias yet
         out: list[tuple[float, float, _Trial]] = []
-        tried: set[float] = {match[0].t_s}
         for _ in range(_PASS_TRIALS):
             def predicted(p: _Pass) -> float:
                 return p.cross_m + bias.get(p.ascending, bias.get(not p.ascending, 0.0))
