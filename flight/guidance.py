@@ -492,8 +492,8 @@ class Guidance:
                 break
         if not found:
             raise GuidanceError("no feasible final burn in any revolution between now and the nominal time")
-        # then the passes of the ground track over the aim latitude around that window, ranked by their
-        # predicted cross-track miss, each solved in a window centred on it
+        # then the ground track's passes abeam the aim point around that window, ranked by their predicted
+        # cross-track miss, each solved in a window centred on it
         found += self._by_passes(search, found[0], earliest, period, phased)
         found.sort(key=lambda c: abs(c[2].cross_m))
         # 2. phasing (coarse pass) on the revolutions of smallest miss
@@ -530,7 +530,7 @@ class Guidance:
 
     def _by_passes(self, search: _Search, first: tuple[float, float, _Trial], earliest: float, period: float,
                    phased: int | None) -> list[tuple[float, float, _Trial]]:
-        """Final windows chosen from the ground track: every pass over the aim latitude within
+        """Final windows chosen from the ground track: every pass abeam the aim point within
         final_rev_search revolutions of the first feasible window, its cross-track miss predicted from the
         coasting orbit (after the offset-placed burns) plus a bias calibrated on solved final burns of the
         same direction (the descent's own track and the last lowering burn shift every pass alike); the
