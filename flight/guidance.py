@@ -92,6 +92,7 @@ _PASS_TRIALS = 4  # passes solved (coarse) in the final-window search
 _PASS_GOOD_M = 5e3  # a pass this close needs no further search: phasing takes it from there
 _RE_M = 6378137.0
 _LEAD_FRACTION = 0.55  # final burn ignition to the footprint's pass, in revolutions (about)
+_COAST_CHUNK_S = 86400.0  # longest single propagation of a coast
 _COAST_FLOOR_M = 100e3  # a coast that drops below this radial altitude has decayed
 _SPHERE_R_M = 6371008.8  # the sphere of great-circle distances (fb_frame_great_circle)
 
@@ -263,28 +264,30 @@ class _Coast:
         self.death: CoreError = CoreError("no failure")
 
     def at(self, t_s: float) -> np.ndarray:
-        """The state at ``t_s`` (raises ``CoreError`` when the stack does not get there: it decays)."""
+        """The state at ``t_s`` (raises ``CoreError`` when the stack does not get there: it decays).
+        Long coasts go in steps of at most a day, each a checkpoint within the step budget."""
         i = bisect.bisect_right(self.t, t_s) - 1
         if i < 0:
             raise ValueError("a coast is propagated forward only")
-        if self.t[i] == t_s:
-            return self.y[i]
-        if t_s >= self.dead_s:
-            raise self.death  # known already: no need to propagate again
-        y0 = self.y[i]
-        try:
-            s = propagate(self.t[i], y0[:3], y0[3:6], float(y0[6]), t_s, model=self.model, tol=self.tol)
-        except CoreError as exc:
-            self.dead_s, self.death = t_s, exc
-            raise
-        y = np.concatenate([s.r_eci_m, s.v_eci_mps, [s.mass_kg]])
-        if float(np.linalg.norm(y[:3])) - _RE_M < _COAST_FLOOR_M:
-            # below the entry interface the coast is over (the propagator itself would go on underground)
-            self.dead_s, self.death = t_s, CoreError(f"the stack decays before t = {t_s:.0f} s")
-            raise self.death
-        self.t.insert(i + 1, t_s)
-        self.y.insert(i + 1, y)
-        return y
+        while self.t[i] != t_s:
+            if t_s >= self.dead_s:
+                raise self.death  # known already: no need to propagate again
+            t0, y0 = self.t[i], self.y[i]
+            t1 = t_s if t_s - t0 <= _COAST_CHUNK_S else t0 + _COAST_CHUNK_S
+            try:
+                s = propagate(t0, y0[:3], y0[3:6], float(y0[6]), t1, model=self.model, tol=self.tol)
+            except CoreError as exc:
+                self.dead_s, self.death = t1, exc
+                raise
+            y = np.concatenate([s.r_eci_m, s.v_eci_mps, [s.mass_kg]])
+            if float(np.linalg.norm(y[:3])) - _RE_M < _COAST_FLOOR_M:
+                # below the entry interface the coast is over (the propagator itself would go on underground)
+                self.dead_s, self.death = t1, CoreError(f"the stack decays before t = {t1:.0f} s")
+                raise self.death
+            self.t.insert(i + 1, t1)
+            self.y.insert(i + 1, y)
+            i += 1
+        return self.y[i]
 
 
 class _Search:
