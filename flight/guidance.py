@@ -230,7 +230,7 @@ class _Trial:
     burns: list[PlannedBurn]
     final: FinalBurn | None
     cross_m: float
-    decayed_s: float = math.inf  # infeasible because the stack does not coast to this time (it decays)
+    decayed_s: float = math.inf  # infeasible: the stack decays before this time, within the final window
 
 
 # The coarse pass: looser propagation tolerances and a two-fragment footprint (heel and toe, which is all
@@ -410,7 +410,7 @@ class _Search:
             try:  # infeasible: because the stack decays within the window (then every later one fails too)?
                 coast.at(t_final + cfg.final_window_s)
             except CoreError:
-                return _Trial([], None, math.inf, min(t_final, coast.dead_s))
+                return _Trial([], None, math.inf, coast.dead_s)
             return _Trial([], None, math.inf)
         return _Trial([], fb, fb.miss_cross_m)
 
@@ -470,8 +470,8 @@ class Guidance:
 
         def candidate(t_final: float) -> tuple[float, float, _Trial] | None:
             for shift in shifts:  # the unshifted timing first; the others where it is infeasible
-                if t_final >= decayed.get(shift, math.inf):
-                    continue  # a later window than one the stack decays before
+                if t_final + cfg.final_window_s >= decayed.get(shift, math.inf):
+                    continue  # the stack decays within this window
                 trial = search.trial(t_final, shift, phased)
                 if trial.final is not None:
                     return t_final, shift, trial
