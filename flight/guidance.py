@@ -49,7 +49,7 @@ The plan says whether the miss came within ``phasing_tol_m`` (``phasing_converge
 scenario), or the miss is out of the levers' reach; ``phasing_shift_s`` is how far the phased burn moved.
 
 Speed. A re-plan searches in a coarse pass and solves its choice once exactly. The coarse pass propagates
-at looser tolerances (rtol 1e-8, 1 cm) with a two-fragment footprint (heel and toe, all the centre's
+at looser tolerances (rtol 1e-7, 10 cm) with a two-fragment footprint (heel and toe, all the centre's
 miss needs) and shares propagations between trials: the coast from the navigated state and each coast
 after a solved lowering burn are propagated forward once, every time reached kept as a checkpoint, and a
 coast that decays remembers where, so no trial propagates it there again. The exact pass then propagates
@@ -235,8 +235,8 @@ class _Trial:
 
 # The coarse pass: looser propagation tolerances and a two-fragment footprint (heel and toe, which is all
 # the centre's along-track and cross-track miss needs). Its cross-track miss agrees with the exact pass to
-# well under a kilometre; only the chosen revolution and timing are then solved exactly.
-_COARSE_TOL = Tolerance(rtol=1e-8, atol_r_m=1e-2, atol_v_mps=1e-5, atol_m_kg=1e-4, h_max_s=600.0,
+# a few hundred metres; only the chosen revolution and timing are then solved exactly.
+_COARSE_TOL = Tolerance(rtol=1e-7, atol_r_m=1e-1, atol_v_mps=1e-4, atol_m_kg=1e-4, h_max_s=600.0,
                         max_steps=20_000, event_tol_s=1e-3)  # a stack that decays runs out of steps early
 _COARSE_ENTRY = EntryConfig(n_fragments=2, tol=_COARSE_TOL,
                             fragment_tol=Tolerance(rtol=1e-6, atol_r_m=1e-2, atol_v_mps=1e-5, atol_m_kg=1e-4,
