@@ -10,23 +10,59 @@ Timeline. A lowering burn is placed either at a fixed offset from the campaign s
 before the final burn. With the flight software's drag model (ballistic coefficient about 80 kg/m^2) a
 145 km perigee decays within hours and even a 200 km perigee within about two days, so the default
 campaign coasts from 220 km on drag, lowers the perigee to 190 km about two and a half days in and to
-145 km one revolution before the final burn at about four days: the stack flies the intermediate 145 km
-perigee only briefly. Other timelines (a lighter vehicle, another atmosphere) are configuration.
+145 km one revolution before the final burn at about four days (the revolution itself is chosen within
+about a day of that for phasing, below): the stack flies the intermediate 145 km perigee only briefly.
+Other timelines (a lighter vehicle, another atmosphere) are configuration.
 
-Phasing. The final burn can put the footprint centre on the aim point *along* the track; the distance
-*across* the track is set by where the final revolution's ground track passes, which shifts about 23 deg
-west per revolution. Guidance first picks, among the revolutions within ``final_rev_search`` of the nominal
-final time, the one whose solved final burn has the smallest cross-track miss; then it tunes the timing of
-the first remaining offset-placed lowering burn within ``phasing_window_s``: a one-dimensional root solve
-(bracketing scan, then bisection) on the cross-track miss of the final burn solved with the C core after
-propagating the whole remaining campaign with the C propagator. When no root lies within the window the
-timing of smallest miss is kept and the plan says so (``phasing_converged`` False).
+Phasing. The final burn puts the footprint centre on the aim point *along* the track; the distance
+*across* the track is set by where the final revolution's ground track passes, and that is a matter of
+time: the Earth turns under the orbit plane by about 23 deg a revolution, so a ground track reaching the
+aim latitude dt later lies omega_E R cos(lat) dt further west (about 300 m a second at Point Nemo), and
+the cross-track miss changes by the part of that across the track. Two levers move it:
+
+- the revolution of the final burn, a coarse step of about 1,500 km across the track. Guidance predicts
+  every candidate from the ground track of the coasting orbit (after the offset-placed lowering burns):
+  once a revolution the sub-satellite point passes abeam the aim point (its Earth-relative velocity at
+  right angles to the aim), and the aim's distance from the track there is that revolution's cross-track
+  miss, plus a bias common to all revolutions of one direction (the descent's own track and the last
+  lowering burn), calibrated on the first final burn solved. The passes of smallest predicted miss within
+  ``final_rev_search`` revolutions (about a day) of the nominal time are then solved, each in a final
+  window whose middle is the ignition that lands on that pass.
+- the timing of the first remaining offset-placed lowering burn, a fine step, in two parts. Its trend:
+  moving a burn that lowers the semi-major axis by da earlier by dt gains (3/2) n (da / a) dt of orbital
+  phase by the final revolution (more with drag, which grows as the orbit drops), so the arrival time,
+  and the cross-track miss with it, changes almost in proportion to the move; guidance runs a secant
+  iteration on the miss over the timing inside ``phasing_window_s`` (a step onto another root of the
+  final burn or an infeasible plan is halved). Its place in the orbit: the burn lowers the osculating
+  perigee to its target, and J2's short-period terms move the osculating perigee by several km around
+  the orbit, so the burn's size, and the orbit it leaves, depend on where in the orbit it fires (at some
+  places drag has already done it and the burn is not needed). To the secant that is noise; guidance
+  then tries ``phasing_grid`` timings over one revolution around the best so far and bisects any sign
+  change of the miss between neighbours.
+
+Both fine levers are weak in a drag-dominated campaign: the default first lowering burn is 1 to 7 m/s
+(drag has done most of the lowering), so moving it across the whole window shifts the track by 20 to
+40 km and its place in the orbit by about as much (from the default scenario's start; moving the last
+burn's lead from one to four revolutions, about 10 km). The revolution choice does most of the work.
+The plan says whether the miss came within ``phasing_tol_m`` (``phasing_converged``) and, when not, why
+(``phasing_status``): no lowering burn is left to move (the final-burn window of the ``iss-final-burn``
+scenario), or the miss is out of the levers' reach; ``phasing_shift_s`` is how far the phased burn moved.
+
+Speed. A re-plan searches in a coarse pass and solves its choice once exactly. The coarse pass propagates
+at looser tolerances (rtol 1e-7, 10 cm) with a two-fragment footprint (heel and toe, all the centre's
+miss needs) and shares propagations between trials: the coast from the navigated state and each coast
+after a solved lowering burn are propagated forward once, every time reached kept as a checkpoint, and a
+coast that decays remembers where, so no trial propagates it there again. The exact pass then propagates
+and solves the chosen plan at full tolerance with the full footprint. When the stack decays faster than
+the timeline assumes (a circular 220 km start, for example) no revolution near the nominal time is
+feasible and the search walks back towards now until one is.
 
 Everything here is pure: time and the navigated orbit are passed in; nothing reads a clock.
 """
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
 from dataclasses import dataclass, field, replace
@@ -35,8 +71,9 @@ import numpy as np
 
 from firmware_bindings import CoreError
 from firmware_bindings.environment import AtmosphereModel
-from firmware_bindings.orbit import G0_MPS2, ForceModel, apsis_altitudes_m, propagate
-from firmware_bindings.reentry import Footprint
+from firmware_bindings.frames import gmst_rad
+from firmware_bindings.orbit import G0_MPS2, ForceModel, Tolerance, apsis_altitudes_m, propagate
+from firmware_bindings.reentry import EntryConfig, Footprint
 from firmware_bindings.targeting import SPOUA_APPROX, FinalBurn, Zone, solve_final_burn, solve_perigee_burn
 from flight.config import FlightConfig
 from flight.navigation import OrbitState
@@ -45,6 +82,19 @@ from flight.sequencer import BurnOutcome, BurnPlan, BurnResult
 
 DAY_S = 86400.0
 GM_M3_S2 = 3.986004418e14
+_MAX_WALK_BACK_REVS = 200  # bound on the revolutions searched back from the nominal final time
+_PHASING_CANDIDATES = 1  # final revolutions of smallest miss on which the phased burn's timing is tuned
+_JUMP_M = 500e3  # a change of cross-track miss this large is a jump to another root, not a trend
+_PASS_SAMPLE_S = 1200.0  # ground-track sampling step of the pass prediction
+_MAX_PASS_SAMPLES = 2000
+_PASS_REFINE = 3
+_PASS_TRIALS = 4  # passes solved (coarse) in the final-window search
+_PASS_GOOD_M = 5e3  # a pass this close needs no further search: phasing takes it from there
+_RE_M = 6378137.0
+_LEAD_FRACTION = 0.55  # final burn ignition to the footprint's pass, in revolutions (about)
+_COAST_CHUNK_S = 86400.0  # longest single propagation of a coast
+_COAST_FLOOR_M = 100e3  # a coast that drops below this radial altitude has decayed
+_SPHERE_R_M = 6371008.8  # the sphere of great-circle distances (fb_frame_great_circle)
 
 
 class GuidanceError(RuntimeError):
@@ -84,11 +134,11 @@ class CampaignConfig:
     final_offset_s: float = 4.0 * DAY_S
     final_hp_m: float = 50e3
     final_window_s: float = 5400.0  # one revolution in which the final burn's ignition is solved
-    final_rev_search: int = 6  # revolutions either side of the nominal final time considered
+    final_rev_search: int = 16  # revolutions either side of the nominal final time considered (about a day)
     phasing_window_s: float = 0.4 * DAY_S  # the phased lowering burn moves at most this far either way
     phasing_tol_m: float = 1000.0  # cross-track miss at which the phasing solve stops
-    phasing_grid: int = 9
-    phasing_max_iter: int = 20
+    phasing_grid: int = 8  # timings of the phased burn over one revolution (where in its orbit it fires)
+    phasing_max_iter: int = 6  # timings of the phased burn tried (coarse) per final window
     zone: Zone = SPOUA_APPROX
     aim_lat_rad: float = SPOUA_APPROX.aim_lat_rad
     aim_lon_rad: float = SPOUA_APPROX.aim_lon_rad
@@ -146,6 +196,9 @@ class CampaignPlan:
     phasing_converged: bool
     propellant_needed_kg: float
     propellant_available_kg: float
+    final_window_start_s: float = math.nan  # the final burn's ignition was solved in [this, + final_window_s]
+    phasing_status: str = ""  # "converged", "no_lowering_burn" (nothing left to move) or "out_of_reach"
+    phasing_shift_s: float = 0.0  # how far the phased lowering burn was moved from its nominal time
 
     @property
     def next_burn(self) -> PlannedBurn | None:
@@ -177,6 +230,189 @@ class _Trial:
     burns: list[PlannedBurn]
     final: FinalBurn | None
     cross_m: float
+    decayed_s: float = math.inf  # infeasible: the stack decays before this time, within the final window
+
+
+# The coarse pass: looser propagation tolerances and a two-fragment footprint (heel and toe, which is all
+# the centre's along-track and cross-track miss needs). Its cross-track miss agrees with the exact pass to
+# a few hundred metres; only the chosen revolution and timing are then solved exactly.
+_COARSE_TOL = Tolerance(rtol=1e-7, atol_r_m=1e-1, atol_v_mps=1e-4, atol_m_kg=1e-4, h_max_s=600.0,
+                        max_steps=20_000, event_tol_s=1e-3)  # a stack that decays runs out of steps early
+_COARSE_ENTRY = EntryConfig(n_fragments=2, tol=_COARSE_TOL,
+                            fragment_tol=Tolerance(rtol=1e-6, atol_r_m=1e-2, atol_v_mps=1e-5, atol_m_kg=1e-4,
+                                                   h_max_s=120.0, max_steps=20_000, event_tol_s=1e-3))
+
+
+@dataclass(frozen=True)
+class _Pass:
+    """A pass of the coasting ground track abeam the aim point: its time, cross-track miss, direction."""
+
+    t_s: float
+    cross_m: float
+    ascending: bool
+
+
+class _Coast:
+    """The coasting trajectory from one state, propagated forward once: every propagated-to time is kept
+    as a checkpoint, so trials that share a prefix propagate only what is new."""
+
+    def __init__(self, t_s: float, y: np.ndarray, model: ForceModel, tol: Tolerance) -> None:
+        self.model, self.tol = model, tol
+        self.t: list[float] = [t_s]
+        self.y: list[np.ndarray] = [y]
+        self.dead_s = math.inf  # a propagation to this time failed
+        self.death: CoreError = CoreError("no failure")
+
+    def at(self, t_s: float) -> np.ndarray:
+        """The state at ``t_s`` (raises ``CoreError`` when the stack does not get there: it decays).
+        Long coasts go in steps of at most a day, each a checkpoint within the step budget."""
+        i = bisect.bisect_right(self.t, t_s) - 1
+        if i < 0:
+            raise ValueError("a coast is propagated forward only")
+        while self.t[i] != t_s:
+            if t_s >= self.dead_s:
+                raise self.death  # known already: no need to propagate again
+            t0, y0 = self.t[i], self.y[i]
+            t1 = t_s if t_s - t0 <= _COAST_CHUNK_S else t0 + _COAST_CHUNK_S
+            try:
+                s = propagate(t0, y0[:3], y0[3:6], float(y0[6]), t1, model=self.model, tol=self.tol)
+            except CoreError as exc:
+                self.dead_s, self.death = t1, exc
+                raise
+            y = np.concatenate([s.r_eci_m, s.v_eci_mps, [s.mass_kg]])
+            if float(np.linalg.norm(y[:3])) - _RE_M < _COAST_FLOOR_M:
+                # below the entry interface the coast is over (the propagator itself would go on underground)
+                self.dead_s, self.death = t1, CoreError(f"the stack decays before t = {t1:.0f} s")
+                raise self.death
+            self.t.insert(i + 1, t1)
+            self.y.insert(i + 1, y)
+            i += 1
+        return self.y[i]
+
+
+class _Search:
+    """Coarse trials of one re-plan: the coast from the navigated state and, per timing of the phased
+    burn, the coast after each solved lowering burn, all shared between trials."""
+
+    def __init__(self, guidance: Guidance, orbit: OrbitState) -> None:
+        self.g = guidance
+        cfg = guidance.config
+        self.model = replace(cfg.model, dry_mass_kg=cfg.dry_mass_kg, burn=None)
+        y0 = np.concatenate([np.asarray(orbit.r_eci_m, dtype=np.float64),
+                             np.asarray(orbit.v_eci_mps, dtype=np.float64), [orbit.mass_kg]])
+        self.root = _Coast(orbit.t_s, y0, self.model, _COARSE_TOL)
+        self.after: dict[tuple[float, int, float], _Coast | None] = {}
+        self.orbit = orbit
+
+    def coast_after_offset_burns(self, t_until: float, shift_s: float, phased: int | None) -> _Coast | None:
+        """The coast after the offset-placed lowering burns before ``t_until`` (the phased one moved by
+        ``shift_s``); None when one of them is infeasible."""
+        g = self.g
+        coast = self.root
+        try:
+            for i, spec, t_ig in g._schedule(self.orbit, math.inf, shift_s, phased):
+                if spec.offset_s is None or t_ig < coast.t[0] or t_ig >= t_until:
+                    continue
+                nxt = self._after(coast, i, spec, t_ig)
+                if nxt is not None:
+                    coast = nxt
+        except CoreError:
+            return None
+        return coast
+
+    def _after(self, coast: _Coast, i: int, spec: LoweringBurnSpec, t_ig: float) -> _Coast | None:
+        """The coast after lowering burn ``i`` at ``t_ig`` from ``coast`` (None when drag already did it)."""
+        key = (coast.t[0], i, t_ig)
+        if key not in self.after:
+            y = coast.at(t_ig)
+            hp, _ = apsis_altitudes_m(y[:3], y[3:6])
+            if hp <= spec.hp_target_m + 1e3:
+                self.after[key] = None
+            else:
+                pb = solve_perigee_burn(t_ig, y[:3], y[3:6], float(y[6]), t_ig, spec.hp_target_m,
+                                        max_duration_s=self.g.config.max_burn_s, model=self.model,
+                                        tol=_COARSE_TOL, tol_duration_s=1e-2)
+                yc = np.concatenate([pb.r_cutoff_eci_m, pb.v_cutoff_eci_mps, [pb.mass_cutoff_kg]])
+                self.after[key] = _Coast(t_ig + pb.duration_s, yc, self.model, _COARSE_TOL)
+        return self.after[key]
+
+    def passes(self, coast: _Coast, t_a: float, t_b: float) -> list[_Pass]:
+        """Every pass of the coast's ground track abeam the aim point in [t_a, t_b] (the sub-satellite
+        point's Earth-relative velocity at right angles to the aim, on the aim's side of the Earth): its
+        time, direction and the cross-track distance of the aim from the track there (sign as
+        ``miss_cross_m``). Sampled every 1,200 s (four times a revolution) and refined by false position."""
+        lat, lon = self.g.aim_lat_rad, self.g.aim_lon_rad
+        ax, ay, az = math.cos(lat) * math.cos(lon), math.cos(lat) * math.sin(lon), math.sin(lat)
+        w = self.model.omega_earth_rad_s
+        theta0 = gmst_rad(t_a)  # then at the sidereal rate (the precession terms are far below a metre)
+
+        def f(t: float) -> tuple[float, float, float]:
+            y = coast.at(t)
+            th = theta0 + w * (t - t_a)
+            c, s_ = math.cos(th), math.sin(th)
+            rx, ry, rz = c * y[0] + s_ * y[1], -s_ * y[0] + c * y[1], float(y[2])
+            vx = c * y[3] + s_ * y[4] + w * ry
+            vy = -s_ * y[3] + c * y[4] - w * rx
+            vz = float(y[5])
+            rn, vn = math.sqrt(rx * rx + ry * ry + rz * rz), math.sqrt(vx * vx + vy * vy + vz * vz)
+            px, py, pz = ry * vz - rz * vy, rz * vx - rx * vz, rx * vy - ry * vx  # r x v
+            pn = math.sqrt(px * px + py * py + pz * pz)
+            return ((ax * vx + ay * vy + az * vz) / vn, (ax * rx + ay * ry + az * rz) / rn,
+                    (ax * px + ay * py + az * pz) / pn)
+
+        out: list[_Pass] = []
+        n = max(2, math.ceil((t_b - t_a) / _PASS_SAMPLE_S) + 1)
+        if n > _MAX_PASS_SAMPLES:
+            return out
+        ts = np.linspace(t_a, t_b, n)
+        try:
+            prev_t = float(ts[0])
+            prev_f = f(prev_t)[0]
+            for t in ts[1:]:
+                tf = float(t)
+                cur = f(tf)
+                # the aim passes from ahead of the stack (aim . v > 0) to behind it, on the near side
+                if prev_f > 0.0 >= cur[0] and cur[1] > 0.0:
+                    lo, hi, flo, fhi = prev_t, tf, prev_f, cur[0]
+                    tm, fm = hi, cur
+                    for _ in range(_PASS_REFINE):
+                        tm = lo - flo * (hi - lo) / (fhi - flo)
+                        fm = f(tm)
+                        if fm[0] > 0.0:
+                            lo, flo = tm, fm[0]
+                        else:
+                            hi, fhi = tm, fm[0]
+                    cross_m = _SPHERE_R_M * math.asin(max(-1.0, min(1.0, float(fm[2]))))
+                    out.append(_Pass(float(tm), cross_m, bool(coast.at(tm)[5] > 0.0)))
+                prev_t, prev_f = tf, cur[0]
+        except CoreError:
+            pass  # the coast ends (the stack decays): the passes found so far
+        return out
+
+    def trial(self, t_final: float, shift_s: float, phased: int | None) -> _Trial:
+        g, cfg, model = self.g, self.g.config, self.model
+        g.evaluations += 1
+        coast = self.root
+        t = self.orbit.t_s
+        try:
+            for i, spec, t_ig in g._schedule(self.orbit, t_final, shift_s, phased):
+                if t_ig < t or t_ig >= t_final:
+                    continue
+                nxt = self._after(coast, i, spec, t_ig)
+                if nxt is not None:
+                    coast, t = nxt, nxt.t[0]
+            y = coast.at(t_final)
+            fb = solve_final_burn(t_final, y[:3], y[3:6], float(y[6]), t_final, t_final + cfg.final_window_s,
+                                  zone=cfg.zone, aim_lat_rad=g.aim_lat_rad, aim_lon_rad=g.aim_lon_rad,
+                                  hp_target_m=cfg.final_hp_m, max_duration_s=cfg.max_burn_s, model=model,
+                                  config=_COARSE_ENTRY, tol_ignition_s=0.05, tol_duration_s=1e-2)
+        except CoreError:
+            try:  # infeasible: because the stack decays within the window (then every later one fails too)?
+                coast.at(t_final + cfg.final_window_s)
+            except CoreError:
+                return _Trial([], None, math.inf, coast.dead_s)
+            return _Trial([], None, math.inf)
+        return _Trial([], fb, fb.miss_cross_m)
 
 
 class Guidance:
@@ -227,75 +463,211 @@ class Guidance:
         t_final_nominal = max(self.t_start_s + cfg.final_offset_s, earliest)
         phased = next((i for i, s in enumerate(cfg.lowering)
                        if s.offset_s is not None and (i + 1) not in self.done), None)
-        # choose the final revolution
-        best: tuple[float, float] | None = None
-        best_trial: _Trial | None = None
+        search = _Search(self, orbit)
         shifts = (0.0,) if phased is None else (0.0, 0.5 * cfg.phasing_window_s, -0.5 * cfg.phasing_window_s)
-        for k in range(-cfg.final_rev_search, cfg.final_rev_search + 1):
+
+        decayed: dict[float, float] = {}  # per timing of the phased burn, a time the stack does not reach
+
+        def candidate(t_final: float) -> tuple[float, float, _Trial] | None:
+            for shift in shifts:  # the unshifted timing first; the others where it is infeasible
+                if t_final + cfg.final_window_s >= decayed.get(shift, math.inf):
+                    continue  # the stack decays within this window
+                trial = search.trial(t_final, shift, phased)
+                if trial.final is not None:
+                    return t_final, shift, trial
+                decayed[shift] = min(decayed.get(shift, math.inf), trial.decayed_s)
+            return None
+
+        # 1. the final window (coarse pass). The revolution search: the first feasible of the revolutions
+        # nearest the nominal time; when the stack decays faster than the timeline assumed, none within
+        # final_rev_search is feasible and the search walks back towards now until one is.
+        found: list[tuple[float, float, _Trial]] = []
+        ks = sorted(range(-cfg.final_rev_search, cfg.final_rev_search + 1), key=lambda k: (abs(k), k))
+        ks += list(range(-cfg.final_rev_search - 1, -_MAX_WALK_BACK_REVS, -1))
+        for k in ks:
             t_final = t_final_nominal + k * period
             if t_final < earliest:
-                continue
-            for shift in shifts:  # the unshifted timing first; the others where it is infeasible
-                trial = self._trial(orbit, t_final, shift, phased)
-                if trial.final is not None:
+                if k < 0 and abs(k) > cfg.final_rev_search:
                     break
-            if trial.final is not None and (best is None or abs(trial.cross_m) < best[1]):
-                best, best_trial = (t_final, abs(trial.cross_m)), trial
-        if best is None or best_trial is None:
-            raise GuidanceError("no feasible final burn in any revolution near the nominal time")
-        t_final = best[0]
-        trial, converged = best_trial, abs(best_trial.cross_m) <= cfg.phasing_tol_m
-        if phased is not None and not converged:
-            trial, converged = self._phase(orbit, t_final, phased, trial)
+                continue
+            if (c := candidate(t_final)) is not None:
+                found.append(c)
+                break
+        if not found:
+            raise GuidanceError("no feasible final burn in any revolution between now and the nominal time")
+        # then the ground track's passes abeam the aim point around that window, ranked by their predicted
+        # cross-track miss, each solved in a window centred on it
+        found += self._by_passes(search, found[0], earliest, period, phased)
+        found.sort(key=lambda c: abs(c[2].cross_m))
+        # 2. phasing (coarse pass) on the revolutions of smallest miss
+        best = found[0]
+        if phased is not None and abs(best[2].cross_m) > cfg.phasing_tol_m:
+            for cand in found[:_PHASING_CANDIDATES]:
+                tuned = self._phase(search, cand, phased)
+                if abs(tuned[2].cross_m) < abs(best[2].cross_m):
+                    best = tuned
+                if abs(best[2].cross_m) <= cfg.phasing_tol_m:
+                    break
+            if abs(best[2].cross_m) > cfg.phasing_tol_m:
+                best = self._phase_in_orbit(search, best, phased, period)
+        # 3. one exact pass at the chosen revolution and timing (the next candidates if it fails there)
+        trial: _Trial | None = None
+        for t_final, shift, _coarse in [best] + [c for c in found if c is not best]:
+            trial = self._trial(orbit, t_final, shift, phased)
+            if trial.final is not None:
+                break
+        assert trial is not None
         final = trial.final
-        assert final is not None
+        if final is None:
+            raise GuidanceError("the final burn of the coarse search is infeasible in the exact solution")
+        converged = abs(final.miss_cross_m) <= cfg.phasing_tol_m
+        status = "converged" if converged else "no_lowering_burn" if phased is None else "out_of_reach"
         needed = sum(b.propellant_kg for b in trial.burns)
         plan = CampaignPlan(
             t_now, tuple(trial.burns), final.footprint, final.miss_m, final.miss_along_m, final.miss_cross_m,
-            final.inside_zone, converged, needed, max(0.0, orbit.mass_kg - cfg.dry_mass_kg),
+            final.inside_zone, converged, needed, max(0.0, orbit.mass_kg - cfg.dry_mass_kg), t_final, status,
+            shift if phased is not None else 0.0,
         )
         self.last_plan = plan
         return plan
 
-    def _phase(self, orbit: OrbitState, t_final: float, phased: int, start: _Trial) -> tuple[_Trial, bool]:
+    def _by_passes(self, search: _Search, first: tuple[float, float, _Trial], earliest: float, period: float,
+                   phased: int | None) -> list[tuple[float, float, _Trial]]:
+        """Final windows chosen from the ground track: every pass abeam the aim point within
+        final_rev_search revolutions of the first feasible window, its cross-track miss predicted from the
+        coasting orbit (after the offset-placed burns) plus a bias calibrated on solved final burns of the
+        same direction (the descent's own track and the last lowering burn shift every pass alike); the
+        passes of smallest predicted miss are solved (coarse), each in a window whose middle is the
+        ignition that lands on that pass."""
+        cfg = self.config
+        t_first, shift, tr = first
+        fb = tr.final
+        assert fb is not None
+        span_a = max(earliest, t_first - cfg.final_rev_search * period)
+        span_b = t_first + (cfg.final_rev_search + 2) * period
+        coast = search.coast_after_offset_burns(span_a, shift, phased)
+        if coast is None:
+            return []
+        passes = search.passes(coast, span_a, span_b)
+        ascending = math.cos(fb.footprint.centre_bearing_rad) > 0.0
+        if not passes:
+            return []
+        match = [p for p in passes if p.ascending == ascending and 0.0 <= p.t_s - fb.t_ignition_s < period]
+        bias: dict[bool, float] = {}
+        tried: set[float] = set()
+        if match:
+            lead_s = match[0].t_s - fb.t_ignition_s
+            bias[ascending] = tr.cross_m - match[0].cross_m
+            tried.add(match[0].t_s)
+        else:  # the first window's pass lies beyond the coast: the ignition leads the impact by about half
+            lead_s = _LEAD_FRACTION * period  # a revolution (the perigee half an orbit on), no bias yet
+        out: list[tuple[float, float, _Trial]] = []
+        for _ in range(_PASS_TRIALS):
+            def predicted(p: _Pass) -> float:
+                return p.cross_m + bias.get(p.ascending, bias.get(not p.ascending, 0.0))
+
+            todo = [p for p in passes if p.t_s not in tried
+                    and p.t_s - lead_s - 0.5 * cfg.final_window_s >= earliest]
+            if not todo:
+                break
+            p = min(todo, key=lambda q: abs(predicted(q)))
+            tried.add(p.t_s)
+            t_w = p.t_s - lead_s - 0.5 * cfg.final_window_s
+            trial = search.trial(t_w, shift, phased)
+            if trial.final is None:
+                continue
+            out.append((t_w, shift, trial))
+            ff = trial.final
+            asc = math.cos(ff.footprint.centre_bearing_rad) > 0.0
+            if asc == p.ascending and abs(ff.t_ignition_s + lead_s - p.t_s) < 0.25 * period:
+                bias[asc] = trial.cross_m - p.cross_m
+            if abs(trial.cross_m) <= max(cfg.phasing_tol_m, _PASS_GOOD_M):
+                break
+        return out
+
+    def _phase(self, search: _Search, start: tuple[float, float, _Trial],
+               phased: int) -> tuple[float, float, _Trial]:
+        """Tune the phased burn's timing for one final revolution: a secant iteration on the cross-track
+        miss, which moves almost linearly with the timing (module docstring), kept inside the phasing
+        window; a step that lands on another root of the final burn (a jump of the miss by a ground-track
+        spacing) or on an infeasible plan is halved."""
         cfg = self.config
         w = cfg.phasing_window_s
-        xs = np.linspace(-w, w, max(3, cfg.phasing_grid))
-        trials = [(float(x), self._trial(orbit, t_final, float(x), phased)) for x in xs]
-        valid = [(x, t) for x, t in trials if t.final is not None] + [(0.0, start)]
-        best_x, best = min(valid, key=lambda p: abs(p[1].cross_m))
-        # a bracket: adjacent grid points with opposite signs and no jump to another revolution
-        jump_m = 2.0e6
-        for (x0, t0), (x1, t1) in itertools.pairwise(trials):
-            if t0.final is None or t1.final is None:
+        t_final, x0, t0 = start
+        best = start
+        x1 = x0 + (0.5 * w if x0 <= 0.0 else -0.5 * w)
+        f0 = t0.cross_m
+        for _ in range(cfg.phasing_max_iter):
+            t1 = search.trial(t_final, x1, phased)
+            if t1.final is None or abs(t1.cross_m - f0) > _JUMP_M:
+                x1 = 0.5 * (x0 + x1)  # back towards the last good timing
+                if abs(x1 - x0) < 1.0:
+                    break
                 continue
-            if t0.cross_m * t1.cross_m > 0.0 or abs(t0.cross_m - t1.cross_m) > jump_m:
+            if abs(t1.cross_m) < abs(best[2].cross_m):
+                best = (t_final, x1, t1)
+            if abs(t1.cross_m) <= cfg.phasing_tol_m:
+                break
+            slope = (t1.cross_m - f0) / (x1 - x0)
+            if slope == 0.0:
+                break
+            x_next = min(w, max(-w, x1 - t1.cross_m / slope))
+            if abs(x_next - x1) < 1.0:
+                break  # pinned at the edge of the window: the miss cannot be removed with this burn
+            x0, f0, x1 = x1, t1.cross_m, x_next
+        return best
+
+    def _phase_in_orbit(self, search: _Search, start: tuple[float, float, _Trial], phased: int,
+                        period_s: float) -> tuple[float, float, _Trial]:
+        """Tune where in its orbit the phased burn fires: ``phasing_grid`` timings evenly over one revolution
+        centred on the best so far (inside the phasing window), then bisection on a sign change of the
+        cross-track miss between neighbours. The burn lowers the osculating perigee to its target, so its
+        size, and the orbit it leaves, depend on where in the orbit it fires (J2's short-period terms move
+        the osculating perigee by several km around the orbit): a lever of some tens of km across the
+        track that the secant over the timing, which sees it as noise, does not use."""
+        cfg = self.config
+        w = cfg.phasing_window_s
+        t_final, x_best, _ = start
+        best = start
+        n = max(0, cfg.phasing_grid)
+        if n < 2 or period_s <= 0.0:
+            return best
+        xs = [min(w, max(-w, x_best + period_s * (j / n - 0.5))) for j in range(n + 1)]
+        samples: list[tuple[float, _Trial]] = []
+        for x in xs:
+            tr = start[2] if x == x_best else search.trial(t_final, x, phased)
+            if tr.final is None or abs(tr.cross_m - start[2].cross_m) > _JUMP_M:
                 continue
-            lo, hi, f_lo = x0, x1, t0.cross_m
+            samples.append((x, tr))
+            if abs(tr.cross_m) < abs(best[2].cross_m):
+                best = (t_final, x, tr)
+        for (xa, ta), (xb, tb) in itertools.pairwise(samples):
+            if abs(best[2].cross_m) <= cfg.phasing_tol_m:
+                break
+            if (ta.cross_m > 0.0) == (tb.cross_m > 0.0):
+                continue
+            lo, hi, f_lo = xa, xb, ta.cross_m
             for _ in range(cfg.phasing_max_iter):
                 mid = 0.5 * (lo + hi)
-                tm = self._trial(orbit, t_final, mid, phased)
+                tm = search.trial(t_final, mid, phased)
                 if tm.final is None:
                     break
-                if abs(tm.cross_m) < abs(best.cross_m):
-                    best_x, best = mid, tm
+                if abs(tm.cross_m) < abs(best[2].cross_m):
+                    best = (t_final, mid, tm)
                 if abs(tm.cross_m) <= cfg.phasing_tol_m:
-                    return tm, True
+                    break
                 if (tm.cross_m > 0.0) == (f_lo > 0.0):
                     lo, f_lo = mid, tm.cross_m
                 else:
                     hi = mid
-        del best_x
-        return best, abs(best.cross_m) <= cfg.phasing_tol_m
+        return best
 
-    def _trial(self, orbit: OrbitState, t_final: float, shift_s: float, phased: int | None) -> _Trial:
-        """Propagate the remaining campaign with the C core and solve its burns."""
+    def _schedule(self, orbit: OrbitState, t_final: float, shift_s: float,
+                  phased: int | None) -> list[tuple[int, LoweringBurnSpec, float]]:
+        """The remaining lowering burns (index, spec, ignition) in time order for a final window at
+        ``t_final`` with the phased burn moved by ``shift_s``."""
         cfg = self.config
-        self.evaluations += 1
-        model = replace(cfg.model, dry_mass_kg=cfg.dry_mass_kg, burn=None)
         earliest = orbit.t_s + cfg.min_lead_s
-        t, r, v, m = orbit.t_s, np.asarray(orbit.r_eci_m), np.asarray(orbit.v_eci_mps), orbit.mass_kg
-        burns: list[PlannedBurn] = []
         schedule: list[tuple[int, LoweringBurnSpec, float]] = []
         for i, spec in enumerate(cfg.lowering):
             if (i + 1) in self.done:
@@ -307,8 +679,17 @@ class Guidance:
                 t_ig = t_final - spec.lead_s
             schedule.append((i, spec, max(t_ig, earliest)))
         schedule.sort(key=lambda e: e[2])
+        return schedule
+
+    def _trial(self, orbit: OrbitState, t_final: float, shift_s: float, phased: int | None) -> _Trial:
+        """The exact pass: propagate the remaining campaign with the C core and solve its burns."""
+        cfg = self.config
+        self.evaluations += 1
+        model = replace(cfg.model, dry_mass_kg=cfg.dry_mass_kg, burn=None)
+        t, r, v, m = orbit.t_s, np.asarray(orbit.r_eci_m), np.asarray(orbit.v_eci_mps), orbit.mass_kg
+        burns: list[PlannedBurn] = []
         try:
-            for i, spec, t_ig in schedule:
+            for i, spec, t_ig in self._schedule(orbit, t_final, shift_s, phased):
                 if t_ig < t or t_ig >= t_final:
                     continue
                 s = propagate(t, r, v, m, t_ig, model=model)

@@ -1,14 +1,24 @@
-"""Properties of guidance's pure helpers: the IMU rate by phase and the propellant budget."""
+"""Properties of guidance: plans from any near-circular start, and its pure helpers (the IMU rate by phase
+and the propellant budget)."""
 
 from __future__ import annotations
 
 import math
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
+from firmware_bindings.orbit import state_from_elements
 from flight.config import FlightConfig
-from flight.guidance import CampaignPlan, PlannedBurn, imu_rate_hz, next_rate_change_s, propellant_for_dv_kg
+from flight.guidance import (
+    CampaignPlan,
+    Guidance,
+    PlannedBurn,
+    imu_rate_hz,
+    next_rate_change_s,
+    propellant_for_dv_kg,
+)
+from flight.navigation import OrbitState
 
 CFG = FlightConfig()
 T0_S = 959_774_400.0
@@ -57,3 +67,27 @@ def test_propellant_is_additive_over_split_burns_and_bounded(m: float, a: float,
     split = pa + propellant_for_dv_kg(m - pa, b, isp)
     assert math.isclose(whole, split, rel_tol=1e-9, abs_tol=1e-9)
     assert 0.0 <= pa <= whole < m
+
+
+angle = st.floats(0.0, 2.0 * math.pi)
+
+
+@given(e=st.floats(0.0, 1e-3), raan=angle, argp=angle, nu=angle)
+@example(e=0.0, raan=0.0, argp=0.0, nu=0.0)  # exactly circular at the ascending node: guidance used to fail
+def test_plans_from_any_near_circular_start(e: float, raan: float, argp: float, nu: float) -> None:
+    """From any 220 km near-circular orbit (eccentricity up to 1e-3, any node, perigee and phase) the
+    default campaign has a plan: burns in time order, none before now plus the arming lead, every lowering
+    burn to its perigee target and the final burn to 50 km (each to 100 m), the along-track miss solved to
+    1 km and the footprint centre within half a ground-track spacing (1,000 km) across the track."""
+    r, v = state_from_elements((6378137.0 + 220e3, e, math.radians(51.64), raan, argp, nu))
+    g = Guidance(T0_S)
+    plan = g.plan(OrbitState(T0_S, tuple(r), tuple(v), 450e3))
+    times = [b.t_ignition_s for b in plan.burns]
+    assert times == sorted(times) and times[0] >= T0_S + g.config.min_lead_s
+    targets = {i + 1: spec.hp_target_m for i, spec in enumerate(g.config.lowering)}
+    for b in plan.burns:
+        target = g.config.final_hp_m if b.final else targets[b.burn_id]
+        assert abs(b.hp_after_m - target) < 100.0
+    assert plan.burns[-1].final
+    assert abs(plan.miss_along_m) < 1e3
+    assert abs(plan.miss_cross_m) < 1e6
