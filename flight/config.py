@@ -8,7 +8,9 @@ raise :class:`ConfigError` naming the key.
 
 Default values and their reasons:
 
-- IMU output and control at 10 Hz around burns, 0.1 Hz in coast (DESIGN.md section 4).
+- IMU output and control at 10 Hz around burns, 0.1 Hz in coast (DESIGN.md section 4), 2 Hz while
+  arming, slewing and settling (commands then come every 0.5 s, inside the thruster board's 1 s watchdog;
+  the stack turns at most 0.2 deg/s, 0.1 deg a cycle).
 - Burn attitude reached when the attitude error stays below 1 deg for 60 s. A 1 deg pointing error costs
   1 - cos(1 deg) = 0.015 % of delta-v along track, well inside the 0.5 % cutoff tolerance.
 - Cutoff within 0.5 % of the target delta-v (the task's goal). The maximum acceleration bound
@@ -20,8 +22,9 @@ Default values and their reasons:
   slowly; events go down as they happen either way).
 - Arming 1,200 s before ignition: the board is disarmed in coast, so the stack may have drifted anywhere;
   a 180 deg slew at the controller's 0.2 deg/s rate limit takes about 900 s, then 60 s of settling.
-- IMU output and control at the burn rate from ``burn_rate_margin_s`` (120 s) before arming until that
-  long after the planned cutoff: the rate change takes effect within one coast sample (10 s).
+- IMU output and control at the burn rate from ``burn_rate_margin_s`` (120 s) before ignition until that
+  long after the planned cutoff, at the slew rate from that margin before arming (a rate change takes
+  effect within one coast sample, 10 s) until the burn rate starts (``flight.guidance.imu_rate_hz``).
 - Slew timeout 3,600 s: a 180 deg slew of the stack at a slow 0.1 deg/s takes 1,800 s.
 """
 
@@ -47,6 +50,8 @@ class FlightConfig:
     # rates
     imu_rate_burn_hz: float = 10.0
     imu_rate_coast_hz: float = 0.1
+    # arming, slewing and settling: twice the thruster board's 1 s watchdog, ample for a 0.2 deg/s slew
+    imu_rate_slew_hz: float = 2.0
     control_rate_hz: float = 10.0
     imu_rate_min_hz: float = 0.01
     imu_rate_max_hz: float = 1000.0
@@ -90,7 +95,10 @@ class FlightConfig:
             _check_value(f.name, getattr(self, f.name), f.type)
         if self.imu_rate_coast_hz > self.imu_rate_burn_hz:
             raise ConfigError("flight config key 'imu_rate_coast_hz': must not exceed imu_rate_burn_hz")
-        for key in ("imu_rate_burn_hz", "imu_rate_coast_hz"):
+        if not self.imu_rate_coast_hz <= self.imu_rate_slew_hz <= self.imu_rate_burn_hz:
+            raise ConfigError("flight config key 'imu_rate_slew_hz': must lie within [imu_rate_coast_hz, "
+                              "imu_rate_burn_hz]")
+        for key in ("imu_rate_burn_hz", "imu_rate_slew_hz", "imu_rate_coast_hz"):
             if not self.imu_rate_min_hz <= getattr(self, key) <= self.imu_rate_max_hz:
                 raise ConfigError(
                     f"flight config key {key!r}: must lie within [imu_rate_min_hz, imu_rate_max_hz]"

@@ -588,7 +588,8 @@ class Executive:
             else:
                 self._rate_override = None
                 armed = self.seq.state in ARMED_STATES
-                self._rate_wanted = imu_rate_hz(t, self.plan, self.config, armed=armed)
+                t_ig = self.seq.plan.t_ignition_s if self.seq.plan is not None else None
+                self._rate_wanted = imu_rate_hz(t, self.plan, self.config, armed=armed, next_ignition_s=t_ig)
         await self._command_imu_rate(t)
         main = self.control.main_burn
         if self.seq.state not in ARMED_STATES:

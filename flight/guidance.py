@@ -145,7 +145,7 @@ class CampaignConfig:
     model: ForceModel = field(default_factory=_default_model)
     dry_mass_kg: float = 434e3  # 450 t stack less 16 t propellant (reference/hardware.md)
     propellant_reserve_kg: float = 300.0
-    min_lead_s: float = 2700.0  # earliest ignition from now: arming lead plus margin
+    min_lead_s: float = 1500.0  # earliest ignition from now: arming lead (1,200 s), rate margin, spare
     max_burn_s: float = 3600.0
 
     def __post_init__(self) -> None:
@@ -727,28 +727,38 @@ def propellant_for_dv_kg(mass_kg: float, dv_mps: float, isp_s: float) -> float:
 
 
 def imu_rate_hz(t_s: float, plan: CampaignPlan | None, config: FlightConfig, armed: bool = False,
-                margin_s: float = 600.0) -> float:
-    """The IMU output rate for this phase: the burn rate from ``arm_lead_s + margin`` before an ignition
-    until (excluded) ``margin`` after its planned cutoff, and whenever the board is armed; the coast rate
-    otherwise."""
-    if armed:
-        return config.imu_rate_burn_hz
+                next_ignition_s: float | None = None) -> float:
+    """The IMU output and control rate for this phase (``m`` is ``config.burn_rate_margin_s``):
+
+    - the burn rate from ``m`` before each planned ignition until ``m`` after its planned cutoff;
+    - the slew rate from ``arm_lead_s + m`` before an ignition until the burn rate starts: arming, the
+      slew to the burn attitude and settling (the stack turns at most 0.2 deg/s);
+    - armed outside those windows: the slew rate while the sequencer's burn (``next_ignition_s``) is
+      more than ``m`` away, the burn rate otherwise (a burn running long, a trim);
+    - the coast rate otherwise."""
+    m = config.burn_rate_margin_s
+    slew = False
     if plan is not None:
         for b in plan.burns:
-            start = b.t_ignition_s - config.arm_lead_s - margin_s
-            if start <= t_s < b.t_ignition_s + b.duration_s + margin_s:
+            if b.t_ignition_s - m <= t_s < b.t_ignition_s + b.duration_s + m:
                 return config.imu_rate_burn_hz
-    return config.imu_rate_coast_hz
+            slew = slew or b.t_ignition_s - config.arm_lead_s - m <= t_s < b.t_ignition_s - m
+    if armed:
+        if next_ignition_s is not None and t_s < next_ignition_s - m:
+            return config.imu_rate_slew_hz
+        return config.imu_rate_burn_hz
+    return config.imu_rate_slew_hz if slew else config.imu_rate_coast_hz
 
 
-def next_rate_change_s(t_s: float, plan: CampaignPlan | None, config: FlightConfig,
-                       margin_s: float = 600.0) -> float:
-    """The next time after ``t_s`` at which :func:`imu_rate_hz` changes (inf when it never does): the
-    executive wakes no later than this (a coast sample may span at most this interval)."""
+def next_rate_change_s(t_s: float, plan: CampaignPlan | None, config: FlightConfig) -> float:
+    """The next time after ``t_s`` at which the unarmed :func:`imu_rate_hz` changes (inf when it never
+    does): the executive wakes no later than this (a coast sample may span at most this interval)."""
     if plan is None:
         return math.inf
+    m = config.burn_rate_margin_s
     edges = []
     for b in plan.burns:
-        edges += [b.t_ignition_s - config.arm_lead_s - margin_s, b.t_ignition_s + b.duration_s + margin_s]
+        t_ig = b.t_ignition_s
+        edges += [t_ig - config.arm_lead_s - m, t_ig - m, t_ig + b.duration_s + m]
     future = [e for e in edges if e > t_s]
     return min(future) if future else math.inf

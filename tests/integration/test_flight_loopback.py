@@ -229,8 +229,9 @@ async def _fly_guided_burn() -> GuidedRun:
                             and ex.seq.plan.burn_id == 1:
                         go_sent = True
                         gnd.stream.queue.put_nowait(Telecommand(1, TelecommandKind.GO, BurnRef(1)))
-                    if ex.seq.burns.get(1) is not None and ex.seq.state in (SeqState.IDLE, SeqState.PLANNED) \
-                            and ex.plans >= 2:
+                    # done once the re-plan after the burn is loaded (a cycle after it is made)
+                    loaded = ex.seq.plan is not None and ex.seq.plan.burn_id != 1
+                    if ex.seq.burns.get(1) is not None and ex.plans >= 2 and loaded:
                         break
                 stop.set()
 

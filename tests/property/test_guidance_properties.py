@@ -34,15 +34,30 @@ def plan_of(bs: tuple[PlannedBurn, ...]) -> CampaignPlan:
     return CampaignPlan(T0_S, bs, None, 0.0, 0.0, 0.0, True, True, 0.0, 16e3)
 
 
-@given(bs=burns, t=st.floats(-86400.0, 6 * 86400.0), armed=st.booleans())
-def test_rate_is_burn_rate_when_armed_or_near_a_burn_else_coast(bs: tuple[PlannedBurn, ...], t: float,
-                                                               armed: bool) -> None:
-    """The rate is always one of the two configured rates; the burn rate whenever armed and throughout
-    every window from arm lead plus 600 s before ignition to 600 s after cutoff; the coast rate elsewhere."""
-    rate = imu_rate_hz(T0_S + t, plan_of(bs), CFG, armed=armed)
-    near = any(b.t_ignition_s - CFG.arm_lead_s - 600.0 <= T0_S + t < b.t_ignition_s + b.duration_s + 600.0
-               for b in bs)
-    assert rate == (CFG.imu_rate_burn_hz if armed or near else CFG.imu_rate_coast_hz)
+@given(bs=burns, t=st.floats(-86400.0, 6 * 86400.0), armed=st.booleans(),
+       ignition=st.none() | st.floats(-86400.0, 6 * 86400.0))
+def test_rate_follows_the_phase(bs: tuple[PlannedBurn, ...], t: float, armed: bool,
+                                ignition: float | None) -> None:
+    """The rate is always one of the three configured rates: the burn rate throughout every window from
+    the margin before an ignition to the margin after its cutoff; outside them, when armed, the slew rate
+    while the sequencer's burn is more than the margin ahead and the burn rate otherwise; unarmed, the slew
+    rate from arm lead plus margin before an ignition and the coast rate elsewhere. The rate never drops
+    below the slew rate while armed (the thruster board's watchdog needs commands)."""
+    now = T0_S + t
+    t_ig = None if ignition is None else T0_S + ignition
+    m = CFG.burn_rate_margin_s
+    rate = imu_rate_hz(now, plan_of(bs), CFG, armed=armed, next_ignition_s=t_ig)
+    burning = any(b.t_ignition_s - m <= now < b.t_ignition_s + b.duration_s + m for b in bs)
+    slewing = any(b.t_ignition_s - CFG.arm_lead_s - m <= now < b.t_ignition_s - m for b in bs)
+    if burning:
+        assert rate == CFG.imu_rate_burn_hz
+    elif armed:
+        far = t_ig is not None and now < t_ig - m
+        assert rate == (CFG.imu_rate_slew_hz if far else CFG.imu_rate_burn_hz)
+    else:
+        assert rate == (CFG.imu_rate_slew_hz if slewing else CFG.imu_rate_coast_hz)
+    if armed:
+        assert rate >= CFG.imu_rate_slew_hz
 
 
 @given(bs=burns, t=st.floats(-86400.0, 6 * 86400.0), frac=st.floats(0.0, 0.999))

@@ -155,17 +155,24 @@ def test_aim_point_change_moves_the_plan(final_only: tuple[Guidance, object]) ->
 
 
 def test_imu_rate_by_phase(final_only: tuple[Guidance, object]) -> None:
-    """Burn rate from arm lead plus margin before ignition to margin after cutoff, and whenever armed;
-    coast rate otherwise; the next change is the start of that window."""
+    """Coast rate until arm lead plus margin before ignition, slew rate until the margin before ignition,
+    burn rate until the margin after cutoff, coast rate after; armed: the slew rate while the burn is more
+    than the margin away, the burn rate otherwise; the next change is the next of those edges."""
     _, plan = final_only
     cfg = FlightConfig()
+    m = cfg.burn_rate_margin_s
     b = plan.burns[-1]  # type: ignore[attr-defined]
-    start = b.t_ignition_s - cfg.arm_lead_s - 600.0
+    t_ig = b.t_ignition_s
+    start = t_ig - cfg.arm_lead_s - m
     assert imu_rate_hz(start - 1.0, plan, cfg) == cfg.imu_rate_coast_hz  # type: ignore[arg-type]
-    assert imu_rate_hz(start + 1.0, plan, cfg) == cfg.imu_rate_burn_hz  # type: ignore[arg-type]
-    assert imu_rate_hz(b.t_ignition_s + b.duration_s + 601.0, plan, cfg) == cfg.imu_rate_coast_hz  # type: ignore[arg-type]
+    assert imu_rate_hz(start + 1.0, plan, cfg) == cfg.imu_rate_slew_hz  # type: ignore[arg-type]
+    assert imu_rate_hz(t_ig - m + 1.0, plan, cfg) == cfg.imu_rate_burn_hz  # type: ignore[arg-type]
+    assert imu_rate_hz(t_ig + b.duration_s + m + 1.0, plan, cfg) == cfg.imu_rate_coast_hz  # type: ignore[arg-type]
     assert imu_rate_hz(start - 1e5, None, cfg, armed=True) == cfg.imu_rate_burn_hz
+    assert imu_rate_hz(start - 1e5, None, cfg, armed=True, next_ignition_s=t_ig) == cfg.imu_rate_slew_hz
+    assert imu_rate_hz(t_ig - m / 2, None, cfg, armed=True, next_ignition_s=t_ig) == cfg.imu_rate_burn_hz
     assert next_rate_change_s(start - 10.0, plan, cfg) == pytest.approx(start)  # type: ignore[arg-type]
+    assert next_rate_change_s(start + 10.0, plan, cfg) == pytest.approx(t_ig - m)  # type: ignore[arg-type]
     assert next_rate_change_s(start - 10.0, None, cfg) == math.inf
 
 
