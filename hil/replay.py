@@ -6,8 +6,8 @@ from ``summary.json``, the run's key file), on loopback links. The recording (``
 played in its order: every packet the IMU board, the thruster board or the ground sent is handed to the
 flight software; at every thruster-board packet the flight software sent in the run, the replay waits
 (bounded) for the flight software's next one and compares the two. No plant, no boards, no clock: the
-recorded board packets are the whole world. IMU configuration packets are compared as a sequence, since
-the flight software commands the IMU rate from its health task, on host time.
+recorded board packets are the whole world. IMU configuration packets (the rate commands, sent by the
+control cycle at the spacecraft time it decides them) are compared as a sequence, byte for byte too.
 
 Exit status 0 when every recorded thruster-board packet is reproduced, 1 at the first difference (which
 is reported with its spacecraft time), 2 for a run folder that cannot be replayed.
@@ -46,17 +46,10 @@ class ReplayResult:
 
     @property
     def same_imu_rates(self) -> bool:
-        """The replayed IMU rate commands carry the recorded contents in the recorded order. Their time
-        tags are not compared: the flight software's health task sends a rate change on host time, so
-        the spacecraft time it goes out at can differ between two runs."""
+        """The replayed IMU rate commands are the recorded ones, byte for byte (time tags included), in
+        the recorded order."""
         n = len(self.imu_config_replayed)
-        return [_user_data(p) for p in self.imu_config_recorded[:n]] == [
-            _user_data(p) for p in self.imu_config_replayed]
-
-
-def _user_data(packet: bytes) -> bytes:
-    """A packet without its primary and secondary headers and CRC (the command's own fields)."""
-    return packet[12:-2]
+        return self.imu_config_recorded[:n] == self.imu_config_replayed
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
