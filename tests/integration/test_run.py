@@ -141,3 +141,20 @@ def test_hil_run_with_a_local_broker_and_a_fault(tmp_path: Path, capsys: pytest.
     t0 = 960120000.0  # 2030-06-05T00:00:00Z, the scenario's start, in seconds since J2000
     assert fault["kind"] == "NOISE_BURST" and fault["applied_t_s"] - t0 == 300.0
     assert any('"fault.injected"' in line for line in (out / "events.jsonl").read_text().splitlines())
+
+
+@pytest.mark.timeout(1200)
+def test_the_final_burn_window_puts_every_truth_impact_in_the_zone(tmp_path: Path) -> None:
+    """The whole iss-final-burn scenario over loopback in lockstep: the flight software plans, arms, slews
+    and flies the final burn to its cutoff (measured delta-v within 0.5 % of the target, in the truth too),
+    and every fragment impact of the truth simulation lies inside the zone (SPOUA polygon), with the
+    footprint centre within 300 km of Point Nemo (issue goal)."""
+    opts = RunOptions("iss-final-burn", transport="loopback", seed=0, out=tmp_path / "run", plots=False)
+    s = asyncio.run(asyncio.wait_for(run_campaign(opts), 1100.0)).summary
+    assert s["outcome"] == "reentry_in_zone", s.get("error")
+    (burn,) = s["burns"]
+    assert burn["name"] == "FINAL" and burn["outcome"] == "completed"
+    assert burn["dv_achieved_mps"] == pytest.approx(burn["dv_target_mps"], rel=0.005)
+    fp = s["footprint"]
+    assert fp["inside_zone"] and len(fp["impacts"]) == 24
+    assert fp["center_miss_km"] < 300.0
