@@ -37,6 +37,12 @@ from hil.protocol.catalogue import CATALOGUE, ImuAxis, ImuFaultKind, ImuStatus
 from hil.protocol.schema import DecodeError, Message
 
 MAX_SAMPLE_COUNT = 0xFFFF
+_BIT_PASS = int(ImuStatus.BIT_PASS)
+_FAULT_INJECTED = int(ImuStatus.FAULT_INJECTED)
+_DEGRADED = int(ImuStatus.DEGRADED)
+_GYRO_SATURATED = int(ImuStatus.GYRO_SATURATED)
+_ACCEL_SATURATED = int(ImuStatus.ACCEL_SATURATED)
+_TIME_JUMP = int(ImuStatus.TIME_JUMP)
 
 
 @dataclass
@@ -102,12 +108,12 @@ class ImuBoard:
         return self.plant.t_s if self.clock.mode.lockstep else max(self.clock.now_s, self.plant.t_s)
 
     def _status_flags(self, t_s: float) -> int:
-        flags = ImuStatus.BIT_PASS
+        flags = _BIT_PASS
         if self.faults.active(t_s) or t_s < self.model.faults.noise_burst_until_s:
-            flags |= ImuStatus.FAULT_INJECTED
+            flags |= _FAULT_INJECTED
         if t_s < self.model.faults.noise_burst_until_s:
-            flags |= ImuStatus.DEGRADED
-        return int(flags)
+            flags |= _DEGRADED
+        return flags
 
     async def _send(self, name: str, values: dict[str, object], t_s: float) -> None:
         tag_t = min(max(t_s + self.faults.tag_offset_s, T_MIN_S), T_MAX_S)
@@ -162,27 +168,28 @@ class ImuBoard:
         m_theta, m_vel = self.model.measure(d_theta, d_vel, dt_s, t_s)
         status = self._status_flags(t_s)
         g = self.model.grade
-        if np.any(np.abs(m_theta) > g.gyro_range_rps * dt_s):
-            status |= ImuStatus.GYRO_SATURATED
-            m_theta = np.clip(m_theta, -g.gyro_range_rps * dt_s, g.gyro_range_rps * dt_s)
-        if np.any(np.abs(m_vel) > g.accel_range_mps2 * dt_s):
-            status |= ImuStatus.ACCEL_SATURATED
-            m_vel = np.clip(m_vel, -g.accel_range_mps2 * dt_s, g.accel_range_mps2 * dt_s)
+        theta, vel = m_theta.tolist(), m_vel.tolist()
+        gyro_max, accel_max = g.gyro_range_rps * dt_s, g.accel_range_mps2 * dt_s
+        if abs(theta[0]) > gyro_max or abs(theta[1]) > gyro_max or abs(theta[2]) > gyro_max:
+            status |= _GYRO_SATURATED
+            m_theta = np.clip(m_theta, -gyro_max, gyro_max)
+        if abs(vel[0]) > accel_max or abs(vel[1]) > accel_max or abs(vel[2]) > accel_max:
+            status |= _ACCEL_SATURATED
+            m_vel = np.clip(m_vel, -accel_max, accel_max)
         if t_s < self.faults.stuck_until_s:
             m_theta, m_vel = self._last_out
         if self.faults.tag_jumped:
-            status |= ImuStatus.TIME_JUMP
+            status |= _TIME_JUMP
             self.faults.tag_jumped = False
         self._last_out = (m_theta, m_vel)
         self.output_seq = (self.output_seq + 1) % (1 << 32)
         if t_s < self.faults.dropout_until_s:
             self.outputs_dropped += 1
             return
+        theta, vel = m_theta.tolist(), m_vel.tolist()
         values: dict[str, object] = {
-            "delta_angle_x": float(m_theta[0]), "delta_angle_y": float(m_theta[1]),
-            "delta_angle_z": float(m_theta[2]),
-            "delta_velocity_x": float(m_vel[0]), "delta_velocity_y": float(m_vel[1]),
-            "delta_velocity_z": float(m_vel[2]),
+            "delta_angle_x": theta[0], "delta_angle_y": theta[1], "delta_angle_z": theta[2],
+            "delta_velocity_x": vel[0], "delta_velocity_y": vel[1], "delta_velocity_z": vel[2],
             "interval_s": min(dt_s, 4294.967295),
             "sample_count": min(max(1, round(dt_s * self.sample_hz)), MAX_SAMPLE_COUNT),
             "output_seq": self.output_seq, "status": status,

@@ -212,6 +212,8 @@ class Link(abc.ABC):
 
     async def recv(self, timeout_s: float | None = None) -> bytes:
         """The next packet received (oldest first). Raises TimeoutError after ``timeout_s``."""
+        if self._rx:  # no wait, no timer
+            return self._rx.popleft()
         async with asyncio.timeout(timeout_s):
             while True:
                 if self._rx:

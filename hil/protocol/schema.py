@@ -449,10 +449,13 @@ def _array_encoder(f: Field, spec_name: str) -> Converter:
             items = list(v)
         if len(items) != count:
             raise EncodeError(f"{spec_name}.{f.name}: expected {count} values, got {len(items)}")
-        if plain and all(type(x) is int for x in items) and lo <= min(items) and max(items) <= hi:
+        if plain and set(map(type, items)) == _INT_ONLY and lo <= min(items) and max(items) <= hi:
             return items
         return [enc(x) for x in items]
     return enc_array
+
+
+_INT_ONLY = {int}
 
 
 def _array_decoder(f: Field) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
@@ -594,13 +597,16 @@ class PacketSpec:
         """The user data field for ``values`` (engineering units); every field must be given."""
         return self._pack_flat(self._flat(values))
 
-    def pack_packet(self, values: Mapping[str, Any], seq_count: int, coarse_time: int, fine_time: int) -> bytes:
+    def pack_packet(
+        self, values: Mapping[str, Any], seq_count: int, coarse_time: int, fine_time: int
+    ) -> bytes:
         """The whole packet (headers, user data, CRC) for ``values`` with raw CUC time: the same octets as
         ``spacepacket.pack`` of ``pack_fields``, and the same errors."""
         flat = self._flat(values)
+        sp = spacepacket
         if (type(seq_count) is int and type(coarse_time) is int and type(fine_time) is int
-                and 0 <= seq_count < spacepacket.SEQ_COUNT_MODULUS and 0 <= coarse_time <= spacepacket.COARSE_TIME_MAX
-                and 0 <= fine_time < spacepacket.FINE_TIME_PER_S):
+                and 0 <= seq_count < sp.SEQ_COUNT_MODULUS and 0 <= coarse_time <= sp.COARSE_TIME_MAX
+                and 0 <= fine_time < sp.FINE_TIME_PER_S):
             try:
                 body = self._packet_struct.pack(self._word0, 0xC000 | seq_count, self._data_length,
                                                 coarse_time, fine_time, *flat)

@@ -64,7 +64,8 @@ def reference_decode(raw: bytes) -> Message:
     if spec is None:
         raise DecodeError(f"APID {pkt.apid:#05x} is not in the catalogue")
     if pkt.packet_type is not spec.packet_type:
-        raise DecodeError(f"{spec.name}: packet type {pkt.packet_type.name}, expected {spec.packet_type.name}")
+        raise DecodeError(
+            f"{spec.name}: packet type {pkt.packet_type.name}, expected {spec.packet_type.name}")
     if len(pkt.user_data) != spec._struct.size:
         raise DecodeError(
             f"{spec.name}: user data is {len(pkt.user_data)} octets, the schema says {spec._struct.size}")
@@ -75,7 +76,8 @@ def reference_decode(raw: bytes) -> Message:
             fields[f.name] = f.from_raw(flat[i])
         else:
             fields[f.name] = tuple(f.from_raw(x) for x in flat[i : i + n])
-    return Message(spec.name, pkt.apid, pkt.packet_type, pkt.seq_count, pkt.coarse_time, pkt.fine_time, fields)
+    return Message(spec.name, pkt.apid, pkt.packet_type, pkt.seq_count, pkt.coarse_time, pkt.fine_time,
+                   fields)
 
 
 def outcome(fn: Any, *args: Any) -> tuple[str, Any]:
@@ -198,8 +200,9 @@ def test_decode_agrees_with_the_reference_on_corrupted_user_data(spec: PacketSpe
                                                                  seq: int) -> None:
     """A valid packet with octets of its user data overwritten (CRC recomputed, so only the fields are
     wrong) or its length changed decodes to the reference's message, types included, or its error."""
-    body = bytearray(spacepacket.pack(spec.apid, seq, spec.pack_fields(spec.example_values(with_security=True)),
-                                      packet_type=spec.packet_type, coarse_time=7, fine_time=9)[:-2])
+    user = spec.pack_fields(spec.example_values(with_security=True))
+    body = bytearray(spacepacket.pack(spec.apid, seq, user, packet_type=spec.packet_type, coarse_time=7,
+                                      fine_time=9)[:-2])
     n_user = spec.user_data_octets
     for _ in range(data.draw(st.integers(0, 6))):
         if n_user:
@@ -221,7 +224,7 @@ def test_arrays_refuse_nan_and_out_of_range_elements_naming_the_field(data: st.D
     """One bad element anywhere in THRUSTER_COMMAND's 46 on-times is refused, whatever the container."""
     spec = CATALOGUE.by_name("THRUSTER_COMMAND")
     v = spec.example_values()
-    on = [0] * 46
+    on: list[Any] = [0] * 46
     at = data.draw(st.integers(0, 45))
     bad = data.draw(st.sampled_from([float("nan"), -1, 100_000_001, float("inf"), 1.5, True, "1"]))
     on[at] = bad
