@@ -11,11 +11,16 @@ lie on the time-tag grid (2^-16 s) so that a command's time tag names its sample
 is awaited after each plant advance (the thruster board's :meth:`~hil.boards.thruster.ThrusterBoard.tick`
 beside it, so its watchdog runs at deterministic simulated times in lockstep).
 
-Commands: IMU_CONFIG (output rate, from the next interval; answered by IMU_STATUS), IMU_TIME_SYNC, and the
-test-only IMU_FAULT_INJECT: DROPOUT (no IMU_DATA for duration_s), STUCK (repeat the last output for
-duration_s), BIAS_JUMP (add magnitude, rad/s or m/s^2, to one axis or all), NOISE_BURST (add white noise
-of magnitude, rad or m/s per output, for duration_s), TIME_TAG_JUMP (step the time tags by magnitude
-seconds), CLEAR. Bad packets are counted (housekeeping) and dropped.
+IMU_STATUS goes out every ``status_period_s`` (1 s, the ICD's rate): in realtime and scaled modes on its
+own schedule also while IMU_DATA is slower; in lockstep, where simulated time moves in output intervals,
+with the first IMU_DATA at or after each due time. Housekeeping counts uptime in simulated seconds.
+
+Commands: IMU_CONFIG (output rate, from the next interval; answered by IMU_STATUS), IMU_TIME_SYNC (outside
+lockstep sets the board clock to the packet's time tag; it always ends a TIME_TAG_JUMP fault, and the next
+IMU_DATA carries TIME_JUMP when the clock moved), and the test-only IMU_FAULT_INJECT: DROPOUT (no IMU_DATA for
+duration_s), STUCK (repeat the last output for duration_s), BIAS_JUMP (add magnitude, rad/s or m/s^2, to one
+axis or all), NOISE_BURST (add white noise of magnitude, rad or m/s per output, for duration_s), TIME_TAG_JUMP
+(step the time tags by magnitude seconds), CLEAR. Bad packets are counted (housekeeping) and dropped.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ import numpy as np
 from hil.boards.common import Housekeeping, PlantLike
 from hil.boards.imu_model import ImuErrorModel, ImuGrade
 from hil.clock import SimClock
-from hil.drivers.packets import PacketWriter
+from hil.drivers.packets import PacketWriter, message_t_s
 from hil.drivers.timebase import FINE_TIME_PER_S, T_MAX_S, T_MIN_S, seconds_of, ticks_of
 from hil.links.base import Link
 from hil.protocol.catalogue import CATALOGUE, ImuAxis, ImuFaultKind, ImuStatus
@@ -92,7 +97,7 @@ class ImuBoard:
         self.on_advance = on_advance
         self.faults = ImuFaults()
         self.writer = PacketWriter()
-        self.housekeeping = Housekeeping()
+        self.housekeeping = Housekeeping(plant.t_s)
         self.output_seq = 0
         self.last_command_id = 0
         self.last_sync_id = 0
@@ -100,6 +105,7 @@ class ImuBoard:
         self.rx_bad = 0
         self.rx_unexpected = 0
         self.outputs_dropped = 0
+        self.clock_offset_s = 0.0  # board clock minus simulated time, set by IMU_TIME_SYNC outside lockstep
         self._last_out = (np.zeros(3), np.zeros(3))
         self._ticks = ticks_of(plant.t_s)
 
@@ -116,7 +122,7 @@ class ImuBoard:
         return flags
 
     async def _send(self, name: str, values: dict[str, object], t_s: float) -> None:
-        tag_t = min(max(t_s + self.faults.tag_offset_s, T_MIN_S), T_MAX_S)
+        tag_t = min(max(t_s + self.clock_offset_s + self.faults.tag_offset_s, T_MIN_S), T_MAX_S)
         await self.link.send(self.writer.encode(name, values, tag_t))
         self.housekeeping.tx_packets += 1
 
@@ -128,9 +134,10 @@ class ImuBoard:
             "last_command_id": self.last_command_id, "last_sync_id": self.last_sync_id}, t)
 
     async def send_housekeeping(self) -> None:
+        t = self.now_s()
+        stats = self.link.stats
         await self._send("IMU_HOUSEKEEPING", self.housekeeping.values(
-            self.rx_packets, self.link.stats.crc_errors, self.link.stats.framing_errors + self.rx_bad),
-            self.now_s())
+            t, self.rx_packets, stats.crc_errors, stats.framing_errors + stats.oversize + self.rx_bad), t)
 
     # -- run ---------------------------------------------------------------------------------------
     async def run(self) -> None:
@@ -147,6 +154,11 @@ class ImuBoard:
             t0 = seconds_of(self._ticks)
             self._ticks += period_ticks
             t1 = seconds_of(self._ticks)
+            while not self.clock.mode.lockstep and next_status_s < t1:
+                # IMU_STATUS keeps its own 1 Hz schedule when IMU_DATA is slower (ICD rate)
+                await self.clock.wait_until(next_status_s)
+                next_status_s += self.status_period_s
+                await self.send_status()
             await self.clock.wait_until(t1)
             await asyncio.sleep(0)  # let the other tasks run even when the gate is open (lockstep)
             if t1 > self.plant.t_s:
@@ -220,7 +232,7 @@ class ImuBoard:
             await self.send_status()
         elif msg.name == "IMU_TIME_SYNC":
             self.last_sync_id = int(msg["sync_id"])
-            self.faults.tag_offset_s = 0.0
+            self._time_sync(message_t_s(msg), t)
         elif msg.name == "IMU_FAULT_INJECT":
             self.last_command_id = int(msg["command_id"])
             self.inject(ImuFaultKind(msg["kind"]), ImuAxis(msg["axis"]), float(msg["magnitude"]),
@@ -228,6 +240,18 @@ class ImuBoard:
             await self.send_status()
         else:
             self.rx_unexpected += 1
+
+    def _time_sync(self, tag_t_s: float, t_s: float) -> None:
+        """IMU_TIME_SYNC received at simulated time ``t_s``: the board clock is set to the packet's time
+        tag (SLEW is applied as a step too), which ends a TIME_TAG_JUMP fault; the next IMU_DATA carries
+        TIME_JUMP when the clock moved. In lockstep the board clock is the simulation's: only the fault
+        ends, so that a run stays deterministic."""
+        before = self.clock_offset_s + self.faults.tag_offset_s
+        self.faults.tag_offset_s = 0.0
+        if not self.clock.mode.lockstep:
+            self.clock_offset_s = tag_t_s - t_s
+        if self.clock_offset_s != before:
+            self.faults.tag_jumped = True
 
     def inject(
         self, kind: ImuFaultKind, axis: ImuAxis, magnitude: float, duration_s: float, t_s: float

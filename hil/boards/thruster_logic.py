@@ -50,6 +50,7 @@ from hil.protocol.schema import DecodeError, Message
 from hil.protocol.spacepacket import Check, check, peek_apid
 
 F64 = NDArray[np.float64]
+_VALVE_BITS = np.array([1 << i for i in range(THRUSTER_COUNT)], dtype=np.uint64)
 G0_MPS2 = 9.80665
 US = 1e-6
 
@@ -142,6 +143,7 @@ class ThrusterBoardCore:
         self.config = config
         self.counters = Counters()
         self.faults = _Faults()
+        self.fault_changes = 0  # counts injected fault changes (the I/O wrapper passes thrust factors on)
         self.propellant_kg = config.propellant_kg
         self._t_s = t0_s
         self._accounted_s = t0_s
@@ -196,10 +198,7 @@ class ThrusterBoardCore:
         t = self._t_s if t_s is None else t_s
         if self._actual_last_s <= t:
             return 0
-        bits = 0
-        for i in np.flatnonzero(self.actual_open(t_s)):
-            bits |= 1 << int(i)
-        return bits
+        return int(_VALVE_BITS[self._actual_until_s > t].sum())  # distinct powers of two: sum is OR
 
     @property
     def tank_pressure_pa(self) -> float:
@@ -239,7 +238,8 @@ class ThrusterBoardCore:
             "commands_rejected": self.counters.commands_rejected % (1 << 32),
             "last_sync_id": self.last_sync_id,
         }
-        self.flags &= ~TRANSIENT_FLAGS
+        if self.flags:
+            self.flags &= ~TRANSIENT_FLAGS
         return values
 
     # -- time --------------------------------------------------------------------------------------
@@ -441,4 +441,5 @@ class ThrusterBoardCore:
             self.counters.boot_count += 1
             self.flags = ThrusterFlags.BOARD_RESET
         self.actual_until_s = self._actual(t, self.commanded_until_s)
+        self.fault_changes += 1
         return Reaction("fault", send_status=True, valves_changed=True, accepted=True)

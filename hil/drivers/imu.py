@@ -58,6 +58,7 @@ class ImuDriver(Driver):
     """``ImuPort`` over ``link`` (host side of the ``imu`` channel). Use as ``async with ImuDriver(link)``."""
 
     board = "imu"
+    push = True
 
     def __init__(
         self,

@@ -119,6 +119,7 @@ class ThrusterDriver(Driver):
     """``ThrusterPort`` over ``link`` (host side of the ``thruster`` channel)."""
 
     board = "thruster"
+    push = True
 
     def __init__(
         self,
