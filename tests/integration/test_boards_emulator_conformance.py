@@ -40,10 +40,11 @@ class KeepingImuDriver(ImuDriver):
 
 
 def _imu_board(link: Link, clock: SimClock, plant: Plant, rate_hz: float,
-               housekeeping_period_s: float = 10.0) -> ImuBoard:
+               housekeeping_period_s: float = 10.0, apply_time_sync: bool = False) -> ImuBoard:
     scenario = load("iss-deorbit")
     return ImuBoard(link, plant, clock, grade(scenario.imu.grade), seed=2, sample_hz=scenario.imu.sample_hz,
-                    output_rate_hz=rate_hz, lockstep_gate=False, housekeeping_period_s=housekeeping_period_s)
+                    output_rate_hz=rate_hz, lockstep_gate=False, housekeeping_period_s=housekeeping_period_s,
+                    apply_time_sync=apply_time_sync)
 
 
 def test_imu_status_keeps_1_hz_when_data_is_slower() -> None:
@@ -113,7 +114,8 @@ def test_housekeeping_uptime_counts_spacecraft_seconds() -> None:
 
 
 def test_imu_time_sync_step_sets_the_board_clock() -> None:
-    """Scaled time: IMU_TIME_SYNC (STEP) tagged 100 s ahead of the board moves the following time tags
+    """Scaled time, a board that applies time syncs: IMU_TIME_SYNC (STEP) tagged 100 s ahead of the board
+    moves the following time tags
     100 s ahead (within 0.5 s of host latency), the first sample after it carries TIME_TAG_JUMP, and the
     board reports the sync id in IMU_STATUS."""
 
@@ -123,7 +125,7 @@ def test_imu_time_sync_step_sets_the_board_clock() -> None:
         hub = LoopbackHub()
         host, board_link = LoopbackLink("imu", "host", hub=hub), LoopbackLink("imu", "board", hub=hub)
         async with host, board_link:
-            board = _imu_board(board_link, clock, plant, 10.0)
+            board = _imu_board(board_link, clock, plant, 10.0, apply_time_sync=True)
             async with KeepingImuDriver(host) as driver, asyncio.TaskGroup() as tg:
                 clock.start()
                 task = tg.create_task(board.run())
