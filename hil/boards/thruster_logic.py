@@ -245,7 +245,8 @@ class ThrusterBoardCore:
     # -- time --------------------------------------------------------------------------------------
     def _account(self, t_s: float) -> None:
         """Propellant used by the actual valve states from the last accounting time to ``t_s``."""
-        if self._actual_last_s > self._accounted_s:  # else every valve was closed all along: nothing used
+        # nothing used when every valve was closed all along, or no time has passed
+        if self._actual_last_s > self._accounted_s and t_s > self._accounted_s:
             dt_open = np.maximum(np.minimum(self._actual_until_s, t_s) - self._accounted_s, 0.0)
             used = float(dt_open.sum()) * self.config.mass_flow_kgps
             self.propellant_kg = max(0.0, self.propellant_kg - used)
@@ -301,16 +302,16 @@ class ThrusterBoardCore:
     def receive(self, t_s: float, packet: bytes) -> Reaction:
         """Handle one packet (any bytes) at board time ``t_s``; never raises on the bytes."""
         changed = self.advance(t_s)
-        result = check(packet)
-        if result is not Check.OK:
-            if result is Check.CRC:
-                self.counters.rx_crc_errors += 1
-            else:
-                self.counters.rx_framing_errors += 1
-            return Reaction("bad", send_status=changed)
         try:
-            msg = CATALOGUE.decode(packet)
+            msg = CATALOGUE.decode(packet)  # checks the packet (length fields, CRC) first
         except DecodeError:
+            result = check(packet)
+            if result is not Check.OK:
+                if result is Check.CRC:
+                    self.counters.rx_crc_errors += 1
+                else:
+                    self.counters.rx_framing_errors += 1
+                return Reaction("bad", send_status=changed)
             spec = CATALOGUE.by_apid(peek_apid(packet))
             if spec is not None and spec.board == "thruster" and spec.direction == "cmd":
                 # a command of ours with a field out of range or a wrong length: answered (ICD 8.3)
