@@ -158,6 +158,11 @@ class SimClock:
         """The wall-clock reading (of the clock's wall source) at which simulated time reaches t_s."""
         return self._wall0 + (t_s - self.t0_s) / self.mode.scale
 
+    def gate_closed(self, t_s: float) -> bool:
+        """True when, in lockstep, a cycle opened before ``t_s`` is still open: ``wait_until(t_s)`` will
+        then wait (and give the other tasks a turn); an open gate returns at once, without yielding."""
+        return self.mode.lockstep and bool(self._open) and min(self._open) < t_s
+
     async def wait_until(self, t_s: float) -> None:
         """Return when simulated time may reach ``t_s`` (see the module docstring); never blocks longer than
         ``stall_timeout_s`` of wall time in lockstep."""
@@ -180,9 +185,10 @@ class SimClock:
         the monotonic clock the last ``PRECISE_WAKE_S`` is slept in a worker thread, whose sleep is
         precise to tens of microseconds."""
         delay = deadline - self._wall()
+        if delay <= 0.0:
+            return
         if self._wall is not time.monotonic:
-            if delay > 0.0:
-                await asyncio.sleep(delay)
+            await asyncio.sleep(delay)
             return
         if delay > PRECISE_WAKE_S:
             await asyncio.sleep(delay - PRECISE_WAKE_S)

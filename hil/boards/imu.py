@@ -162,8 +162,10 @@ class ImuBoard:
                 await self.clock.wait_until(next_status_s)
                 next_status_s += self.status_period_s
                 await self.send_status()
+            held = self.clock.gate_closed(t1)  # the wait gives the other tasks their turn
             await self.clock.wait_until(t1)
-            await asyncio.sleep(0)  # let the other tasks run even when the gate is open (lockstep)
+            if not held:
+                await asyncio.sleep(0)  # let the other tasks run even when the gate is open (lockstep)
             if t1 > self.plant.t_s:
                 self.plant.advance_to(t1)
             if self.on_advance is not None:
