@@ -116,6 +116,19 @@ class _TimedImuDriver(ImuDriver):
         super()._handle(msg)
 
 
+async def _drain(driver: ImuDriver) -> None:
+    """Take every sample from the driver as it comes (until cancelled or the stream ends)."""
+    stream = driver.samples()
+    while True:
+        try:
+            async with asyncio.timeout(1.0):
+                await anext(stream)
+        except TimeoutError:
+            continue
+        except StopAsyncIteration:
+            return
+
+
 async def _realtime(duration_s: float, rate_hz: float = 100.0) -> dict[str, float]:
     """The IMU board in realtime behind a pty, the driver on a serial link to it: arrival jitter against
     the time tags, and missed samples (see the module docstring)."""
@@ -126,11 +139,13 @@ async def _realtime(duration_s: float, rate_hz: float = 100.0) -> dict[str, floa
                                                                  "host") as host:
         board = ImuBoard(board_link, plant, clock, grade(scenario.imu.grade), seed=1,
                          sample_hz=scenario.imu.sample_hz, output_rate_hz=rate_hz, lockstep_gate=False)
-        async with _TimedImuDriver(host, queue_size=1 << 20) as driver, asyncio.TaskGroup() as tg:
+        async with _TimedImuDriver(host) as driver, asyncio.TaskGroup() as tg:
             clock.start()
             task = tg.create_task(board.run(), name="imu-board")
+            consumer = tg.create_task(_drain(driver), name="flight")  # takes the samples, as flight would
             await asyncio.sleep(duration_s)
             task.cancel()
+            consumer.cancel()
         await asyncio.sleep(0.05)  # the last frames in flight
     arrivals = driver.arrivals[1:]  # the first sample comes before the board's clock settled
     emitted = board.output_seq - 1
