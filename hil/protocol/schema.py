@@ -7,6 +7,10 @@ for integers (value = raw * scale + offset), an optional enumeration or bit-flag
 range. The encoder refuses values outside the range; the decoder refuses packets whose fields are outside
 it. Encoding, decoding, the ICD tables (``hil.protocol.icd``) and the XTCE export (``hil.protocol.xtce``)
 all read these definitions.
+
+Each PacketSpec compiles its fields once into fast converters (see "the compiled codec" below); the
+per-field ``Field.to_raw`` and ``Field.from_raw`` stay the reference they fall back to for anything out of
+the common case, so the octets and the errors are those of the reference.
 """
 
 from __future__ import annotations
