@@ -30,6 +30,18 @@ from dataclasses import dataclass
 __all__ = ["SimClock", "Stall", "TimeMode", "TimeModeError"]
 
 
+#: The last part of a realtime wait that is slept precisely (see ``SimClock._sleep_until_wall``).
+PRECISE_WAKE_S = 0.002
+
+
+def _sleep_until(deadline: float) -> None:
+    """Block the calling (worker) thread until time.monotonic() reaches ``deadline`` (at most
+    PRECISE_WAKE_S away)."""
+    delay = deadline - time.monotonic()
+    if delay > 0.0:
+        time.sleep(min(delay, PRECISE_WAKE_S))
+
+
 class TimeModeError(ValueError):
     """A time mode that is not lockstep, realtime or scaled:N."""
 
@@ -146,6 +158,11 @@ class SimClock:
         """The wall-clock reading (of the clock's wall source) at which simulated time reaches t_s."""
         return self._wall0 + (t_s - self.t0_s) / self.mode.scale
 
+    def gate_closed(self, t_s: float) -> bool:
+        """True when, in lockstep, a cycle opened before ``t_s`` is still open: ``wait_until(t_s)`` will
+        then wait (and give the other tasks a turn); an open gate returns at once, without yielding."""
+        return self.mode.lockstep and bool(self._open) and min(self._open) < t_s
+
     async def wait_until(self, t_s: float) -> None:
         """Return when simulated time may reach ``t_s`` (see the module docstring); never blocks longer than
         ``stall_timeout_s`` of wall time in lockstep."""
@@ -156,15 +173,32 @@ class SimClock:
             if t_s > self._now_s:
                 self._now_s = float(t_s)
             return
-        delay = self.wall_deadline(t_s) - self._wall()
-        if delay > 0.0:
-            await asyncio.sleep(delay)
+        await self._sleep_until_wall(self.wall_deadline(t_s))
         late = [t for t in self._open if t < t_s]
         for t in late:
             self._open.discard(t)
         self.late_cycles += len(late)
 
+    async def _sleep_until_wall(self, deadline: float) -> None:
+        """Sleep until the wall clock reads ``deadline``. The event loop's own timers wake up to a
+        millisecond late (epoll's timeout resolution) and a sample's time tag should leave on time: on
+        the monotonic clock the last ``PRECISE_WAKE_S`` is slept in a worker thread, whose sleep is
+        precise to tens of microseconds."""
+        delay = deadline - self._wall()
+        if delay <= 0.0:
+            return
+        if self._wall is not time.monotonic:
+            await asyncio.sleep(delay)
+            return
+        if delay > PRECISE_WAKE_S:
+            await asyncio.sleep(delay - PRECISE_WAKE_S)
+            delay = deadline - time.monotonic()
+        if delay > 0.0:
+            await asyncio.get_running_loop().run_in_executor(None, _sleep_until, deadline)
+
     async def _gate(self, t_s: float) -> None:
+        if not self._open or min(self._open) >= t_s:  # open already: no wait, no timer
+            return
         start = self._wall()
         try:
             async with asyncio.timeout(self.stall_timeout_s):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Protocol
 
 import numpy as np
@@ -25,16 +24,23 @@ class PlantLike(Protocol):
 
 
 class Housekeeping:
-    """The counters of a board's housekeeping packet."""
+    """The counters of a board's housekeeping packet. Uptime is counted in board (spacecraft) time from
+    ``start_s``, the board's time when it started, as a board's own oscillator would count it."""
 
-    def __init__(self) -> None:
-        self.wall0 = time.monotonic()
+    def __init__(self, start_s: float) -> None:
+        self.start_s = start_s
         self.boot_count = 1
         self.tx_packets = 0
 
-    def values(self, rx_packets: int, rx_crc_errors: int, rx_framing_errors: int) -> dict[str, object]:
+    def restart(self, t_s: float) -> None:
+        """The board restarted at board time ``t_s``: uptime counts from there."""
+        self.start_s = t_s
+
+    def values(self, t_s: float, rx_packets: int, rx_crc_errors: int, rx_framing_errors: int
+               ) -> dict[str, object]:
+        """The housekeeping fields at board time ``t_s``."""
         return {
-            "uptime_s": min(int(time.monotonic() - self.wall0), (1 << 32) - 1),
+            "uptime_s": min(max(int(t_s - self.start_s), 0), (1 << 32) - 1),
             "boot_count": self.boot_count % (1 << 16),
             "bus_voltage_v": 28.0,
             "temperature_c": 25.0,

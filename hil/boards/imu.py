@@ -11,11 +11,17 @@ lie on the time-tag grid (2^-16 s) so that a command's time tag names its sample
 is awaited after each plant advance (the thruster board's :meth:`~hil.boards.thruster.ThrusterBoard.tick`
 beside it, so its watchdog runs at deterministic simulated times in lockstep).
 
-Commands: IMU_CONFIG (output rate, from the next interval; answered by IMU_STATUS), IMU_TIME_SYNC, and the
-test-only IMU_FAULT_INJECT: DROPOUT (no IMU_DATA for duration_s), STUCK (repeat the last output for
-duration_s), BIAS_JUMP (add magnitude, rad/s or m/s^2, to one axis or all), NOISE_BURST (add white noise
-of magnitude, rad or m/s per output, for duration_s), TIME_TAG_JUMP (step the time tags by magnitude
-seconds), CLEAR. Bad packets are counted (housekeeping) and dropped.
+IMU_STATUS goes out every ``status_period_s`` (1 s, the ICD's rate): in realtime and scaled modes on its
+own schedule also while IMU_DATA is slower; in lockstep, where simulated time moves in output intervals,
+with the first IMU_DATA at or after each due time. Housekeeping counts uptime in simulated seconds.
+
+Commands: IMU_CONFIG (output rate, from the next interval; answered by IMU_STATUS), IMU_TIME_SYNC (with
+``apply_time_sync``, outside lockstep, sets the board clock to the packet's time tag; it always ends a
+TIME_TAG_JUMP fault, and the next IMU_DATA carries TIME_JUMP when the clock moved), and the test-only
+IMU_FAULT_INJECT: DROPOUT (no IMU_DATA for duration_s), STUCK (repeat the last output for duration_s),
+BIAS_JUMP (add magnitude, rad/s or m/s^2, to one axis or all), NOISE_BURST (add white noise of magnitude, rad
+or m/s per output, for duration_s), TIME_TAG_JUMP (step the time tags by magnitude seconds), CLEAR. Bad
+packets are counted (housekeeping) and dropped.
 """
 
 from __future__ import annotations
@@ -30,13 +36,19 @@ import numpy as np
 from hil.boards.common import Housekeeping, PlantLike
 from hil.boards.imu_model import ImuErrorModel, ImuGrade
 from hil.clock import SimClock
-from hil.drivers.packets import PacketWriter
+from hil.drivers.packets import PacketWriter, message_t_s
 from hil.drivers.timebase import FINE_TIME_PER_S, T_MAX_S, T_MIN_S, seconds_of, ticks_of
 from hil.links.base import Link
 from hil.protocol.catalogue import CATALOGUE, ImuAxis, ImuFaultKind, ImuStatus
 from hil.protocol.schema import DecodeError, Message
 
 MAX_SAMPLE_COUNT = 0xFFFF
+_BIT_PASS = int(ImuStatus.BIT_PASS)
+_FAULT_INJECTED = int(ImuStatus.FAULT_INJECTED)
+_DEGRADED = int(ImuStatus.DEGRADED)
+_GYRO_SATURATED = int(ImuStatus.GYRO_SATURATED)
+_ACCEL_SATURATED = int(ImuStatus.ACCEL_SATURATED)
+_TIME_JUMP = int(ImuStatus.TIME_JUMP)
 
 
 @dataclass
@@ -70,6 +82,7 @@ class ImuBoard:
         status_period_s: float = 1.0,
         housekeeping_period_s: float = 10.0,
         lockstep_gate: bool = True,
+        apply_time_sync: bool = False,
         on_advance: Callable[[float], Awaitable[None]] | None = None,
     ) -> None:
         if not (math.isfinite(output_rate_hz) and 0.01 <= output_rate_hz <= 400.0):
@@ -83,10 +96,11 @@ class ImuBoard:
         self.status_period_s = status_period_s
         self.housekeeping_period_s = housekeeping_period_s
         self.lockstep_gate = lockstep_gate
+        self.apply_time_sync = apply_time_sync
         self.on_advance = on_advance
         self.faults = ImuFaults()
         self.writer = PacketWriter()
-        self.housekeeping = Housekeeping()
+        self.housekeeping = Housekeeping(plant.t_s)
         self.output_seq = 0
         self.last_command_id = 0
         self.last_sync_id = 0
@@ -94,6 +108,7 @@ class ImuBoard:
         self.rx_bad = 0
         self.rx_unexpected = 0
         self.outputs_dropped = 0
+        self.clock_offset_s = 0.0  # board clock minus simulated time, set by IMU_TIME_SYNC outside lockstep
         self._last_out = (np.zeros(3), np.zeros(3))
         self._ticks = ticks_of(plant.t_s)
 
@@ -102,15 +117,15 @@ class ImuBoard:
         return self.plant.t_s if self.clock.mode.lockstep else max(self.clock.now_s, self.plant.t_s)
 
     def _status_flags(self, t_s: float) -> int:
-        flags = ImuStatus.BIT_PASS
+        flags = _BIT_PASS
         if self.faults.active(t_s) or t_s < self.model.faults.noise_burst_until_s:
-            flags |= ImuStatus.FAULT_INJECTED
+            flags |= _FAULT_INJECTED
         if t_s < self.model.faults.noise_burst_until_s:
-            flags |= ImuStatus.DEGRADED
-        return int(flags)
+            flags |= _DEGRADED
+        return flags
 
     async def _send(self, name: str, values: dict[str, object], t_s: float) -> None:
-        tag_t = min(max(t_s + self.faults.tag_offset_s, T_MIN_S), T_MAX_S)
+        tag_t = min(max(t_s + self.clock_offset_s + self.faults.tag_offset_s, T_MIN_S), T_MAX_S)
         await self.link.send(self.writer.encode(name, values, tag_t))
         self.housekeeping.tx_packets += 1
 
@@ -122,9 +137,10 @@ class ImuBoard:
             "last_command_id": self.last_command_id, "last_sync_id": self.last_sync_id}, t)
 
     async def send_housekeeping(self) -> None:
+        t = self.now_s()
+        stats = self.link.stats
         await self._send("IMU_HOUSEKEEPING", self.housekeeping.values(
-            self.rx_packets, self.link.stats.crc_errors, self.link.stats.framing_errors + self.rx_bad),
-            self.now_s())
+            t, self.rx_packets, stats.crc_errors, stats.framing_errors + stats.oversize + self.rx_bad), t)
 
     # -- run ---------------------------------------------------------------------------------------
     async def run(self) -> None:
@@ -141,8 +157,15 @@ class ImuBoard:
             t0 = seconds_of(self._ticks)
             self._ticks += period_ticks
             t1 = seconds_of(self._ticks)
+            while not self.clock.mode.lockstep and next_status_s < t1:
+                # IMU_STATUS keeps its own 1 Hz schedule when IMU_DATA is slower (ICD rate)
+                await self.clock.wait_until(next_status_s)
+                next_status_s += self.status_period_s
+                await self.send_status()
+            held = self.clock.gate_closed(t1)  # the wait gives the other tasks their turn
             await self.clock.wait_until(t1)
-            await asyncio.sleep(0)  # let the other tasks run even when the gate is open (lockstep)
+            if not held:
+                await asyncio.sleep(0)  # let the other tasks run even when the gate is open (lockstep)
             if t1 > self.plant.t_s:
                 self.plant.advance_to(t1)
             if self.on_advance is not None:
@@ -162,27 +185,28 @@ class ImuBoard:
         m_theta, m_vel = self.model.measure(d_theta, d_vel, dt_s, t_s)
         status = self._status_flags(t_s)
         g = self.model.grade
-        if np.any(np.abs(m_theta) > g.gyro_range_rps * dt_s):
-            status |= ImuStatus.GYRO_SATURATED
-            m_theta = np.clip(m_theta, -g.gyro_range_rps * dt_s, g.gyro_range_rps * dt_s)
-        if np.any(np.abs(m_vel) > g.accel_range_mps2 * dt_s):
-            status |= ImuStatus.ACCEL_SATURATED
-            m_vel = np.clip(m_vel, -g.accel_range_mps2 * dt_s, g.accel_range_mps2 * dt_s)
+        theta, vel = m_theta.tolist(), m_vel.tolist()
+        gyro_max, accel_max = g.gyro_range_rps * dt_s, g.accel_range_mps2 * dt_s
+        if abs(theta[0]) > gyro_max or abs(theta[1]) > gyro_max or abs(theta[2]) > gyro_max:
+            status |= _GYRO_SATURATED
+            m_theta = np.clip(m_theta, -gyro_max, gyro_max)
+        if abs(vel[0]) > accel_max or abs(vel[1]) > accel_max or abs(vel[2]) > accel_max:
+            status |= _ACCEL_SATURATED
+            m_vel = np.clip(m_vel, -accel_max, accel_max)
         if t_s < self.faults.stuck_until_s:
             m_theta, m_vel = self._last_out
         if self.faults.tag_jumped:
-            status |= ImuStatus.TIME_JUMP
+            status |= _TIME_JUMP
             self.faults.tag_jumped = False
         self._last_out = (m_theta, m_vel)
         self.output_seq = (self.output_seq + 1) % (1 << 32)
         if t_s < self.faults.dropout_until_s:
             self.outputs_dropped += 1
             return
+        theta, vel = m_theta.tolist(), m_vel.tolist()
         values: dict[str, object] = {
-            "delta_angle_x": float(m_theta[0]), "delta_angle_y": float(m_theta[1]),
-            "delta_angle_z": float(m_theta[2]),
-            "delta_velocity_x": float(m_vel[0]), "delta_velocity_y": float(m_vel[1]),
-            "delta_velocity_z": float(m_vel[2]),
+            "delta_angle_x": theta[0], "delta_angle_y": theta[1], "delta_angle_z": theta[2],
+            "delta_velocity_x": vel[0], "delta_velocity_y": vel[1], "delta_velocity_z": vel[2],
             "interval_s": min(dt_s, 4294.967295),
             "sample_count": min(max(1, round(dt_s * self.sample_hz)), MAX_SAMPLE_COUNT),
             "output_seq": self.output_seq, "status": status,
@@ -213,7 +237,7 @@ class ImuBoard:
             await self.send_status()
         elif msg.name == "IMU_TIME_SYNC":
             self.last_sync_id = int(msg["sync_id"])
-            self.faults.tag_offset_s = 0.0
+            self._time_sync(message_t_s(msg), t)
         elif msg.name == "IMU_FAULT_INJECT":
             self.last_command_id = int(msg["command_id"])
             self.inject(ImuFaultKind(msg["kind"]), ImuAxis(msg["axis"]), float(msg["magnitude"]),
@@ -221,6 +245,19 @@ class ImuBoard:
             await self.send_status()
         else:
             self.rx_unexpected += 1
+
+    def _time_sync(self, tag_t_s: float, t_s: float) -> None:
+        """IMU_TIME_SYNC received at simulated time ``t_s``: it ends a TIME_TAG_JUMP fault and, with
+        ``apply_time_sync`` outside lockstep, sets the board clock to the packet's time tag (SLEW is
+        applied as a step too); the next IMU_DATA carries TIME_JUMP when the clock moved. In lockstep the
+        board clock is the simulation's, so that a run stays deterministic. (``apply_time_sync`` is off by
+        default while the bench's interval check still counts the step of its own sync as an error.)"""
+        before = self.clock_offset_s + self.faults.tag_offset_s
+        self.faults.tag_offset_s = 0.0
+        if self.apply_time_sync and not self.clock.mode.lockstep:
+            self.clock_offset_s = tag_t_s - t_s
+        if self.clock_offset_s != before:
+            self.faults.tag_jumped = True
 
     def inject(
         self, kind: ImuFaultKind, axis: ImuAxis, magnitude: float, duration_s: float, t_s: float

@@ -18,7 +18,7 @@ from hil.boards.thruster_logic import Reaction, ThrusterBoardConfig, ThrusterBoa
 from hil.clock import SimClock
 from hil.drivers.packets import PacketWriter
 from hil.drivers.timebase import t_from_tag
-from hil.links.base import Link
+from hil.links.base import Link, LinkClosedError
 from hil.protocol.catalogue import ArmedState
 from hil.protocol.spacepacket import PRIMARY_HEADER_OCTETS, packet_is_valid
 
@@ -49,13 +49,14 @@ class ThrusterBoard:
         self.status_period_s = status_period_s
         self.housekeeping_period_s = housekeeping_period_s
         self.writer = PacketWriter()
-        self.housekeeping = Housekeeping()
+        self.housekeeping = Housekeeping(plant.t_s)
         self.commands_held = 0
         self.standalone = standalone
         self._ticked = False
         self._next_status_s = plant.t_s + status_period_s
         self._next_hk_s = plant.t_s
         self.clock_offset_s = 0.0  # board time minus simulated time (set by THRUSTER_TIME_SYNC)
+        self._fault_changes_given = -1  # the thrust factors the plant has are those of this many changes
 
     def now_s(self) -> float:
         """Board time: the simulated time in lockstep; the simulated time plus the offset set by the last
@@ -69,8 +70,11 @@ class ThrusterBoard:
         plant_t = t_s - self.clock_offset_s
         if plant_t > self.plant.t_s:
             self.plant.advance_to(plant_t)
+        changes = self.core.fault_changes
+        factor = self.core.thrust_factor if changes != self._fault_changes_given else None
         self.plant.set_valves(max(plant_t, self.plant.t_s), self.core.actual_until_s - self.clock_offset_s,
-                              thrust_factor=self.core.thrust_factor)
+                              thrust_factor=factor)
+        self._fault_changes_given = changes
 
     def _time_sync(self, raw: bytes) -> None:
         """THRUSTER_TIME_SYNC outside lockstep: set the board clock to the packet's time tag (SLEW is
@@ -82,23 +86,51 @@ class ThrusterBoard:
         self.clock_offset_s = tag_t - max(self.clock.now_s, self.plant.t_s)
 
     async def send_status(self) -> None:
-        await self.link.send(self.writer.encode("THRUSTER_STATUS", self.core.status_values(), self.now_s()))
+        self._send_status_now()
+
+    def _send_status_now(self) -> None:
+        self.link.send_nowait(self.writer.encode("THRUSTER_STATUS", self.core.status_values(), self.now_s()))
         self.housekeeping.tx_packets += 1
 
     async def send_housekeeping(self) -> None:
         c = self.core.counters
-        values = self.housekeeping.values(c.rx_packets, c.rx_crc_errors + self.link.stats.crc_errors,
-                                          c.rx_framing_errors + self.link.stats.framing_errors)
+        stats = self.link.stats
+        t = self.now_s()
+        # uptime runs with the board's oscillator (simulated time), not with the clock a sync sets
+        values = self.housekeeping.values(
+            t - self.clock_offset_s, c.rx_packets, c.rx_crc_errors + stats.crc_errors,
+            c.rx_framing_errors + stats.framing_errors + stats.oversize)
         values["boot_count"] = c.boot_count % (1 << 16)
-        await self.link.send(self.writer.encode("THRUSTER_HOUSEKEEPING", values, self.now_s()))
+        await self.link.send(self.writer.encode("THRUSTER_HOUSEKEEPING", values, t))
         self.housekeeping.tx_packets += 1
 
     async def run(self) -> None:
-        async with asyncio.TaskGroup() as tg:
-            tg.create_task(self._receive_loop(), name="thruster-board-receive")
-            tg.create_task(self._periodic_loop(), name="thruster-board-periodic")
+        # Packets are handled as they arrive, in the link's callback, unless something wraps its recv.
+        push = "recv" not in vars(self.link)
+        if push:
+            self.link.set_receiver(self._receive_now)
+        try:
+            async with asyncio.TaskGroup() as tg:
+                if push:
+                    tg.create_task(self._watch_receiver(), name="thruster-board-receive")
+                else:
+                    tg.create_task(self._receive_loop(), name="thruster-board-receive")
+                tg.create_task(self._periodic_loop(), name="thruster-board-periodic")
+        finally:
+            if push:
+                self.link.set_receiver(None)
+
+    async def _watch_receiver(self) -> None:
+        await self.link.watch_receiver()
+        raise LinkClosedError(f"link {self.link.name} is closed")
+
+    def _receive_now(self, raw: bytes) -> None:
+        self._handle_now(raw)
 
     async def handle_packet(self, raw: bytes) -> Reaction:
+        return self._handle_now(raw)
+
+    def _handle_now(self, raw: bytes) -> Reaction:
         t = self.now_s()
         if self.standalone and self.clock.mode.lockstep and packet_is_valid(raw):
             # No IMU board moves this plant: board time follows the commands' time tags.
@@ -109,13 +141,14 @@ class ThrusterBoard:
             self._time_sync(raw)
         if self.core.counters.boot_count != boot:
             self.writer.reset()
+            self.housekeeping.restart(self.core.t_s - self.clock_offset_s)
         if reaction.valves_changed or reaction.send_status:
             self._apply(self.core.t_s)
         if reaction.held_t_s is not None:
             self.commands_held += 1
             self.clock.command_held(reaction.held_t_s)
         if reaction.send_status:
-            await self.send_status()
+            self._send_status_now()
         return reaction
 
     async def tick(self, t_s: float) -> None:

@@ -50,6 +50,7 @@ from hil.protocol.schema import DecodeError, Message
 from hil.protocol.spacepacket import Check, check, peek_apid
 
 F64 = NDArray[np.float64]
+_VALVE_BITS = np.array([1 << i for i in range(THRUSTER_COUNT)], dtype=np.uint64)
 G0_MPS2 = 9.80665
 US = 1e-6
 
@@ -131,7 +132,7 @@ class _Faults:
 
     @property
     def active(self) -> bool:
-        return bool(self.stuck_open or self.stuck_closed or np.any(self.factor != 1.0))
+        return bool(self.stuck_open or self.stuck_closed or (self.factor != 1.0).any())
 
 
 class ThrusterBoardCore:
@@ -142,6 +143,7 @@ class ThrusterBoardCore:
         self.config = config
         self.counters = Counters()
         self.faults = _Faults()
+        self.fault_changes = 0  # counts injected fault changes (the I/O wrapper passes thrust factors on)
         self.propellant_kg = config.propellant_kg
         self._t_s = t0_s
         self._accounted_s = t0_s
@@ -169,6 +171,17 @@ class ThrusterBoardCore:
         return self._t_s
 
     @property
+    def actual_until_s(self) -> F64:
+        """Per-thruster end of the actual valve opening (stuck valves included); read-only."""
+        return self._actual_until_s
+
+    @actual_until_s.setter
+    def actual_until_s(self, until: F64) -> None:
+        until.setflags(write=False)
+        self._actual_until_s = until
+        self._actual_last_s = float(until.max())  # no valve is open from here on
+
+    @property
     def watchdog_period_s(self) -> float:
         """WATCHDOG_CYCLES cycle periods of the last executed command; ``watchdog_s`` before the first."""
         return WATCHDOG_CYCLES * self.cycle_period_s if self.cycle_period_s > 0.0 else self.config.watchdog_s
@@ -182,10 +195,10 @@ class ThrusterBoardCore:
         return np.asarray(self.actual_until_s > t)
 
     def valve_bits(self, t_s: float | None = None) -> int:
-        bits = 0
-        for i in np.flatnonzero(self.actual_open(t_s)):
-            bits |= 1 << int(i)
-        return bits
+        t = self._t_s if t_s is None else t_s
+        if self._actual_last_s <= t:
+            return 0
+        return int(_VALVE_BITS[self._actual_until_s > t].sum())  # distinct powers of two: sum is OR
 
     @property
     def tank_pressure_pa(self) -> float:
@@ -225,16 +238,20 @@ class ThrusterBoardCore:
             "commands_rejected": self.counters.commands_rejected % (1 << 32),
             "last_sync_id": self.last_sync_id,
         }
-        self.flags &= ~TRANSIENT_FLAGS
+        if self.flags:
+            self.flags &= ~TRANSIENT_FLAGS
         return values
 
     # -- time --------------------------------------------------------------------------------------
     def _account(self, t_s: float) -> None:
         """Propellant used by the actual valve states from the last accounting time to ``t_s``."""
-        dt_open = np.clip(np.minimum(self.actual_until_s, t_s) - self._accounted_s, 0.0, None)
-        used = float(np.sum(dt_open)) * self.config.mass_flow_kgps
-        self.propellant_kg = max(0.0, self.propellant_kg - used)
-        self._accounted_s = max(self._accounted_s, t_s)
+        # nothing used when every valve was closed all along, or no time has passed
+        if self._actual_last_s > self._accounted_s and t_s > self._accounted_s:
+            dt_open = np.maximum(np.minimum(self._actual_until_s, t_s) - self._accounted_s, 0.0)
+            used = float(dt_open.sum()) * self.config.mass_flow_kgps
+            self.propellant_kg = max(0.0, self.propellant_kg - used)
+        if t_s > self._accounted_s:
+            self._accounted_s = t_s
 
     def advance(self, t_s: float) -> bool:
         """Let time pass to ``t_s``; True when the state changed in a way worth a status report."""
@@ -285,16 +302,16 @@ class ThrusterBoardCore:
     def receive(self, t_s: float, packet: bytes) -> Reaction:
         """Handle one packet (any bytes) at board time ``t_s``; never raises on the bytes."""
         changed = self.advance(t_s)
-        result = check(packet)
-        if result is not Check.OK:
-            if result is Check.CRC:
-                self.counters.rx_crc_errors += 1
-            else:
-                self.counters.rx_framing_errors += 1
-            return Reaction("bad", send_status=changed)
         try:
-            msg = CATALOGUE.decode(packet)
+            msg = CATALOGUE.decode(packet)  # checks the packet (length fields, CRC) first
         except DecodeError:
+            result = check(packet)
+            if result is not Check.OK:
+                if result is Check.CRC:
+                    self.counters.rx_crc_errors += 1
+                else:
+                    self.counters.rx_framing_errors += 1
+                return Reaction("bad", send_status=changed)
             spec = CATALOGUE.by_apid(peek_apid(packet))
             if spec is not None and spec.board == "thruster" and spec.direction == "cmd":
                 # a command of ours with a field out of range or a wrong length: answered (ICD 8.3)
@@ -341,27 +358,32 @@ class ThrusterBoardCore:
         repeated = self.counters.commands_executed > 0 and command_id == self.last_command_id
         if cycle <= self.last_cycle or repeated:
             return self._reject(ThrusterFlags.REJECTED_STALE_CYCLE, "command", held)
-        mode = ThrusterMode(msg["mode"])
+        mode = msg["mode"]
+        if type(mode) is not ThrusterMode:
+            mode = ThrusterMode(mode)
         period_s = float(msg["cycle_period_us"]) * US
-        on_s = np.asarray(msg["on_time_us"], dtype=float) * US
-        if mode is ThrusterMode.ALL_OFF:
-            on_s = np.zeros(THRUSTER_COUNT)
+        on_us = msg["on_time_us"]
+        pulses = mode is not ThrusterMode.ALL_OFF and any(on_us)  # on-times are unsigned
         main = mode is ThrusterMode.MAIN_BURN
-        opens = main or bool(np.any(on_s > 0.0))
+        opens = main or pulses
         if opens and self.armed_state is not ArmedState.ARMED:
             return self._reject(ThrusterFlags.REJECTED_NOT_ARMED, "command", held)
-        bound = min(period_s, self.config.max_on_s)
-        if np.any(on_s > bound):
-            self.flags |= ThrusterFlags.ON_TIME_CLAMPED
-            on_s = np.minimum(on_s, bound)
-        on_s[on_s < self.config.min_on_s] = 0.0
+        if pulses:
+            on_s = np.asarray(on_us, dtype=float) * US
+            bound = min(period_s, self.config.max_on_s)
+            if (on_s > bound).any():
+                self.flags |= ThrusterFlags.ON_TIME_CLAMPED
+                on_s = np.minimum(on_s, bound)
+            on_s[on_s < self.config.min_on_s] = 0.0
+            until = t + on_s
+        else:
+            until = np.full(THRUSTER_COUNT, t)
         self.last_cycle = cycle
         self.last_command_id = command_id
         self.cycle_period_s = period_s
         self.last_valid_s = t
         self.watchdog_expired = False
         self.mode = mode
-        until = t + on_s
         if main:  # open until the next command, a DISARM or the watchdog
             until[DEORBIT_THRUSTERS.start : DEORBIT_THRUSTERS.stop] = t + self.watchdog_period_s
         self._set_schedule(t, until)
@@ -420,4 +442,5 @@ class ThrusterBoardCore:
             self.counters.boot_count += 1
             self.flags = ThrusterFlags.BOARD_RESET
         self.actual_until_s = self._actual(t, self.commanded_until_s)
+        self.fault_changes += 1
         return Reaction("fault", send_status=True, valves_changed=True, accepted=True)

@@ -4,6 +4,10 @@ A driver is an async context manager around an open link. While it is open, name
 decode packets and watch the link: a bad packet is counted and dropped (never raised), a link that goes
 down and a peer that falls silent for longer than ``stale_after_s`` of wall time are reported as events
 (``flight.ports.Event``: passed to ``on_event`` and kept in ``events``) and in :meth:`Driver.health`.
+
+A driver whose class sets ``push`` takes packets from the link as they arrive (``Link.set_receiver``),
+decoding and handling them in the link's callback without a task to wake, unless something has wrapped
+the link's ``recv`` (the run recorder does), in which case it reads them through ``recv`` like the others.
 """
 
 from __future__ import annotations
@@ -105,6 +109,8 @@ class Driver:
     """Base of the drivers: owns the tasks over ``link`` (which the caller opened)."""
 
     board = ""
+    #: Handle packets in the link's receive callback (see the module docstring).
+    push = False
 
     def __init__(
         self,
@@ -146,7 +152,11 @@ class Driver:
         await tg.__aenter__()
         self._tg = tg
         self._last_rx_wall = self._wall()
-        self._spawn(self._receive_loop(), "receive")
+        if self.push and "recv" not in vars(self.link):
+            self.link.set_receiver(self._packet)
+            self._spawn(self._watch_receiver(), "receive")
+        else:
+            self._spawn(self._receive_loop(), "receive")
         self._spawn(self._watch_link(), "link")
         self._spawn(self._watch_silence(), "silence")
         return self
@@ -166,6 +176,8 @@ class Driver:
                 self._tasks.clear()
                 await tg.__aexit__(None, None, None)
         finally:
+            if self.push:
+                self.link.set_receiver(None)
             self._closed()
 
     def _closed(self) -> None:
@@ -191,7 +203,16 @@ class Driver:
             self._stale = False
             self.emit(Severity.INFO, "fresh", f"{self.board} board is sending again")
 
+    async def _watch_receiver(self) -> None:
+        try:
+            await self.link.watch_receiver()
+        finally:
+            self._closed()
+
     async def _on_packet(self, raw: bytes) -> None:
+        self._packet(raw)
+
+    def _packet(self, raw: bytes) -> None:
         """One packet from the link (CRC already checked): decode it, or count and report it."""
         try:
             msg = CATALOGUE.decode(raw)

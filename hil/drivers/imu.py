@@ -29,6 +29,18 @@ class ImuCommandTimeout(TimeoutError):
 
 def flags_from_status(status: int) -> ImuFlags:
     """The port's sample flags from the board's ImuStatus bits."""
+    flags = _FLAGS.get(status)
+    if flags is None:
+        flags = _flags_from_status(status)
+        if len(_FLAGS) < 4096:  # status words repeat: remember them (bounded)
+            _FLAGS[int(status)] = flags
+    return flags
+
+
+_FLAGS: dict[int, ImuFlags] = {}
+
+
+def _flags_from_status(status: int) -> ImuFlags:
     s = ImuStatus(status)
     flags = ImuFlags.NONE
     if not s & ImuStatus.BIT_PASS or s & (ImuStatus.GYRO_FAULT | ImuStatus.ACCEL_FAULT):
@@ -46,6 +58,7 @@ class ImuDriver(Driver):
     """``ImuPort`` over ``link`` (host side of the ``imu`` channel). Use as ``async with ImuDriver(link)``."""
 
     board = "imu"
+    push = True
 
     def __init__(
         self,

@@ -7,7 +7,7 @@ from typing import Any
 
 from hil.drivers.timebase import t_from_tag, tag_from_t
 from hil.protocol.catalogue import CATALOGUE
-from hil.protocol.schema import Catalogue, Message
+from hil.protocol.schema import Catalogue, Message, PacketSpec
 from hil.protocol.spacepacket import SEQ_COUNT_MODULUS
 
 
@@ -17,6 +17,7 @@ class PacketWriter:
     def __init__(self, catalogue: Catalogue = CATALOGUE) -> None:
         self.catalogue = catalogue
         self._seq: dict[int, int] = {}
+        self._plain: dict[str, PacketSpec] = {}  # unauthenticated specs by name, as used
 
     def next_seq(self, apid: int) -> int:
         n = self._seq.get(apid, 0)
@@ -25,10 +26,16 @@ class PacketWriter:
 
     def encode(self, name: str, values: Mapping[str, Any], t_s: float) -> bytes:
         """The packet ``name`` with ``values`` (engineering units), time-tagged with spacecraft ``t_s``."""
-        spec = self.catalogue.by_name(name)
+        spec = self._plain.get(name)
+        if spec is None:
+            spec = self.catalogue.by_name(name)
+            if spec.authenticated:  # the catalogue says how to build those
+                coarse, fine = tag_from_t(t_s)
+                return self.catalogue.encode(name, values, seq_count=self.next_seq(spec.apid),
+                                             coarse_time=coarse, fine_time=fine)
+            self._plain[name] = spec
         coarse, fine = tag_from_t(t_s)
-        return self.catalogue.encode(name, values, seq_count=self.next_seq(spec.apid),
-                                     coarse_time=coarse, fine_time=fine)
+        return spec.pack_packet(values, self.next_seq(spec.apid), coarse, fine)
 
     def reset(self) -> None:
         """Start every count from 0 again (a board that restarts)."""

@@ -66,18 +66,26 @@ class ThrusterStatusTimeout(TimeoutError):
 
 
 def faults_from_flags(flags: int) -> ThrusterFaults:
-    f = ThrusterFlags(flags)
-    out = ThrusterFaults.NONE
-    for board_flag, fault in _FAULTS:
-        if f & board_flag:
-            out |= fault
+    out = _FAULT_MEMO.get(flags)
+    if out is None:
+        f = ThrusterFlags(flags)
+        out = ThrusterFaults.NONE
+        for board_flag, fault in _FAULTS:
+            if f & board_flag:
+                out |= fault
+        if len(_FAULT_MEMO) < 4096:  # flag words repeat: remember them (bounded)
+            _FAULT_MEMO[int(flags)] = out
     return out
 
 
+_FAULT_MEMO: dict[int, ThrusterFaults] = {}
+
+
 def status_from_message(msg: Message) -> ThrusterStatus:
+    armed = msg["armed_state"]
     return ThrusterStatus(
         t_s=message_t_s(msg),
-        arm_state=_ARM[ArmedState(msg["armed_state"])],
+        arm_state=_ARM[armed if type(armed) is ArmedState else ArmedState(armed)],
         valves_open=int(msg["valve_states"]),
         last_cycle=int(msg["last_cycle"]),
         last_command_id=int(msg["last_command_id"]),
@@ -90,8 +98,11 @@ def status_from_message(msg: Message) -> ThrusterStatus:
 def command_values(cmd: ThrusterCommand, period_s: float) -> dict[str, object]:
     """THRUSTER_COMMAND fields for ``cmd`` with cycle period ``period_s``."""
     period_us = min(max(round(period_s * 1e6), MIN_CYCLE_PERIOD_US), MAX_CYCLE_PERIOD_US)
-    on_us = [min(max(round(x * 1e6), 0), period_us) for x in cmd.on_time_s]
-    on_us += [0] * (THRUSTER_COUNT - len(on_us))
+    if any(cmd.on_time_s):  # on-times are finite and non-negative (ThrusterCommand checks)
+        on_us = [min(max(round(x * 1e6), 0), period_us) for x in cmd.on_time_s]
+        on_us += [0] * (THRUSTER_COUNT - len(on_us))
+    else:
+        on_us = [0] * THRUSTER_COUNT
     if cmd.main_burn:
         mode = ThrusterMode.MAIN_BURN
         for i in MAIN_THRUSTERS:
@@ -108,6 +119,7 @@ class ThrusterDriver(Driver):
     """``ThrusterPort`` over ``link`` (host side of the ``thruster`` channel)."""
 
     board = "thruster"
+    push = True
 
     def __init__(
         self,

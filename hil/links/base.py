@@ -7,6 +7,11 @@ bounded, jittered exponential backoff. On the receive side every link validates 
 field, drops QoS-1 or wire duplicates and tracks sequence gaps with the protocol's SequenceTracker (a
 duplicate is a packet with the APID, sequence count and octets of one of the last 64 on that APID:
 docs/icd.md section 5), and counts all of it in :class:`LinkStats`.
+
+Received packets wait in a bounded queue for :meth:`Link.recv`, or, once their owner has called
+:meth:`Link.set_receiver`, are handed to it as they arrive: in the transport's own callback (serial,
+pty, MQTT) or in the sender's call (loopback), with no task to wake. A receiver must not block; an
+exception it raises is kept and raised again by :meth:`Link.watch_receiver` in the owner's task.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import contextlib
 import dataclasses
 import enum
 import random
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from types import TracebackType
 from typing import Self
 
@@ -149,6 +154,9 @@ class Link(abc.ABC):
         self._outbox_empty = asyncio.Event()
         self._outbox_empty.set()
         self._sequence = SequenceTracker()
+        self._receiver: Callable[[bytes], None] | None = None
+        self._receiver_error: Exception | None = None
+        self._receiver_event = asyncio.Event()
         self._tg: asyncio.TaskGroup | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._entered = False
@@ -201,6 +209,12 @@ class Link(abc.ABC):
                 totals.late,
                 totals.resets,
             )
+        receiver = self._receiver
+        if receiver is not None:
+            self.stats.frames_rx += 1
+            self.stats.bytes_rx += len(packet)
+            self._hand(receiver, packet)
+            return True
         if len(self._rx) >= self._rx_size:
             self.stats.rx_dropped += 1
             return False
@@ -210,8 +224,41 @@ class Link(abc.ABC):
         self._rx_ready.set()
         return True
 
+    def _hand(self, receiver: Callable[[bytes], None], packet: bytes) -> None:
+        try:
+            receiver(packet)
+        except Exception as exc:  # raised again in the owner's task by watch_receiver
+            if self._receiver_error is None:
+                self._receiver_error = exc
+            self._receiver_event.set()
+
+    def set_receiver(self, receiver: Callable[[bytes], None] | None) -> None:
+        """Hand every packet received from now on to ``receiver`` as it arrives, instead of queueing it
+        for :meth:`recv` (packets already queued are handed first); None queues them again. The
+        receiver runs in the transport's callback or the sender's call: it must not block, and what it
+        raises is kept for :meth:`watch_receiver`."""
+        self._receiver = receiver
+        while receiver is not None and self._rx and self._receiver is receiver:
+            self._hand(receiver, self._rx.popleft())
+
+    async def watch_receiver(self) -> None:
+        """Run by the receiver's owner in its task group: raises there the first exception the receiver
+        raised; returns when the link closes."""
+        while True:
+            error, self._receiver_error = self._receiver_error, None
+            if error is not None:
+                raise error
+            if self._state is LinkState.CLOSED:
+                return
+            self._receiver_event.clear()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(60.0):
+                    await self._receiver_event.wait()
+
     async def recv(self, timeout_s: float | None = None) -> bytes:
         """The next packet received (oldest first). Raises TimeoutError after ``timeout_s``."""
+        if self._rx:  # no wait, no timer
+            return self._rx.popleft()
         async with asyncio.timeout(timeout_s):
             while True:
                 if self._rx:
@@ -228,6 +275,10 @@ class Link(abc.ABC):
     # -- transmit path -----------------------------------------------------------------------------
     async def send(self, packet: bytes | bytearray | memoryview) -> None:
         """Send one packet. While the link is down it waits in a bounded outbox (oldest dropped first)."""
+        self.send_nowait(packet)
+
+    def send_nowait(self, packet: bytes | bytearray | memoryview) -> None:
+        """:meth:`send` from synchronous code (a receiver): it never waits either way."""
         data = check_packet(packet)
         if self._state is LinkState.CLOSED:
             raise LinkClosedError(f"link {self.name} is closed")
@@ -329,4 +380,5 @@ class Link(abc.ABC):
                 await self._shutdown()
             self._set_state(LinkState.CLOSED)
             self._rx_ready.set()
+            self._receiver_event.set()
             self._entered = False

@@ -225,22 +225,25 @@ class FaultyLink(Link):
         return await self.inner.wait_state(*states, timeout_s=timeout_s)
 
     async def send(self, packet: bytes | bytearray | memoryview) -> None:
+        self.send_nowait(packet)
+
+    def send_nowait(self, packet: bytes | bytearray | memoryview) -> None:
         data = check_packet(packet)
         if self._state is LinkState.CLOSED or not self._entered:
             raise LinkClosedError(f"link {self.name} is not open")
         now = self._clock()
         for release_s, out in self.injector.process(data, now):
             heapq.heappush(self._heap, (release_s, next(self._order), out))
-        await self._release_due(now)
+        self._release_due(now)
         if self._heap or self.injector.next_held_s() is not None:
             self._wake.set()
 
-    async def _release_due(self, now_s: float) -> None:
+    def _release_due(self, now_s: float) -> None:
         for t, p in self.injector.due_held(now_s):
             heapq.heappush(self._heap, (t, next(self._order), p))
         while self._heap and self._heap[0][0] <= now_s:
             _, _, out = heapq.heappop(self._heap)
-            await self.inner.send(out)
+            self.inner.send_nowait(out)
 
     def scheduled(self) -> int:
         """Packets waiting in the wrapper for their release time (delayed or held for reordering)."""
@@ -270,6 +273,24 @@ class FaultyLink(Link):
     def pending(self) -> int:
         return self.inner.pending()
 
+    def set_receiver(self, receiver: Callable[[bytes], None] | None) -> None:
+        """Packets of the inner link to ``receiver``, less those arriving while the fault says down."""
+        if receiver is None:
+            self.inner.set_receiver(None)
+            return
+        down, counts, clock = self.injector.is_down, self.injector.counts, self._clock
+
+        def filtered(packet: bytes) -> None:
+            if down(clock()):
+                counts.lost_while_disconnected += 1
+                return
+            receiver(packet)
+
+        self.inner.set_receiver(filtered)
+
+    async def watch_receiver(self) -> None:
+        await self.inner.watch_receiver()
+
     async def _connect_first(self) -> None:
         await self.inner.__aenter__()
         self._set_state(LinkState.UP)
@@ -291,7 +312,7 @@ class FaultyLink(Link):
                     pass
             else:
                 await self._wake.wait()
-            await self._release_due(self._clock())
+            self._release_due(self._clock())
 
     async def _shutdown(self) -> None:
         if self.inner._entered:

@@ -7,18 +7,27 @@ for integers (value = raw * scale + offset), an optional enumeration or bit-flag
 range. The encoder refuses values outside the range; the decoder refuses packets whose fields are outside
 it. Encoding, decoding, the ICD tables (``hil.protocol.icd``) and the XTCE export (``hil.protocol.xtce``)
 all read these definitions.
+
+Each PacketSpec compiles its fields once into fast converters (see "the compiled codec" below); the
+per-field ``Field.to_raw`` and ``Field.from_raw`` stay the reference they fall back to for anything out of
+the common case, so the octets and the errors are those of the reference.
 """
 
 from __future__ import annotations
 
+import functools
 import math
+import operator
 import struct
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum, IntFlag
 from typing import Any
 
+import numpy as np
+
 from hil.protocol import spacepacket
+from hil.protocol.crc import CRC_OCTETS, crc16
 from hil.protocol.spacepacket import PacketType
 
 _F32 = struct.Struct(">f")
@@ -97,6 +106,7 @@ class Field:
     enum: type[IntEnum] | None = None
     flags: type[IntFlag] | None = None
     length: int = 0
+    _range: tuple[float, float] | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         wt = WIRE_TYPES.get(self.kind)
@@ -116,6 +126,7 @@ class Field:
             for member in self.enum:
                 if not wt.raw_min <= member.value <= wt.raw_max:
                     raise SchemaError(f"field {self.name}: {member!r} does not fit {self.kind}")
+        object.__setattr__(self, "_range", self._compute_range())
 
     @property
     def wire(self) -> WireType:
@@ -138,6 +149,9 @@ class Field:
     @property
     def value_range(self) -> tuple[float, float] | None:
         """The engineering range (inclusive) this field accepts; None where only the type limits it."""
+        return self._range
+
+    def _compute_range(self) -> tuple[float, float] | None:
         wt = self.wire
         if self.enum is not None or self.flags is not None or self.kind in ("text", "bytes", "bool"):
             return None
@@ -277,6 +291,189 @@ class Field:
         return x
 
 
+# --- the compiled codec --------------------------------------------------------------------------------
+#
+# Each PacketSpec compiles its fields once, at construction, into per-field converters. A converter
+# takes the common case (a plain int or float in range, a known enumeration value, defined flag bits) in a
+# few comparisons against ranges computed once, and hands anything else to the field's own ``to_raw`` or
+# ``from_raw`` (the reference), which accepts exactly what it accepted before and raises the same
+# EncodeError or DecodeError naming the field. The fast path takes only values the reference accepts and
+# gives the same raw value, so the octets on the wire are the same (tests/property/test_protocol_codec.py).
+
+Converter = Callable[[Any], Any]
+_isfinite = math.isfinite
+
+
+def _scalar_encoder(f: Field) -> Converter:
+    """Engineering value -> raw wire value of one element of ``f``."""
+    slow = f.to_raw
+    wt = f.wire
+    if f.kind in ("text", "bytes"):
+        return slow
+    if f.kind == "bool":
+        def enc_bool(v: Any) -> Any:
+            if v is True:
+                return 1
+            if v is False:
+                return 0
+            return slow(v)
+        return enc_bool
+    if f.enum is not None:
+        table: dict[Any, int] = {name: int(m) for name, m in f.enum.__members__.items()}
+        table.update({m.value: int(m) for m in f.enum})
+
+        def enc_enum(v: Any) -> Any:
+            try:
+                raw = table.get(v)
+            except TypeError:  # unhashable: the reference says why
+                return slow(v)
+            return slow(v) if raw is None else raw
+        return enc_enum
+    if f.flags is not None:
+        undefined = ~functools.reduce(operator.or_, (int(m) for m in f.flags), 0)
+
+        def enc_flags(v: Any) -> Any:
+            if type(v) is int and not v & undefined:
+                return v
+            return slow(v)
+        return enc_flags
+    rng = f.value_range
+    assert rng is not None
+    lo, hi = rng
+    if not wt.integer:
+        if f.kind == "f32":  # the reference refuses what overflows binary32 before rounding
+            lo, hi = max(lo, -_F32_MAX), min(hi, _F32_MAX)
+        if math.isfinite(lo) and math.isfinite(hi):  # the comparisons refuse NaN and infinities
+            def enc_float(v: Any) -> Any:
+                if type(v) is float and lo <= v <= hi:
+                    return v
+                return slow(v)
+            return enc_float
+
+        def enc_float_open(v: Any) -> Any:
+            if type(v) is float and lo <= v <= hi and _isfinite(v):
+                return v
+            return slow(v)
+        return enc_float_open
+    if f.scale is None:
+        def enc_int(v: Any) -> Any:
+            if type(v) is int and lo <= v <= hi:
+                return v
+            return slow(v)
+        return enc_int
+    scale, offset, raw_min, raw_max = f.scale, f.offset, wt.raw_min, wt.raw_max
+
+    def enc_scaled(v: Any) -> Any:
+        t = type(v)
+        if (t is float or t is int) and lo <= v <= hi:
+            raw = round((float(v) - offset) / scale)
+            return raw_min if raw < raw_min else raw_max if raw > raw_max else raw
+        return slow(v)
+    return enc_scaled
+
+
+def _scalar_decoder(f: Field) -> Converter:
+    """Raw wire value -> engineering value of one element of ``f`` (DecodeError when out of range)."""
+    slow = f.from_raw
+    wt = f.wire
+    if f.kind in ("text", "bytes"):
+        return slow
+    if f.kind == "bool":
+        booleans = {0: False, 1: True}
+
+        def dec_bool(raw: Any) -> Any:
+            b = booleans.get(raw)
+            return slow(raw) if b is None else b
+        return dec_bool
+    if f.enum is not None:
+        members = {m.value: m for m in f.enum}
+
+        def dec_enum(raw: Any) -> Any:
+            m = members.get(raw)
+            return slow(raw) if m is None else m
+        return dec_enum
+    if f.flags is not None:
+        return slow
+    rng = f.value_range
+    assert rng is not None
+    lo, hi = rng
+    if not wt.integer:
+        if math.isfinite(lo) and math.isfinite(hi):
+            def dec_float(raw: Any) -> Any:
+                if lo <= raw <= hi:
+                    return raw
+                return slow(raw)
+            return dec_float
+
+        def dec_float_open(raw: Any) -> Any:
+            if lo <= raw <= hi and _isfinite(raw):
+                return raw
+            return slow(raw)
+        return dec_float_open
+    if f.scale is None:
+        def dec_int(raw: Any) -> Any:
+            if lo <= raw <= hi:
+                return raw
+            return slow(raw)
+        return dec_int
+    scale, offset = f.scale, f.offset
+
+    def dec_scaled(raw: Any) -> Any:
+        x = raw * scale + offset
+        if lo <= x <= hi:
+            return x
+        return slow(raw)
+    return dec_scaled
+
+
+def _plain_int(f: Field) -> bool:
+    """An unscaled integer field that is not an enumeration, flag set or boolean: arrays of it are checked
+    against the range in one pass."""
+    return f.wire.integer and f.kind != "bool" and f.scale is None and f.enum is None and f.flags is None
+
+
+def _array_encoder(f: Field, spec_name: str) -> Converter:
+    """A sequence of ``f.count`` engineering values -> a list of raw values."""
+    enc = _scalar_encoder(f)
+    count = f.count
+    plain = _plain_int(f)
+    lo, hi = f.value_range if plain and f.value_range is not None else (0.0, 0.0)
+
+    def enc_array(v: Any) -> list[Any]:
+        t = type(v)
+        if t is list or t is tuple:
+            items = list(v)
+        elif isinstance(v, np.ndarray) and v.ndim == 1:
+            if plain and v.size == count and v.dtype.kind in "iu" and lo <= v.min() and v.max() <= hi:
+                return list(v.tolist())
+            items = list(v)
+        elif isinstance(v, str | bytes) or not isinstance(v, Iterable):
+            raise EncodeError(f"{spec_name}.{f.name}: expected a sequence of {count}")
+        else:
+            items = list(v)
+        if len(items) != count:
+            raise EncodeError(f"{spec_name}.{f.name}: expected {count} values, got {len(items)}")
+        if plain and set(map(type, items)) == _INT_ONLY and lo <= min(items) and max(items) <= hi:
+            return items
+        return [enc(x) for x in items]
+    return enc_array
+
+
+_INT_ONLY = {int}
+
+
+def _array_decoder(f: Field) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
+    dec = _scalar_decoder(f)
+    plain = _plain_int(f)
+    lo, hi = f.value_range if plain and f.value_range is not None else (0.0, 0.0)
+
+    def dec_array(raw: tuple[Any, ...]) -> tuple[Any, ...]:
+        if plain and lo <= min(raw) and max(raw) <= hi:
+            return raw
+        return tuple(dec(x) for x in raw)
+    return dec_array
+
+
 # The security header and trailer of authenticated telecommands (see flight/security.py).
 KEY_ID = Field("key_id", "u16", description="security parameter index: which key signed the command",
                minimum=1)
@@ -301,6 +498,12 @@ class PacketSpec:
     all_fields: tuple[Field, ...] = field(init=False)
     _struct: struct.Struct = field(init=False, repr=False)
     _slices: tuple[tuple[Field, int, int], ...] = field(init=False, repr=False)
+    _names: frozenset[str] = field(init=False, repr=False)
+    _encoders: tuple[tuple[str, Converter, bool], ...] = field(init=False, repr=False)
+    _decoders: tuple[tuple[str, Converter, int, int], ...] = field(init=False, repr=False)
+    _packet_struct: struct.Struct = field(init=False, repr=False)  # headers and user data in one
+    _word0: int = field(init=False, repr=False)  # first primary header word (version, type, APID)
+    _data_length: int = field(init=False, repr=False)  # the primary header's packet data length
 
     def __post_init__(self) -> None:
         if not 0 <= self.apid < spacepacket.APID_IDLE:
@@ -311,18 +514,31 @@ class PacketSpec:
         names = [f.name for f in all_fields]
         if len(set(names)) != len(names):
             raise SchemaError(f"{self.name}: duplicate field names")
-        object.__setattr__(self, "all_fields", all_fields)
-        s = struct.Struct(">" + "".join(f.struct_code for f in all_fields))
+        setattr_ = object.__setattr__
+        setattr_(self, "all_fields", all_fields)
+        codes = "".join(f.struct_code for f in all_fields)
+        s = struct.Struct(">" + codes)
         if s.size > spacepacket.MAX_USER_DATA_OCTETS:
             raise SchemaError(f"{self.name}: {s.size} octets of user data exceed the maximum")
-        object.__setattr__(self, "_struct", s)
+        setattr_(self, "_struct", s)
         slices = []
         i = 0
         for f in all_fields:
             n = 1 if f.length else f.count
             slices.append((f, i, n))
             i += n
-        object.__setattr__(self, "_slices", tuple(slices))
+        setattr_(self, "_slices", tuple(slices))
+        # the compiled codec (see "the compiled codec" above)
+        setattr_(self, "_names", frozenset(names))
+        setattr_(self, "_encoders", tuple(
+            (f.name, _array_encoder(f, self.name), True) if f.count > 1 and not f.length
+            else (f.name, _scalar_encoder(f), False) for f in all_fields))
+        setattr_(self, "_decoders", tuple(
+            (f.name, _array_decoder(f), i, n) if n > 1 or (f.count > 1 and not f.length)
+            else (f.name, _scalar_decoder(f), i, 0) for f, i, n in slices))
+        setattr_(self, "_packet_struct", struct.Struct(spacepacket.HEADERS_FORMAT + codes))
+        setattr_(self, "_word0", (int(self.packet_type) << 12) | (1 << 11) | self.apid)
+        setattr_(self, "_data_length", spacepacket.SECONDARY_HEADER_OCTETS + s.size + CRC_OCTETS - 1)
 
     @property
     def user_data_octets(self) -> int:
@@ -348,42 +564,76 @@ class PacketSpec:
                 return f
         raise KeyError(name)
 
-    def pack_fields(self, values: Mapping[str, Any]) -> bytes:
-        """The user data field for ``values`` (engineering units); every field must be given."""
-        unknown = set(values) - {f.name for f in self.all_fields}
+    def _flat(self, values: Mapping[str, Any]) -> list[Any]:
+        """The raw values of every field in wire order. EncodeError names the field; unknown fields are
+        reported before anything else."""
+        if len(values) != len(self._encoders):
+            self._refuse_unknown(values)
+        flat: list[Any] = []
+        append = flat.append
+        try:
+            for name, enc, array in self._encoders:
+                try:
+                    v = values[name]
+                except KeyError:
+                    raise EncodeError(f"{self.name}: field {name} is missing") from None
+                if array:
+                    flat += enc(v)
+                else:
+                    append(enc(v))
+        except EncodeError:
+            self._refuse_unknown(values)
+            raise
+        return flat
+
+    def _refuse_unknown(self, values: Mapping[str, Any]) -> None:
+        unknown = set(values) - self._names
         if unknown:
             raise EncodeError(f"{self.name}: unknown field(s) {sorted(unknown)}")
-        flat: list[Any] = []
-        for f in self.all_fields:
-            if f.name not in values:
-                raise EncodeError(f"{self.name}: field {f.name} is missing")
-            v = values[f.name]
-            if f.count == 1 or f.length:
-                flat.append(f.to_raw(v))
-            else:
-                if isinstance(v, str | bytes) or not isinstance(v, Iterable):
-                    raise EncodeError(f"{self.name}.{f.name}: expected a sequence of {f.count}")
-                items = list(v)
-                if len(items) != f.count:
-                    raise EncodeError(f"{self.name}.{f.name}: expected {f.count} values, got {len(items)}")
-                flat.extend(f.to_raw(x) for x in items)
+
+    def _pack_flat(self, flat: list[Any]) -> bytes:
         try:
             return self._struct.pack(*flat)
         except struct.error as exc:
             raise EncodeError(f"{self.name}: {exc}") from None
+
+    def pack_fields(self, values: Mapping[str, Any]) -> bytes:
+        """The user data field for ``values`` (engineering units); every field must be given."""
+        return self._pack_flat(self._flat(values))
+
+    def pack_packet(
+        self, values: Mapping[str, Any], seq_count: int, coarse_time: int, fine_time: int
+    ) -> bytes:
+        """The whole packet (headers, user data, CRC) for ``values`` with raw CUC time: the same octets as
+        ``spacepacket.pack`` of ``pack_fields``, and the same errors."""
+        flat = self._flat(values)
+        sp = spacepacket
+        if (type(seq_count) is int and type(coarse_time) is int and type(fine_time) is int
+                and 0 <= seq_count < sp.SEQ_COUNT_MODULUS and 0 <= coarse_time <= sp.COARSE_TIME_MAX
+                and 0 <= fine_time < sp.FINE_TIME_PER_S):
+            try:
+                body = self._packet_struct.pack(self._word0, 0xC000 | seq_count, self._data_length,
+                                                coarse_time, fine_time, *flat)
+            except struct.error:
+                pass  # the reference path below names the problem
+            else:
+                return body + crc16(body).to_bytes(CRC_OCTETS, "big")
+        return spacepacket.pack(self.apid, seq_count, self._pack_flat(flat), packet_type=self.packet_type,
+                                coarse_time=coarse_time, fine_time=fine_time)
 
     def unpack_fields(self, user_data: bytes) -> dict[str, Any]:
         if len(user_data) != self._struct.size:
             raise DecodeError(
                 f"{self.name}: user data is {len(user_data)} octets, the schema says {self._struct.size}"
             )
-        flat = self._struct.unpack(user_data)
+        return self._decode_flat(self._struct.unpack(user_data), 0)
+
+    def _decode_flat(self, flat: tuple[Any, ...], first: int) -> dict[str, Any]:
+        """Fields in engineering units from raw values; the user data's start at ``flat[first]``."""
         out: dict[str, Any] = {}
-        for f, i, n in self._slices:
-            if n == 1 and (f.count == 1 or f.length):
-                out[f.name] = f.from_raw(flat[i])
-            else:
-                out[f.name] = tuple(f.from_raw(x) for x in flat[i : i + n])
+        for name, dec, i, n in self._decoders:
+            i += first
+            out[name] = dec(flat[i : i + n]) if n else dec(flat[i])
         return out
 
 
@@ -472,10 +722,12 @@ class Catalogue:
         spec = self.by_name(name)
         if spec.authenticated:
             raise EncodeError(f"{name} is authenticated: build it with hil.protocol.telecommand.sign")
-        return spacepacket.pack(
-            spec.apid, seq_count, spec.pack_fields(values), packet_type=spec.packet_type,
-            time_tag_s=time_tag_s, coarse_time=coarse_time, fine_time=fine_time,
-        )
+        if time_tag_s is not None:
+            return spacepacket.pack(
+                spec.apid, seq_count, spec.pack_fields(values), packet_type=spec.packet_type,
+                time_tag_s=time_tag_s, coarse_time=coarse_time, fine_time=fine_time,
+            )
+        return spec.pack_packet(values, seq_count, coarse_time, fine_time)
 
     def decode(self, raw: bytes | bytearray | memoryview) -> Message:
         """The message in one packet; raises DecodeError for a bad packet, unknown APID or bad fields.
@@ -483,18 +735,24 @@ class Catalogue:
         Authenticated packets are decoded but not verified here: verification needs the keys and the
         anti-replay state (``flight.security.Authenticator``).
         """
-        try:
-            pkt = spacepacket.unpack(raw)
-        except spacepacket.PacketError as exc:
-            raise DecodeError(str(exc)) from None
-        spec = self._by_apid.get(pkt.apid)
+        result = spacepacket.check(raw)
+        if result is not spacepacket.Check.OK:
+            raise DecodeError(spacepacket.packet_problem(raw))
+        word0 = (raw[0] << 8) | raw[1]
+        apid = word0 & spacepacket.APID_MAX
+        spec = self._by_apid.get(apid)
         if spec is None:
-            raise DecodeError(f"APID {pkt.apid:#05x} is not in the catalogue")
-        if pkt.packet_type is not spec.packet_type:
+            raise DecodeError(f"APID {apid:#05x} is not in the catalogue")
+        packet_type = _PACKET_TYPES[(word0 >> 12) & 1]
+        if packet_type is not spec.packet_type:
             raise DecodeError(
-                f"{spec.name}: packet type {pkt.packet_type.name}, expected {spec.packet_type.name}"
+                f"{spec.name}: packet type {packet_type.name}, expected {spec.packet_type.name}"
             )
-        return Message(
-            spec.name, pkt.apid, pkt.packet_type, pkt.seq_count, pkt.coarse_time, pkt.fine_time,
-            spec.unpack_fields(pkt.user_data),
-        )
+        if len(raw) != spec.packet_octets:
+            spec.unpack_fields(bytes(raw[spacepacket.HEADERS_OCTETS : len(raw) - CRC_OCTETS]))  # raises
+        flat = spec._packet_struct.unpack_from(raw)
+        return Message(spec.name, apid, packet_type, flat[1] & (spacepacket.SEQ_COUNT_MODULUS - 1), flat[3],
+                       flat[4], spec._decode_flat(flat, 5))
+
+
+_PACKET_TYPES = (PacketType.TM, PacketType.TC)

@@ -88,7 +88,9 @@ class SequenceTracker:
         """Classify one packet; ``fingerprint`` (for example its octets) tells a restart from a repeat."""
         if not 0 <= seq_count < SEQ_COUNT_MODULUS:
             raise ValueError(f"sequence count {seq_count} outside 0..{SEQ_COUNT_MODULUS - 1}")
-        counts = self._counts.setdefault(apid, SequenceCounts())
+        counts = self._counts.get(apid)
+        if counts is None:
+            counts = self._counts[apid] = SequenceCounts()
         counts.packets += 1
         state = self._apids.get(apid)
         if state is None:

@@ -35,7 +35,9 @@ SEQ_COUNT_MODULUS = 1 << 14
 FINE_TIME_PER_S = 1 << 16
 COARSE_TIME_MAX = (1 << 32) - 1
 
-_HDR = struct.Struct(">HHHIH")  # three primary header words, then CUC coarse and fine
+HEADERS_FORMAT = ">HHHIH"  # three primary header words, then CUC coarse and fine
+HEADERS_OCTETS = PRIMARY_HEADER_OCTETS + SECONDARY_HEADER_OCTETS
+_HDR = struct.Struct(HEADERS_FORMAT)
 
 
 class PacketType(IntEnum):
