@@ -7,7 +7,8 @@ down and a peer that falls silent for longer than ``stale_after_s`` of wall time
 
 A driver whose class sets ``push`` takes packets from the link as they arrive (``Link.set_receiver``),
 decoding and handling them in the link's callback without a task to wake, unless something has wrapped
-the link's ``recv`` (the run recorder does), in which case it reads them through ``recv`` like the others.
+the link's ``recv`` (a recorder should use ``Link.add_tap`` instead), in which case it reads them through
+``recv`` like the others.
 """
 
 from __future__ import annotations

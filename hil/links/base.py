@@ -31,6 +31,8 @@ from hil.protocol.sequence import SeqStatus, SequenceTracker
 from hil.protocol.spacepacket import MAX_PACKET_OCTETS, MIN_PACKET_OCTETS, Check, check
 
 ROLES = ("board", "host")
+#: The direction a tap (:meth:`Link.add_tap`) is told: a packet this link sends, or one it hands up.
+TAP_SENT, TAP_RECEIVED = 0, 1
 
 
 class LinkError(Exception):
@@ -155,6 +157,7 @@ class Link(abc.ABC):
         self._outbox_empty.set()
         self._sequence = SequenceTracker()
         self._receiver: Callable[[bytes], None] | None = None
+        self._taps: tuple[Callable[[int, bytes], None], ...] = ()
         self._receiver_error: Exception | None = None
         self._receiver_event = asyncio.Event()
         self._tg: asyncio.TaskGroup | None = None
@@ -213,6 +216,8 @@ class Link(abc.ABC):
         if receiver is not None:
             self.stats.frames_rx += 1
             self.stats.bytes_rx += len(packet)
+            for tap in self._taps:
+                tap(TAP_RECEIVED, packet)
             self._hand(receiver, packet)
             return True
         if len(self._rx) >= self._rx_size:
@@ -221,8 +226,16 @@ class Link(abc.ABC):
         self._rx.append(packet)
         self.stats.frames_rx += 1
         self.stats.bytes_rx += len(packet)
+        for tap in self._taps:
+            tap(TAP_RECEIVED, packet)
         self._rx_ready.set()
         return True
+
+    def add_tap(self, tap: Callable[[int, bytes], None]) -> None:
+        """Call ``tap(direction, packet)`` for every packet this link sends (``TAP_SENT``, before it goes
+        out) and every packet it hands up (``TAP_RECEIVED``, after the CRC, duplicate and queue checks),
+        without changing how packets are delivered: a recorder's hook. A tap must not raise or block."""
+        self._taps = (*self._taps, tap)
 
     def _hand(self, receiver: Callable[[bytes], None], packet: bytes) -> None:
         try:
@@ -284,6 +297,8 @@ class Link(abc.ABC):
             raise LinkClosedError(f"link {self.name} is closed")
         if not self._entered:
             raise LinkError(f"link {self.name} is not open: use it as 'async with'")
+        for tap in self._taps:
+            tap(TAP_SENT, data)
         if self._state is LinkState.UP and not self._outbox and self._try_transmit_now(data):
             return
         self._enqueue(data)

@@ -24,7 +24,7 @@ from typing import Protocol
 
 import numpy as np
 
-from hil.links.base import Link, LinkClosedError, LinkState, LinkStats, check_packet
+from hil.links.base import TAP_RECEIVED, TAP_SENT, Link, LinkClosedError, LinkState, LinkStats, check_packet
 
 #: Bits flipped in a corrupted packet are at most this many, all distinct: CRC-16/CCITT-FALSE detects
 #: every pattern of up to three bit errors in any packet a link carries, so a corrupted packet never passes.
@@ -231,6 +231,8 @@ class FaultyLink(Link):
         data = check_packet(packet)
         if self._state is LinkState.CLOSED or not self._entered:
             raise LinkClosedError(f"link {self.name} is not open")
+        for tap in self._taps:  # what the owner sent, before the faults
+            tap(TAP_SENT, data)
         now = self._clock()
         for release_s, out in self.injector.process(data, now):
             heapq.heappush(self._heap, (release_s, next(self._order), out))
@@ -272,6 +274,17 @@ class FaultyLink(Link):
 
     def pending(self) -> int:
         return self.inner.pending()
+
+    def add_tap(self, tap: Callable[[int, bytes], None]) -> None:
+        """Sent packets as the owner sent them (before the faults); received ones as the inner link hands
+        them up."""
+        super().add_tap(tap)
+
+        def received(direction: int, packet: bytes) -> None:
+            if direction == TAP_RECEIVED:
+                tap(direction, packet)
+
+        self.inner.add_tap(received)
 
     def set_receiver(self, receiver: Callable[[bytes], None] | None) -> None:
         """Packets of the inner link to ``receiver``, less those arriving while the fault says down."""

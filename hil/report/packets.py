@@ -13,7 +13,8 @@ Format (version 1), all integers big-endian:
   (the packet's own secondary header carries the sender's time tag).
 
 Packets are recorded at the host end of each link (for the ground channel: the ground station's end), after
-the link's CRC and duplicate checks on receive and before transmission on send. :func:`read_packets`
+the link's CRC and duplicate checks on receive (when the link hands them up) and before transmission on
+send, through the link's tap (``hil.links.base.Link.add_tap``). :func:`read_packets`
 reads a file back; ``hil decode`` decodes the packets themselves.
 """
 
@@ -27,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from hil.links.base import Link
+from hil.links.base import TAP_SENT, Link
 
 MAGIC = b"HILREC1\n"
 FORMAT = 1
@@ -71,20 +72,12 @@ class PacketRecorder:
         self.counts[channel][direction] += 1
 
     def attach(self, link: Link, channel: str, t_s: Callable[[], float]) -> None:
-        """Record every packet ``link`` (a host end) sends and receives from now on."""
-        send, recv = link.send, link.recv
+        """Record every packet ``link`` (a host end) sends and hands up from now on (``Link.add_tap``)."""
 
-        async def recording_send(packet: bytes | bytearray | memoryview) -> None:
-            self.write(t_s(), channel, TO_BOARD, bytes(packet))
-            await send(packet)
+        def tap(direction: int, packet: bytes) -> None:
+            self.write(t_s(), channel, TO_BOARD if direction == TAP_SENT else FROM_BOARD, packet)
 
-        async def recording_recv(timeout_s: float | None = None) -> bytes:
-            packet = await recv(timeout_s)
-            self.write(t_s(), channel, FROM_BOARD, packet)
-            return packet
-
-        link.send = recording_send  # type: ignore[method-assign]
-        link.recv = recording_recv  # type: ignore[method-assign]
+        link.add_tap(tap)
 
     def flush(self) -> None:
         if self._f is not None:

@@ -12,7 +12,9 @@ import pytest
 from hil.drivers.imu import ImuDriver
 from hil.drivers.packets import PacketWriter
 from hil.links import loopback_pair
+from hil.links.base import TAP_RECEIVED, TAP_SENT
 from hil.links.faults import FaultConfig, FaultyLink
+from hil.protocol.spacepacket import pack
 from tests.support.aio import run
 
 
@@ -94,3 +96,34 @@ def test_faulty_link_drops_what_arrives_while_down() -> None:
 
     assert run(go(False)) == (5, 0)
     assert run(go(True)) == (0, 5)
+
+
+def test_a_tap_sees_every_packet_sent_and_handed_up_in_order_without_changing_delivery() -> None:
+    """A tap on a link sees each packet it sends (before it goes out) and each one it hands up (after the
+    CRC and duplicate checks: a corrupted copy and a duplicate are not seen), in order, whether the owner
+    takes packets through recv or a receiver; the peer and the owner get exactly what they would without
+    the tap."""
+    async def body() -> tuple[list[tuple[int, bytes]], list[bytes], list[bytes]]:
+        host, board = loopback_pair("imu")
+        seen: list[tuple[int, bytes]] = []
+        got: list[bytes] = []
+        async with host, board:
+            host.add_tap(lambda d, p: seen.append((d, p)))
+            a, b = pack(0x100, 1, b"\x01\x02"), pack(0x100, 2, b"\x03")
+            await board.send(a)
+            bad = bytearray(b)
+            bad[-1] ^= 0xFF
+            host._deliver(bytes(bad))  # a corrupted packet: dropped by the CRC check
+            await board.send(a)  # a duplicate: dropped
+            got.append(await host.recv(timeout_s=1.0))
+            host.set_receiver(got.append)
+            await board.send(b)
+            c = pack(0x200, 1, b"\x09")
+            await host.send(c)
+            peer = [await board.recv(timeout_s=1.0)]
+        return seen, got, peer
+
+    seen, got, peer = asyncio.run(body())
+    assert [d for d, _ in seen] == [TAP_RECEIVED, TAP_RECEIVED, TAP_SENT]
+    assert [p for d, p in seen if d == TAP_RECEIVED] == got
+    assert [p for d, p in seen if d == TAP_SENT] == peer
