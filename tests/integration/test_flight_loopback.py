@@ -211,6 +211,10 @@ async def _fly_guided_burn() -> GuidedRun:
                                                        plan_inline=True))
 
             def watch(ev: object) -> None:
+                if getattr(ev, "name", "") == "sequencer.state" and ex.seq.state is SeqState.CUTOFF \
+                        and "hp" not in acc:
+                    # the osculating perigee at cutoff, as guidance plans it (later it moves with J2 and drag)
+                    acc["hp"] = np.array([plant.truth().perigee_alt_m])
                 ignition = getattr(ev, "name", "") == "sequencer.state" and ex.seq.state is SeqState.IGNITION
                 if ignition and "ign" not in acc:
                     acc["ign"] = plant.imu_accumulators()[1]
@@ -244,7 +248,8 @@ async def _fly_guided_burn() -> GuidedRun:
                     b.cancel()
     assert "ign" in acc, "the planned burn never ignited"
     dv_truth = float(np.linalg.norm(plant.imu_accumulators()[1] - acc["ign"]))
-    return GuidedRun(ex, plant, planned[0], planned_hp[0], dv_truth, plant.truth().perigee_alt_m)
+    assert "hp" in acc, "the burn was never cut off"
+    return GuidedRun(ex, plant, planned[0], planned_hp[0], dv_truth, float(acc["hp"][0]))
 
 
 @pytest.mark.timeout(900)
