@@ -215,6 +215,7 @@ async def _fly_guided_burn() -> GuidedRun:
                         and "hp" not in acc:
                     # the osculating perigee at cutoff, as guidance plans it (later it moves with J2 and drag)
                     acc["hp"] = np.array([plant.truth().perigee_alt_m])
+                    acc["cut"] = plant.imu_accumulators()[1]
                 ignition = getattr(ev, "name", "") == "sequencer.state" and ex.seq.state is SeqState.IGNITION
                 if ignition and "ign" not in acc:
                     acc["ign"] = plant.imu_accumulators()[1]
@@ -247,8 +248,8 @@ async def _fly_guided_burn() -> GuidedRun:
                 for b in boards:
                     b.cancel()
     assert "ign" in acc, "the planned burn never ignited"
-    dv_truth = float(np.linalg.norm(plant.imu_accumulators()[1] - acc["ign"]))
     assert "hp" in acc, "the burn was never cut off"
+    dv_truth = float(np.linalg.norm(acc["cut"] - acc["ign"]))  # drag after cutoff is not the burn's
     return GuidedRun(ex, plant, planned[0], planned_hp[0], dv_truth, float(acc["hp"][0]))
 
 
