@@ -77,7 +77,9 @@ def local_broker(err: TextIO) -> Iterator[str]:
     port = _free_port()
     with tempfile.TemporaryDirectory(prefix="hil-mosquitto-") as d:
         conf = Path(d) / "mosquitto.conf"
-        conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n")
+        # no Nagle delay on the broker's side: lockstep traffic is a ping-pong of small packets
+        conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
+                        "set_tcp_nodelay true\n")
         proc = subprocess.Popen([exe, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         try:
             deadline = time.monotonic() + 5.0
