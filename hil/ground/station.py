@@ -12,7 +12,8 @@ spacecraft time. Bad packets are counted and dropped.
   before it), then one every ``ground.state_vector_interval_h`` and one ``post_burn_delay_s`` after each
   completed burn (seen in telemetry);
 - CREW_CLEAR at ``campaign.crew_clear_after_h`` after the start;
-- GO for each burn the flight software reports planned (FLIGHT_TM phase PLANNED with its burn id), once.
+- GO for each burn the flight software reports planned (FLIGHT_TM phase PLANNED with its burn id),
+  ``go_delay_s`` of spacecraft time after that telemetry (again after a re-plan withdraws it).
 
 Tracking is the truth from the plant plus zero-mean Gaussian noise of the scenario's sigmas per axis, from a
 seeded generator, so a run is repeatable.
@@ -260,6 +261,9 @@ class GroundPlan:
     crew_clear_s: float = 0.0
     post_burn_delay_s: float = 1800.0
     go_repeat_s: float = 600.0  # a burn still PLANNED this long after its GO gets another
+    # the GO goes up this long after the telemetry that shows the burn PLANNED: a held action at a
+    # spacecraft time (deterministic in lockstep), well after any telemetry packet has arrived
+    go_delay_s: float = 300.0
     #: a link check (TC_TIME_CORRELATION) at least this often: the flight software holds when it has not
     #: heard from the ground for six hours (flight.fdir)
     contact_interval_s: float = 3.0 * 3600.0
@@ -309,10 +313,7 @@ class MissionControl:
             last = self._go_t.get(burn)
             if last is None or t - last >= self.plan.go_repeat_s:
                 self._go_t[burn] = t
-                self.go_sent.add(burn)
-                self.gos_sent += 1
-                self._actions.insert(0, (-math.inf, f"go:{burn}"))
-                self._wake.set()
+                self._schedule(t + self.plan.go_delay_s, f"go:{burn}")
         done = int(msg["burns_done"])
         if done > self._burns_seen:
             self._burns_seen = done
@@ -338,12 +339,6 @@ class MissionControl:
                     await self._wake.wait()
                     continue
                 t_act, what = self._actions[0]
-                if what.startswith("go:"):
-                    self._actions.pop(0)
-                    burn = int(what[3:])
-                    ack = await self.station.command("TC_GO", {"burn_id": burn}, self.time.now_s)
-                    self._note_ack(ack, f"GO for burn {burn}")
-                    continue
                 self._wake.clear()
                 reach = asyncio.ensure_future(self.time.reach(t_act))
                 woken = asyncio.ensure_future(self._wake.wait())
@@ -355,7 +350,7 @@ class MissionControl:
                             f.cancel()
                     await asyncio.gather(reach, woken, return_exceptions=True)
                 if reach not in done or reach.cancelled():
-                    continue  # something more urgent arrived (a GO); come back to this one
+                    continue  # an earlier action was scheduled meanwhile; come back to this one
                 t_now = reach.result()
                 self._actions.pop(0)
                 try:
@@ -366,7 +361,13 @@ class MissionControl:
             self.time.release_all()
 
     async def _act(self, what: str, t_s: float) -> None:
-        if what == "crew_clear":
+        if what.startswith("go:"):
+            burn = int(what[3:])
+            self.go_sent.add(burn)
+            self.gos_sent += 1
+            ack = await self.station.command("TC_GO", {"burn_id": burn}, t_s)
+            self._note_ack(ack, f"GO for burn {burn}")
+        elif what == "crew_clear":
             ack = await self.station.command("TC_CREW_CLEAR", {}, t_s)
             self.crew_clear_sent = True
             self._note_ack(ack, "CREW_CLEAR")
