@@ -42,6 +42,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from firmware_bindings.frames import WGS84_A_M
 from firmware_bindings.orbit import apsis_altitudes_m
 from flight.commanding import ApplyAimPoint, ApplyStateVector, Commander, CommandIntent, PersistCommand
 from flight.config import FlightConfig
@@ -85,8 +86,6 @@ from flight.sequencer import (
     TrimThrust,
 )
 from flight.telemetry import Downlink, HousekeepingSchedule
-
-EARTH_RADIUS_M = 6378137.0  # WGS-84 equatorial radius: the entry limits start a little early at high latitude
 
 
 class _Stop(Exception):
@@ -508,7 +507,8 @@ class Executive:
         in_atmosphere = False
         if self.nav.has_orbit:
             r = self.nav.orbit().r_eci_m
-            in_atmosphere = math.sqrt(r[0] * r[0] + r[1] * r[1] + r[2] * r[2]) < EARTH_RADIUS_M + \
+            # against the equatorial radius: the entry limits start a little early at high latitude
+            in_atmosphere = math.sqrt(r[0] * r[0] + r[1] * r[1] + r[2] * r[2]) < WGS84_A_M + \
                 self.fdir.config.entry_alt_m
         actions = self.fdir.on_imu(sample, self._expected_interval_s, thrusting, in_atmosphere)
         if self._interval_next_s is not None:  # a rate commanded last cycle applies from the next sample

@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from firmware_bindings.frames import WGS84_A_M
 from firmware_bindings.targeting import Zone
 from flight.config import FlightConfig, config_from_mapping
 from flight.executive import Executive, ExecutiveConfig
@@ -548,7 +549,7 @@ def _progress(plant: Plant, ex: Executive, t0: float, t_limit: float, wall_s: fl
     return Progress(
         t_mission_s=plant.t_s - t0,
         t_limit_s=t_limit - t0,
-        altitude_km=(r - 6378137.0) / 1e3,
+        altitude_km=(r - WGS84_A_M) / 1e3,
         perigee_km=math.nan,
         phase=ex.seq.state.value,
         burns_done=len(ex.seq.burns),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+from collections.abc import Coroutine
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -45,6 +46,18 @@ class BurnRun:
     dv_target_mps: float
     max_axis_error_rad: float
     cycles: int
+
+
+async def _fly(ex: Executive, stop: asyncio.Event, imu_board: ImuBoard, thr_board: ThrusterBoard,
+               supervise: Coroutine[object, object, None]) -> None:
+    """Run the flight software against the boards until ``supervise`` (which sets ``stop``) is done."""
+    async with asyncio.TaskGroup() as tg:
+        boards = [tg.create_task(imu_board.run()), tg.create_task(thr_board.run())]
+        sup = tg.create_task(supervise)
+        await ex.run(stop)
+        await sup
+        for b in boards:
+            b.cancel()
 
 
 async def _fly_one_burn(dv_target_mps: float, seed: int = 1, abort_at_dv_mps: float | None = None,
@@ -121,13 +134,7 @@ async def _fly_one_burn(dv_target_mps: float, seed: int = 1, abort_at_dv_mps: fl
                         break
                 stop.set()
 
-            async with asyncio.TaskGroup() as tg:
-                boards = [tg.create_task(imu_board.run()), tg.create_task(thr_board.run())]
-                sup = tg.create_task(supervise())
-                await ex.run(stop)
-                await sup
-                for b in boards:
-                    b.cancel()
+            await _fly(ex, stop, imu_board, thr_board, supervise())
     assert acc_at_ignition, "the burn never ignited"
     dv_truth = float(np.linalg.norm(plant.imu_accumulators()[1] - acc_at_ignition[0]))
     finite = [e for e in axis_errors if math.isfinite(e)]
@@ -240,13 +247,7 @@ async def _fly_guided_burn() -> GuidedRun:
                         break
                 stop.set()
 
-            async with asyncio.TaskGroup() as tg:
-                boards = [tg.create_task(imu_board.run()), tg.create_task(thr_board.run())]
-                sup = tg.create_task(supervise())
-                await ex.run(stop)
-                await sup
-                for b in boards:
-                    b.cancel()
+            await _fly(ex, stop, imu_board, thr_board, supervise())
     assert "ign" in acc, "the planned burn never ignited"
     assert "hp" in acc, "the burn was never cut off"
     dv_truth = float(np.linalg.norm(acc["cut"] - acc["ign"]))  # drag after cutoff is not the burn's
