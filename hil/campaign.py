@@ -86,7 +86,9 @@ class RunOptions:
     out: Path = Path("runs/latest")
     progress: Callable[[Progress], None] | None = None
     progress_period_s: float = 0.25  # wall time between progress reports
-    plots: bool = True  # PNG plots and the HTML report (every other file is always written)
+    # PNG plots and the HTML report (every other file is always written): always, never, or "failures" (only
+    # when the outcome is not reentry_in_zone, as a Monte Carlo campaign keeps them)
+    plots: bool | str = True
 
 
 @dataclass(frozen=True)
@@ -276,6 +278,8 @@ async def run_campaign(opts: RunOptions) -> RunResult:
         raise CampaignError(f"unknown transport {opts.transport!r}: use {', '.join(TRANSPORTS)}")
     if opts.transport == "mqtt" and not opts.broker:
         raise CampaignError("--transport mqtt needs a broker URL (mqtt://host:port/prefix)")
+    if opts.plots not in (True, False, "failures"):
+        raise CampaignError(f"plots must be True, False or 'failures', got {opts.plots!r}")
     mode = TimeMode.parse(opts.time_mode)
     scenario = load(opts.scenario)
     faults: FaultPlan = load_faults(opts.faults) if opts.faults is not None else FaultPlan()
@@ -457,7 +461,8 @@ async def run_campaign(opts: RunOptions) -> RunResult:
     summary = _summary(
         rec, plant, ex, clock, link_stats, faults, state, time.monotonic() - wall0, t0, ground_port
     )
-    summary = rec.finish(summary, plots=opts.plots)
+    plots = opts.plots if isinstance(opts.plots, bool) else summary.get("outcome") != "reentry_in_zone"
+    summary = rec.finish(summary, plots=plots)
     return RunResult(out, summary)
 
 

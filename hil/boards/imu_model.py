@@ -189,6 +189,9 @@ class ImuFaultState:
     noise_burst_until_s: float = -math.inf
 
 
+_add_rows = np.add.reduce
+
+
 class ImuErrorModel:
     """The error model of one IMU, drawn from ``seed``: constant errors at construction, noise per output."""
 
@@ -215,8 +218,12 @@ class ImuErrorModel:
         np.fill_diagonal(off, 0.0)
         return m + off
 
-    def _transition(self, dt_s: float) -> tuple[float, F64, F64]:
-        """(phi, first row, second row) of the unit-sigma Cholesky factor for interval ``dt_s``."""
+    def _transition(self, dt_s: float) -> tuple[float, float, F64, F64]:
+        """For output interval ``dt_s``: (phi, k, noise, w1) where the Gauss-Markov state moves as
+        ``phi x + w1 z0``, its integral over the interval is ``k x`` plus noise, and the whole random part of
+        one output, from three standard normal draws per axis ``z`` (3 x 6), is ``(noise * z).sum(0)``:
+        rows 0 and 1 the Gauss-Markov integral (the unit Cholesky factor's second row times sigma), row 2 the
+        random walk (sigma sqrt(dt))."""
         hit = self._transition_cache.get(dt_s)
         if hit is not None:
             return hit
@@ -224,7 +231,9 @@ class ImuErrorModel:
         phi, unit = gauss_markov_covariance(dt_s, tau, 1.0)
         chol = _cholesky2(unit)
         # w = sigma * chol @ z: first row gives w1 (state), second w2 (integral)
-        result = (phi, chol[0], chol[1])
+        sigma = self.gm_sigma
+        noise = np.stack([sigma * chol[1, 0], sigma * chol[1, 1], self.walk * math.sqrt(dt_s)])
+        result = (phi, tau * -math.expm1(-dt_s / tau), noise, self.gm_sigma * chol[0, 0])
         if len(self._transition_cache) > 64:
             self._transition_cache.clear()
         self._transition_cache[dt_s] = result
@@ -242,18 +251,13 @@ class ImuErrorModel:
         if not (math.isfinite(dt_s) and dt_s > 0.0):
             raise ValueError(f"output interval must be positive and finite, got {dt_s!r}")
         out = self.errors_free(np.asarray(dtheta_true_rad, float), np.asarray(dv_true_mps, float))
-        out += (self.bias + self.faults.bias_jump) * dt_s
-        phi, row1, row2 = self._transition(dt_s)
+        phi, k, noise, w1 = self._transition(dt_s)
         z = self.rng.standard_normal((3, 6))
-        w1 = self.gm_sigma * (row1[0] * z[0])
-        w2 = self.gm_sigma * (row2[0] * z[0] + row2[1] * z[1])
-        tau = self.grade.correlation_time_s
-        out += tau * (-math.expm1(-dt_s / tau)) * self.gm_state + w2
-        self.gm_state = phi * self.gm_state + w1
-        out += self.walk * math.sqrt(dt_s) * z[2]
+        out += (self.bias + self.faults.bias_jump) * dt_s + k * self.gm_state + _add_rows(noise * z, axis=0)
+        self.gm_state = phi * self.gm_state + w1 * z[0]
         if t_s < self.faults.noise_burst_until_s:
             out += self.faults.noise_burst_sigma * self.rng.standard_normal(6)
         total = out + self.remainder
-        quantised = np.round(total / self.lsb) * self.lsb
+        quantised = np.rint(total / self.lsb) * self.lsb
         self.remainder = total - quantised
         return quantised[:3], quantised[3:]

@@ -256,7 +256,7 @@ def closed_loop(scenario: Scenario, dr: dispersions.Draw, task: RunTask) -> dict
                 time_mode="lockstep",
                 seed=dr.seed,
                 out=folder,
-                plots=task.keep != "summary",
+                plots={"all": True, "failures": "failures"}.get(task.keep, False),
             )
         )
     )

@@ -1,5 +1,5 @@
-"""The run's plots as PNG (matplotlib, offline; coastlines from the ``global-land-mask`` package's 1 km
-land grid, contoured).
+"""The run's plots as PNG (matplotlib, offline; coastlines contoured from the 0.1 deg land mask that ships
+with the package, ``hil.report.landmask``).
 
 - ``ground_track.png``: the final revolutions' ground track, the truth's fragment impacts (heel to toe),
   the flight software's predicted impacts, the zone, the aim point and the coastlines over the South
@@ -23,6 +23,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import numpy.typing as npt
 
+from hil.report import landmask
+
 DPI = 110
 SEA = "#dbe9f6"
 LAND = "#e8e1cf"
@@ -33,16 +35,11 @@ COAST = "#7a6f55"
 def land_grid(
     lat_lo: float, lat_hi: float, lon_lo: float, lon_hi: float, step_deg: float
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
-    """(lat, lon, is_land) on a regular grid, or an all-sea grid when the land mask is not installed."""
+    """(lat, lon, is_land) on a regular grid, from the land mask that ships with the package."""
     lat = np.arange(lat_lo, lat_hi + step_deg / 2, step_deg)
     lon = np.arange(lon_lo, lon_hi + step_deg / 2, step_deg)
     glon, glat = np.meshgrid(lon, lat)
-    try:
-        from global_land_mask import globe
-    except ImportError:
-        return glat, glon, np.zeros(glat.shape, dtype=bool)
-    wrapped = (glon + 180.0) % 360.0 - 180.0
-    return glat, glon, np.asarray(globe.is_land(glat, wrapped), dtype=bool)
+    return glat, glon, landmask.is_land(glat, glon)
 
 
 def _unwrap_lon(lon: npt.NDArray[np.float64], centre: float) -> npt.NDArray[np.float64]:
