@@ -10,6 +10,14 @@ link with the flight software's ground port (``hil.drivers.ground``) and mission
 (``hil.ground.station``). Transports: ``serial`` (every link through a pseudo-terminal pair: nothing to
 set up), ``mqtt`` (a broker URL) and ``loopback`` (in process).
 
+With ``flight="external"`` the flight software is not in this process: a flight computer (``flight run``,
+or real flight hardware) takes the other ends of the IMU and thruster links and the board end of the ground
+link, whose URLs ``on_flight_links`` receives once they are open. The rig (plant, boards, mission control)
+runs as before, lockstep included (the gate waits for the flight computer's commands). Until the flight
+computer answers its first sample, the IMU board sends that sample again every half second (a serial port
+discards what arrived before it was opened; the flight side drops duplicates), for at most
+``FLIGHT_COMPUTER_WAIT_S``. The burns in ``summary.json`` then come from the flight computer's telemetry.
+
 The run folder (``hil.report``) receives the key file, every link's packets with their time tags, the
 events, the ground's log, the truth samples and, at the end, ``summary.json``, plots and ``report.html``.
 The run ends when the truth breaks up (re-entry), at the scenario's ``end_limit_days``, or when the flight
@@ -36,7 +44,7 @@ from flight.config import FlightConfig, config_from_mapping
 from flight.executive import Executive, ExecutiveConfig
 from flight.guidance import DAY_S, CampaignConfig, Guidance, LoweringBurnSpec
 from flight.navigation import Navigator, OrbitState
-from flight.ports import Event
+from flight.ports import Event, Severity
 from flight.security import Authenticator
 from flight.sequencer import ARMED_STATES, THRUSTING_STATES
 from hil.boards.imu import ImuBoard
@@ -44,8 +52,9 @@ from hil.boards.imu_model import grade
 from hil.boards.thruster import ThrusterBoard
 from hil.boards.thruster_logic import ThrusterBoardConfig
 from hil.clock import TimeMode
-from hil.drivers.ground import GroundDriver
+from hil.drivers.ground import NO_BURN, GroundDriver
 from hil.drivers.imu import ImuDriver
+from hil.drivers.packets import message_t_s
 from hil.drivers.thruster import ThrusterDriver
 from hil.ground.keys import KEY_FILE_NAME, load_keys, write_key_file
 from hil.ground.station import GroundPlan, GroundStation, MissionControl, Tracker
@@ -53,6 +62,8 @@ from hil.ground.timing import GroundTime, WatchedClock
 from hil.links import LoopbackHub, PtyLink, open_link
 from hil.links.base import Link
 from hil.plant import Plant
+from hil.protocol.catalogue import FlightPhase
+from hil.protocol.schema import Message
 from hil.report.faults import FaultPlan, load_faults
 from hil.report.record import (
     RunRecorder,
@@ -69,6 +80,11 @@ CHANNELS = ("imu", "thruster", "ground")
 TRUTH_SAMPLE_S = 60.0  # truth samples for the plots: every minute above the entry interface
 TRUTH_SAMPLE_ENTRY_S = 2.0  # and every two seconds below it
 STALL_TIMEOUT_S = 10.0
+FLIGHTS = ("internal", "external")
+#: External flight: how long the rig waits for the flight computer to answer its first IMU sample.
+FLIGHT_COMPUTER_WAIT_S = 120.0
+#: External flight: the IMU board's first sample goes out again this often until it is answered.
+HELLO_PERIOD_S = 0.5
 
 
 class CampaignError(Exception):
@@ -89,6 +105,11 @@ class RunOptions:
     # PNG plots and the HTML report (every other file is always written): always, never, or "failures" (only
     # when the outcome is not reentry_in_zone, as a Monte Carlo campaign keeps them)
     plots: bool | str = True
+    flight: str = "internal"  # "external": a flight computer takes the flight ends of the links
+    #: external flight: called with the URL of each link the flight computer opens (imu, thrusters, ground)
+    on_flight_links: Callable[[dict[str, str]], None] | None = None
+    #: external flight: how long to wait for the flight computer to answer the first IMU sample
+    flight_wait_s: float = FLIGHT_COMPUTER_WAIT_S
 
 
 @dataclass(frozen=True)
@@ -222,7 +243,9 @@ class _Links:
         run_name: str,
         faults: FaultPlan | None = None,
         seed: int = 0,
+        external: bool = False,
     ) -> None:
+        self.external = external
         self.faults = faults or FaultPlan()
         self.seed = seed
         self.transport = transport
@@ -231,9 +254,44 @@ class _Links:
         self.hub = LoopbackHub()
         self.board: dict[str, Link] = {}
         self.host: dict[str, Link] = {}
+        #: external flight: the URL of the flight computer's end of each channel
+        self.flight_urls: dict[str, str] = {}
+
+    def rig_ends(self) -> dict[str, tuple[Link, bool]]:
+        """The rig's end of each channel that is open in this process: (link, is the board end)."""
+        ends: dict[str, tuple[Link, bool]] = {}
+        for ch in CHANNELS:
+            ends[ch] = (self.host[ch], False) if ch in self.host else (self.board[ch], True)
+        return ends
+
+    def _open_external(self, ch: str) -> tuple[Link, str]:
+        """The rig's end of channel ``ch`` with a flight computer elsewhere (the boards' ends of the IMU and
+        thruster links, the ground's end of the ground link) and the URL the flight computer opens."""
+        role = "host" if ch == "ground" else "board"
+        if self.transport == "serial":
+            pty = PtyLink(ch, role)
+            return pty, ""  # the path is known once the link is open
+        assert self.broker is not None
+        return open_link(self.broker, ch, role), self.broker
+
+    @contextlib.asynccontextmanager
+    async def _open_for_external(self) -> AsyncIterator[_Links]:
+        async with contextlib.AsyncExitStack() as stack:
+            for ch in CHANNELS:
+                link, url = self._open_external(ch)
+                side = "host" if ch == "ground" else "board"
+                wrapped = self.faults.wrap(link, ch, side, self.seed)
+                (self.host if side == "host" else self.board)[ch] = wrapped
+                await stack.enter_async_context(wrapped)
+                self.flight_urls[ch] = f"serial://{link.path}" if isinstance(link, PtyLink) else url
+            yield self
 
     @contextlib.asynccontextmanager
     async def open(self) -> AsyncIterator[_Links]:
+        if self.external:
+            async with self._open_for_external() as links:
+                yield links
+            return
         async with contextlib.AsyncExitStack() as stack:
             for ch in CHANNELS:
                 if self.transport == "serial":
@@ -272,12 +330,234 @@ class _State:
     running: bool = False
 
 
+class _InProcessFlight:
+    """The flight software in this process: the executive on the drivers at the host ends of the links."""
+
+    def __init__(self, links: _Links, scenario: Scenario, plant: Plant, tracker: Tracker, keys: Any,
+                 lockstep: bool, state: _State, rec: RunRecorder) -> None:
+        self.links = links
+        self.scenario = scenario
+        self.plant = plant
+        self.tracker = tracker
+        self.keys = keys
+        self.lockstep = lockstep
+        self.state = state
+        self.rec = rec
+        self.ex: Executive | None = None
+        self.ground_port: GroundDriver | None = None
+
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        links, scenario, state, rec = self.links, self.scenario, self.state, self.rec
+        nav = initial_navigator(scenario, self.plant, self.tracker)
+
+        def on_event(ev: Event) -> None:
+            state.events.append(ev)
+            rec.event(ev)
+
+        self.ground_port = GroundDriver(
+            links.board["ground"], Authenticator(self.keys),
+            time_source=lambda: self.ex.t_s if self.ex is not None else None,
+        )
+        async with (
+            ImuDriver(links.host["imu"]) as imu,
+            ThrusterDriver(links.host["thruster"], period_s=flight_config(scenario).control_cycle_s) as thr,
+            self.ground_port,
+        ):
+            self.ex = make_executive(imu, thr, self.ground_port, scenario, nav, self.lockstep, on_event)
+            yield
+
+    def watch(self, station: GroundStation) -> None:
+        """Nothing to learn from the ground's telemetry: the flight software is in this process."""
+
+    def on_cycle(self, t_k: float) -> None:
+        ex = self.ex
+        assert ex is not None
+        if ex.plan is not None and ex.plan.footprint is not None:
+            self.state.predicted = ex.plan.footprint  # the latest prediction the flight software made
+        st = ex.seq.state
+        if st in ARMED_STATES or st in THRUSTING_STATES:
+            plan = ex.seq.plan
+            self.rec.burn_sample(t_k, st.value, -1 if plan is None else plan.burn_id, ex.attitude_error_rad,
+                                 ex.thrust_axis_error_rad, ex.seq.dv_measured_mps, self.plant.propellant_kg)
+
+    async def fly(self, stop: asyncio.Event) -> str:
+        assert self.ex is not None
+        return (await self.ex.run(stop)).reason
+
+    @property
+    def phase(self) -> str:
+        return self.ex.seq.state.value if self.ex is not None else "-"
+
+    @property
+    def burns_done(self) -> int:
+        return len(self.ex.seq.burns) if self.ex is not None else 0
+
+    def burns(self, rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
+        return burns_summary(dict(self.ex.seq.burns), rows) if self.ex is not None else []
+
+    def control(self) -> dict[str, Any]:
+        return dict(self.ex.deadline.summary()) if self.ex is not None else {}
+
+    def summary(self) -> dict[str, Any]:
+        ex, port = self.ex, self.ground_port
+        if ex is None or port is None:
+            return {}
+        return {
+            "sequencer_state": ex.seq.state.value,
+            "commands_sent": ex.commands_sent,
+            "fdir": dict(ex.fdir.counts),
+            "telecommands": dict(port.authenticator.counts),
+        }
+
+
+#: Flight phases in which a burn's delta-v is measured (its telemetry counts for the burn's record).
+_BURN_PHASES = frozenset({FlightPhase.IGNITION, FlightPhase.BURN, FlightPhase.CUTOFF, FlightPhase.TRIM})
+
+
+class _ExternalFlight:
+    """A flight computer in another process or on other hardware: what the rig knows of it comes from the
+    links (commands held, loop latency) and from its telemetry to the ground (phase, burns)."""
+
+    def __init__(self, imu_board: ImuBoard, thr_board: ThrusterBoard, clock: WatchedClock, state: _State,
+                 rec: RunRecorder, plant: Plant, wait_s: float = FLIGHT_COMPUTER_WAIT_S) -> None:
+        self.wait_s = wait_s
+        self.plant = plant
+        self.imu_board = imu_board
+        self.thr_board = thr_board
+        self.clock = clock
+        self.state = state
+        self.rec = rec
+        self.phase = "waiting"
+        self.burns_done = 0
+        self._tm: Message | None = None
+        self._burns: dict[int, dict[str, Any]] = {}
+        self._names: dict[int, str] = {}
+        self._next_name = ""
+        self._results: dict[int, tuple[str, float]] = {}  # burn id: (outcome, measured delta-v m/s)
+        self.tm_count = 0
+        self._answered = asyncio.Event()
+        self._stall_timeout_s = clock.stall_timeout_s
+        clock.stall_timeout_s = wait_s  # the first sample waits for the flight computer
+
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        yield
+
+    def watch(self, station: GroundStation) -> None:
+        station.tm_listeners.append(self._on_tm)
+        station.event_listeners.append(self._on_event)
+
+    def _on_tm(self, msg: Message) -> None:
+        self.tm_count += 1
+        t = message_t_s(msg)
+        phase = FlightPhase(msg["phase"])
+        self.phase = phase.name
+        self.burns_done = int(msg["burns_done"])
+        burn = int(msg["burn_id"])
+        if burn != NO_BURN and burn not in self._names and self._next_name:
+            self._names[burn] = self._next_name
+        if phase in _BURN_PHASES and burn != NO_BURN:
+            b = self._burns.setdefault(burn, {"t_ignition_s": t, "t_end_s": t})
+            b["t_end_s"] = t
+            b["dv_target_mps"] = float(msg["dv_target_mps"])
+            b["dv_achieved_mps"] = float(msg["dv_achieved_mps"])
+            self.rec.burn_sample(t, phase.name.lower(), burn, float(msg["attitude_error_rad"]), math.nan,
+                                 float(msg["dv_achieved_mps"]), self.plant.propellant_kg)
+
+    def _on_event(self, msg: Message) -> None:
+        """A flight software event, as the ground received it: into the run's event record; a plan names the
+        next burn, a burn result gives its outcome and measured delta-v."""
+        text = str(msg["text"])
+        name, _, message = text.partition(": ")
+        t = message_t_s(msg)
+        try:
+            severity = Severity(int(msg["severity"]))
+        except ValueError:
+            severity = Severity.INFO
+        ev = Event(t, severity, name, message, {"burn_id": int(msg["burn_id"]), "value": float(msg["value"])})
+        self.state.events.append(ev)
+        self.rec.event(ev)
+        if name == "guidance.plan" and "next " in message:
+            nxt = message.rsplit("next ", 1)[1].strip()
+            self._next_name = "" if nxt == "none" else nxt
+        elif name == "sequencer.burn_result" and int(msg["burn_id"]) != NO_BURN:
+            words = message.split()  # "burn N OUTCOME: ..."
+            self._results[int(msg["burn_id"])] = (words[2].rstrip(":") if len(words) > 2 else "reported",
+                                                  float(msg["value"]))
+
+    def on_cycle(self, t_k: float) -> None:
+        if not self._answered.is_set():
+            self._answered.set()
+            self.clock.stall_timeout_s = self._stall_timeout_s
+            del self.clock.loop_latency_s[:]  # the first cycle waited for the flight computer to start
+
+    async def fly(self, stop: asyncio.Event) -> str | None:
+        """Send the first IMU sample again until the flight computer answers it (bounded), then wait for the
+        end of the run."""
+        link = self.imu_board.link
+        try:
+            async with asyncio.timeout(self.wait_s):
+                while not self._answered.is_set():
+                    with contextlib.suppress(TimeoutError):
+                        async with asyncio.timeout(HELLO_PERIOD_S):
+                            await self._answered.wait()
+                    packet = self.imu_board.last_data_packet
+                    if not self._answered.is_set() and packet is not None:
+                        await link.send(packet)
+        except TimeoutError:
+            self.state.error = (f"no flight computer answered the IMU board within {self.wait_s:g} s "
+                                f"(is flight run connected to the links printed at the start?)")
+            stop.set()
+            return "no flight computer"
+        await stop.wait()
+        return None
+
+    def burns(self, rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
+        """Each burn as the flight computer reported it: name from its plan event, times from its telemetry
+        (1 Hz: to a second), outcome and measured delta-v from its burn result event (the telemetry's last
+        figure when none came), with the truth's propellant use over that time."""
+        out = []
+        for bid in sorted(self._burns):
+            b = self._burns[bid]
+            mine = [r for r in rows if r[2] == bid]
+            outcome, dv = self._results.get(bid, ("reported", b["dv_achieved_mps"]))
+            name = self._names.get(bid, f"burn {bid}")
+            out.append({
+                "burn_id": bid,
+                "name": name,
+                "final": name == "FINAL",
+                "ignition_utc": utc_of(b["t_ignition_s"]),
+                "t_ignition_s": b["t_ignition_s"],
+                "duration_s": b["t_end_s"] - b["t_ignition_s"],
+                "dv_target_mps": b["dv_target_mps"],
+                "dv_achieved_mps": dv,
+                "propellant_kg": (mine[0][6] - mine[-1][6]) if len(mine) >= 2 else None,
+                "outcome": outcome,
+                "max_thrust_axis_error_deg": None,
+            })
+        return out
+
+    def control(self) -> dict[str, Any]:
+        """What the rig sees of the control loop: the commands the thruster board held."""
+        return {"cycles": self.thr_board.commands_held, "deadline_misses": None}
+
+    def summary(self) -> dict[str, Any]:
+        return {"external": True, "phase": self.phase, "burns_done": self.burns_done,
+                "telemetry_packets": self.tm_count}
+
+
 async def run_campaign(opts: RunOptions) -> RunResult:
     """Run one campaign and write its run folder; raises CampaignError for a bad set-up."""
     if opts.transport not in TRANSPORTS:
         raise CampaignError(f"unknown transport {opts.transport!r}: use {', '.join(TRANSPORTS)}")
     if opts.transport == "mqtt" and not opts.broker:
         raise CampaignError("--transport mqtt needs a broker URL (mqtt://host:port/prefix)")
+    if opts.flight not in FLIGHTS:
+        raise CampaignError(f"unknown flight {opts.flight!r}: use {', '.join(FLIGHTS)}")
+    if opts.flight == "external" and opts.transport == "loopback":
+        raise CampaignError("an external flight computer needs --transport serial or mqtt (loopback is "
+                            "in-process)")
     if opts.plots not in (True, False, "failures"):
         raise CampaignError(f"plots must be True, False or 'failures', got {opts.plots!r}")
     mode = TimeMode.parse(opts.time_mode)
@@ -311,14 +591,14 @@ async def run_campaign(opts: RunOptions) -> RunResult:
     plant.advance_to = advance_and_sample  # type: ignore[method-assign]
     rec.truth_sample(plant.truth())
 
-    links = _Links(opts.transport, opts.broker, out.name or "run", faults, opts.seed)
-    ex: Executive | None = None
-    ground_port: GroundDriver | None = None
-    link_stats: dict[str, dict[str, dict[str, int]]] = {}
+    external = opts.flight == "external"
+    links = _Links(opts.transport, opts.broker, out.name or "run", faults, opts.seed, external=external)
+    flight: _InProcessFlight | _ExternalFlight | None = None
+    link_stats: dict[str, dict[str, dict[str, int] | None]] = {}
     try:
         async with links.open():
-            for ch in CHANNELS:
-                rec.packets.attach(links.host[ch], ch, lambda: plant.t_s)
+            for ch, (link, board_end) in links.rig_ends().items():
+                rec.packets.attach(link, ch, lambda: plant.t_s, board_end=board_end)
             imu_board = ImuBoard(
                 links.board["imu"],
                 plant,
@@ -334,46 +614,19 @@ async def run_campaign(opts: RunOptions) -> RunResult:
             tracker = Tracker(
                 plant, scenario.ground.tracking_sigma_m, scenario.ground.tracking_sigma_mps, opts.seed
             )
-            nav = initial_navigator(scenario, plant, tracker)
-
-            def on_event(ev: Event) -> None:
-                state.events.append(ev)
-                rec.event(ev)
-
-            auth = Authenticator(keys)
-            ex_holder: list[Executive] = []
-            ground_port = GroundDriver(
-                links.board["ground"], auth, time_source=lambda: ex_holder[0].t_s if ex_holder else None
-            )
-            async with (
-                ImuDriver(links.host["imu"]) as imu,
-                ThrusterDriver(links.host["thruster"], period_s=fcfg.control_cycle_s) as thr,
-                ground_port,
-            ):
-                ex = make_executive(imu, thr, ground_port, scenario, nav, mode.lockstep, on_event)
-                ex_holder.append(ex)
-
-                def on_cycle(t_k: float) -> None:
-                    if ex.plan is not None and ex.plan.footprint is not None:
-                        state.predicted = ex.plan.footprint  # the latest prediction the flight software made
-                    st = ex.seq.state
-                    if st in ARMED_STATES or st in THRUSTING_STATES:
-                        plan = ex.seq.plan
-                        rec.burn_sample(
-                            t_k,
-                            st.value,
-                            -1 if plan is None else plan.burn_id,
-                            ex.attitude_error_rad,
-                            ex.thrust_axis_error_rad,
-                            ex.seq.dv_measured_mps,
-                            plant.propellant_kg,
-                        )
-
-                clock.on_command_held = on_cycle
+            if external:
+                flight = _ExternalFlight(imu_board, thr_board, clock, state, rec, plant, opts.flight_wait_s)
+                if opts.on_flight_links is not None:
+                    opts.on_flight_links(dict(links.flight_urls))
+            else:
+                flight = _InProcessFlight(links, scenario, plant, tracker, keys, mode.lockstep, state, rec)
+            async with flight.running():
+                clock.on_command_held = flight.on_cycle
                 station = GroundStation(
                     links.host["ground"], keys, scenario.ground.key_id, on_record=rec.ground
                 )
                 async with station:
+                    flight.watch(station)
                     mission = MissionControl(
                         station,
                         GroundTime(clock, lambda: plant.t_s),
@@ -399,7 +652,7 @@ async def run_campaign(opts: RunOptions) -> RunResult:
                                     rec.flush()
                                 if opts.progress is not None and now_wall >= next_report:
                                     next_report = now_wall + opts.progress_period_s
-                                    opts.progress(_progress(plant, ex, t0, t_limit, now_wall))
+                                    opts.progress(_progress(plant, flight, t0, t_limit, now_wall))
                                 if plant.broken_up:
                                     state.end_reason = "breakup"
                                     break
@@ -410,9 +663,9 @@ async def run_campaign(opts: RunOptions) -> RunResult:
                         finally:
                             stop.set()
                             if opts.progress is not None:
-                                opts.progress(_progress(plant, ex, t0, t_limit, time.monotonic() - wall0))
+                                opts.progress(_progress(plant, flight, t0, t_limit, time.monotonic() - wall0))
 
-                    report = None
+                    reason = None
                     state.running = True
                     async with asyncio.TaskGroup() as tg:
                         side = [
@@ -423,15 +676,15 @@ async def run_campaign(opts: RunOptions) -> RunResult:
                         sup = tg.create_task(supervise(), name="supervisor")
                         # The executive runs in a task of its own: a cancellation request its task group
                         # leaves behind stays with that task and never reaches the links' clean-up here.
-                        flight_task = tg.create_task(ex.run(stop), name="flight-software")
+                        flight_task = tg.create_task(flight.fly(stop), name="flight-software")
                         try:
-                            report = await flight_task
+                            reason = await flight_task
                         finally:
                             sup.cancel()
                             for task in side:
                                 task.cancel()
                     if not state.end_reason:
-                        state.end_reason = report.reason if report is not None else "stopped"
+                        state.end_reason = reason if reason is not None else "stopped"
                     rec.ground_counts = station.counts.as_dict()
                     rec.mission = {
                         "state_vectors_sent": mission.state_vectors_sent,
@@ -439,12 +692,9 @@ async def run_campaign(opts: RunOptions) -> RunResult:
                         "go_sent": sorted(mission.go_sent),
                         "late_actions": mission.time.late_actions,
                     }
-            link_stats = {
-                ch: {"host": links.host[ch].stats.as_dict(), "board": links.board[ch].stats.as_dict()}
-                for ch in CHANNELS
-            }
+            link_stats = _link_stats(links)
     except Exception as exc:  # a run that fails part-way still leaves its record
-        if not state.running or ex is None or ground_port is None:
+        if not state.running or flight is None:
             rec.close()
             raise
         leaf: BaseException = exc
@@ -453,30 +703,35 @@ async def run_campaign(opts: RunOptions) -> RunResult:
         state.error = f"{type(leaf).__name__}: {leaf}"
         state.end_reason = "error"
         if not link_stats:
-            link_stats = {
-                ch: {"host": links.host[ch].stats.as_dict(), "board": links.board[ch].stats.as_dict()}
-                for ch in CHANNELS
-                if ch in links.host
-            }
-    summary = _summary(
-        rec, plant, ex, clock, link_stats, faults, state, time.monotonic() - wall0, t0, ground_port
-    )
+            link_stats = _link_stats(links)
+    summary = _summary(rec, plant, flight, clock, link_stats, faults, state, time.monotonic() - wall0, t0)
     plots = opts.plots if isinstance(opts.plots, bool) else summary.get("outcome") != "reentry_in_zone"
     summary = rec.finish(summary, plots=plots)
     return RunResult(out, summary)
 
 
+def _link_stats(links: _Links) -> dict[str, dict[str, dict[str, int] | None]]:
+    """Each channel's counters at both ends; None for an end in another process (an external flight)."""
+    return {
+        ch: {
+            "host": links.host[ch].stats.as_dict() if ch in links.host else None,
+            "board": links.board[ch].stats.as_dict() if ch in links.board else None,
+        }
+        for ch in CHANNELS
+        if ch in links.host or ch in links.board
+    }
+
+
 def _summary(
     rec: RunRecorder,
     plant: Plant,
-    ex: Executive,
+    flight: _InProcessFlight | _ExternalFlight | None,
     clock: WatchedClock,
-    link_stats: dict[str, dict[str, dict[str, int]]],
+    link_stats: dict[str, dict[str, dict[str, int] | None]],
     faults: FaultPlan,
     state: _State,
     wall_time_s: float,
     t0: float,
-    ground_port: GroundDriver,
 ) -> dict[str, Any]:
     sc = plant.scenario
     footprint: dict[str, Any] | None = None
@@ -515,7 +770,7 @@ def _summary(
         "sim_time_s": (brk.t_s if brk else plant.t_s) - t0,
         "start_utc": utc_of(t0),
         "end_utc": utc_of(plant.t_s),
-        "burns": burns_summary(dict(ex.seq.burns), rec.burn_rows),
+        "burns": flight.burns(rec.burn_rows) if flight is not None else [],
         "reentry": {
             "interface_utc": utc_of(iface.t_s) if iface else None,
             "fpa_at_interface_deg": math.degrees(iface.fpa_rad) if iface else None,
@@ -524,7 +779,7 @@ def _summary(
         },
         "footprint": footprint,
         "links": {ch: link_summary(v["host"], v["board"]) for ch, v in link_stats.items()},
-        "control": {**ex.deadline.summary(),
+        "control": {**(flight.control() if flight is not None else {}),
                     # host time from the IMU board's sample to the thruster board holding its command
                     "loop_latency_ms": clock.loop_latency_summary()},
         "lockstep": {
@@ -534,11 +789,8 @@ def _summary(
         },
         "faults_injected": faults.summary(),
         "flight": {
-            "sequencer_state": ex.seq.state.value,
-            "commands_sent": ex.commands_sent,
+            **(flight.summary() if flight is not None else {}),
             "events": rec.event_count,
-            "fdir": dict(ex.fdir.counts),
-            "telecommands": dict(ground_port.authenticator.counts),
             "propellant_kg_truth": plant.propellant_kg,
         },
         "ground": {**rec.ground_counts, **rec.mission},
@@ -548,7 +800,9 @@ def _summary(
     }
 
 
-def _progress(plant: Plant, ex: Executive, t0: float, t_limit: float, wall_s: float) -> Progress:
+def _progress(
+    plant: Plant, flight: _InProcessFlight | _ExternalFlight, t0: float, t_limit: float, wall_s: float
+) -> Progress:
     y = plant.state_vector
     r = float(np.linalg.norm(y[0:3]))
     return Progress(
@@ -556,7 +810,7 @@ def _progress(plant: Plant, ex: Executive, t0: float, t_limit: float, wall_s: fl
         t_limit_s=t_limit - t0,
         altitude_km=(r - WGS84_A_M) / 1e3,
         perigee_km=math.nan,
-        phase=ex.seq.state.value,
-        burns_done=len(ex.seq.burns),
+        phase=flight.phase,
+        burns_done=flight.burns_done,
         wall_s=wall_s,
     )

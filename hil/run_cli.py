@@ -1,5 +1,10 @@
 """``hil run [SCENARIO] [--transport serial|mqtt|loopback] [--broker URL] [--time lockstep|realtime|scaled:N]
-[--seed N] [--faults FILE] [--out DIR]``: fly one emulated campaign and write its run folder.
+[--seed N] [--faults FILE] [--out DIR] [--flight internal|external]``: fly one emulated campaign and write
+its run folder.
+
+``--flight external`` leaves the flight software out: the rig (plant, boards, mission control) prints the
+URLs of the links' flight ends and the ``flight run`` command that takes them, then flies the campaign with
+whatever flight computer connects, lockstep included, and judges it the same way.
 
 Serial (the default) runs every link through a pseudo-terminal pair: nothing to set up. ``--transport mqtt``
 without ``--broker`` starts a local mosquitto on a free port when one is installed (and says so). A
@@ -54,7 +59,32 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--faults", type=Path, metavar="FILE", help="TOML file of faults to inject")
     parser.add_argument("--out", type=Path, metavar="DIR", help="run folder (default runs/SCENARIO-TIME)")
+    parser.add_argument(
+        "--flight",
+        default="internal",
+        choices=("internal", "external"),
+        help="internal: the flight software in this process (default); external: a flight computer "
+        "(flight run, or flight hardware) takes the flight ends of the links, which are printed",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def flight_links_printer(scenario: str, keys: Path, out: TextIO, err: TextIO) -> Any:
+    """For ``--flight external``: print the link URLs (``imu URL``, ``thrusters URL``, ``ground URL`` on
+    standard output, for scripts) and the ``flight run`` command that connects to them (standard error)."""
+
+    def show(urls: dict[str, str]) -> None:
+        for name, ch in (("imu", "imu"), ("thrusters", "thruster"), ("ground", "ground")):
+            print(f"{name} {urls[ch]}", file=out, flush=True)
+        print(
+            "hil run: waiting for the flight computer; start it with:\n"
+            f"  flight run --scenario {scenario} --imu {urls['imu']} --thrusters {urls['thruster']} "
+            f"--ground {urls['ground']} --keys {keys}",
+            file=err,
+            flush=True,
+        )
+
+    return show
 
 
 def _free_port() -> int:
@@ -201,6 +231,7 @@ def run(args: argparse.Namespace) -> int:
     from flight.security import SecurityError
     from hil.campaign import CampaignError, RunOptions, run_campaign
     from hil.clock import TimeMode, TimeModeError
+    from hil.ground.keys import KEY_FILE_NAME
     from hil.links.base import LinkError
     from hil.report.faults import FaultFileError
     from hil.scenario import ScenarioError, load
@@ -209,6 +240,8 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(f"--seed must be non-negative, got {args.seed}", status=2)
     if args.broker and args.transport != "mqtt":
         raise CliError("--broker is for --transport mqtt", status=2)
+    if args.flight == "external" and args.transport == "loopback":
+        raise CliError("--flight external needs --transport serial or mqtt", status=2)
     try:
         TimeMode.parse(args.time)
         scenario = load(args.scenario)
@@ -233,6 +266,8 @@ def run(args: argparse.Namespace) -> int:
             faults=args.faults,
             out=out,
             progress=bar,
+            flight=args.flight,
+            on_flight_links=flight_links_printer(args.scenario, out / KEY_FILE_NAME, sys.stdout, sys.stderr),
         )
         try:
             result = asyncio.run(run_campaign(opts))

@@ -110,6 +110,7 @@ class ImuBoard:
         self.outputs_dropped = 0
         self.clock_offset_s = 0.0  # board clock minus simulated time, set by IMU_TIME_SYNC outside lockstep
         self._last_out = (np.zeros(3), np.zeros(3))
+        self.last_data_packet: bytes | None = None  # the last IMU_DATA sent
         self._ticks = ticks_of(plant.t_s)
 
     # -- time --------------------------------------------------------------------------------------
@@ -124,10 +125,12 @@ class ImuBoard:
             flags |= _DEGRADED
         return flags
 
-    async def _send(self, name: str, values: dict[str, object], t_s: float) -> None:
+    async def _send(self, name: str, values: dict[str, object], t_s: float) -> bytes:
         tag_t = min(max(t_s + self.clock_offset_s + self.faults.tag_offset_s, T_MIN_S), T_MAX_S)
-        await self.link.send(self.writer.encode(name, values, tag_t))
+        packet = self.writer.encode(name, values, tag_t)
+        await self.link.send(packet)
         self.housekeeping.tx_packets += 1
+        return packet
 
     async def send_status(self) -> None:
         t = self.now_s()
@@ -211,7 +214,7 @@ class ImuBoard:
             "sample_count": min(max(1, round(dt_s * self.sample_hz)), MAX_SAMPLE_COUNT),
             "output_seq": self.output_seq, "status": status,
         }
-        await self._send("IMU_DATA", values, t_s)
+        self.last_data_packet = await self._send("IMU_DATA", values, t_s)
         if self.lockstep_gate and self.faults.tag_offset_s == 0.0:
             self.clock.open_cycle(t_s)
 

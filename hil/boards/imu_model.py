@@ -210,7 +210,7 @@ class ImuErrorModel:
         self.lsb = np.array([g.gyro_lsb_rad] * 3 + [g.accel_lsb_mps] * 3)
         self.remainder = np.zeros(6)
         self.faults = ImuFaultState(np.zeros(6), np.zeros(6))
-        self._transition_cache: dict[float, tuple[float, F64, F64]] = {}
+        self._transition_cache: dict[float, tuple[float, float, F64, F64]] = {}
 
     def _sensor_matrix(self, scale_sigma: float, misalignment_sigma: float) -> F64:
         m = np.eye(3) + np.diag(self.rng.normal(0.0, scale_sigma, 3))

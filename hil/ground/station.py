@@ -89,7 +89,8 @@ class GroundStation:
         self.counts = GroundCounts()
         self.acks: dict[int, Message] = {}
         self.latest_tm: Message | None = None
-        self.tm_listeners: list[Callable[[Message], None]] = []
+        self.tm_listeners: list[Callable[[Message], None]] = []  # each FLIGHT_TM
+        self.event_listeners: list[Callable[[Message], None]] = []  # each FLIGHT_EVENT
         self._ack_waiters: dict[int, asyncio.Future[Message]] = {}
         self._by_seq: dict[tuple[int, int], int] = {}  # (APID, sequence count) -> command id
         self._tg: asyncio.TaskGroup | None = None
@@ -202,6 +203,8 @@ class GroundStation:
                 listener(msg)
         elif msg.name == "FLIGHT_EVENT":
             self.counts.events += 1
+            for listener in list(self.event_listeners):
+                listener(msg)
         else:
             self.counts.unexpected += 1
         self._record({"t_s": t, "dir": "down", "name": msg.name, "fields": _jsonable(msg.fields)})

@@ -71,11 +71,14 @@ class PacketRecorder:
         self._f.write(packet)
         self.counts[channel][direction] += 1
 
-    def attach(self, link: Link, channel: str, t_s: Callable[[], float]) -> None:
-        """Record every packet ``link`` (a host end) sends and hands up from now on (``Link.add_tap``)."""
+    def attach(self, link: Link, channel: str, t_s: Callable[[], float], *, board_end: bool = False) -> None:
+        """Record every packet ``link`` sends and hands up from now on (``Link.add_tap``): a host end, or
+        with ``board_end`` the board end (when the host end is in another process)."""
+        sent = FROM_BOARD if board_end else TO_BOARD
+        received = TO_BOARD if board_end else FROM_BOARD
 
         def tap(direction: int, packet: bytes) -> None:
-            self.write(t_s(), channel, TO_BOARD if direction == TAP_SENT else FROM_BOARD, packet)
+            self.write(t_s(), channel, sent if direction == TAP_SENT else received, packet)
 
         link.add_tap(tap)
 

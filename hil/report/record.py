@@ -260,19 +260,23 @@ def predicted_footprint(fp: Any) -> dict[str, Any] | None:
     }
 
 
-def link_summary(host: dict[str, int], board: dict[str, int]) -> dict[str, int]:
-    """One link's figures (DESIGN.md section 9) from the counters of its two ends."""
+def link_summary(host: dict[str, int] | None, board: dict[str, int] | None) -> dict[str, int]:
+    """One link's figures (DESIGN.md section 9) from the counters of its two ends. An end in another process
+    (an external flight computer) is None: the end here counts what crossed in both directions."""
+    zero = dict.fromkeys(("frames_tx", "frames_rx", "crc_errors", "framing_errors", "gaps", "missing",
+                          "duplicates", "tx_dropped", "rx_dropped"), 0)
+    h, b = host or zero, board or zero
     return {
-        "frames_sent": host["frames_tx"] + board["frames_tx"],
-        "frames_received": host["frames_rx"] + board["frames_rx"],
-        "host_to_board": host["frames_tx"],
-        "board_to_host": board["frames_tx"],
-        "crc_errors": host["crc_errors"] + board["crc_errors"],
-        "framing_errors": host["framing_errors"] + board["framing_errors"],
-        "gaps": host["gaps"] + board["gaps"],
-        "missing": host["missing"] + board["missing"],
-        "duplicates": host["duplicates"] + board["duplicates"],
-        "dropped": host["tx_dropped"] + board["tx_dropped"] + host["rx_dropped"] + board["rx_dropped"],
+        "frames_sent": h["frames_tx"] + b["frames_tx"],
+        "frames_received": h["frames_rx"] + b["frames_rx"],
+        "host_to_board": h["frames_tx"] if host is not None else b["frames_rx"],
+        "board_to_host": b["frames_tx"] if board is not None else h["frames_rx"],
+        "crc_errors": h["crc_errors"] + b["crc_errors"],
+        "framing_errors": h["framing_errors"] + b["framing_errors"],
+        "gaps": h["gaps"] + b["gaps"],
+        "missing": h["missing"] + b["missing"],
+        "duplicates": h["duplicates"] + b["duplicates"],
+        "dropped": h["tx_dropped"] + b["tx_dropped"] + h["rx_dropped"] + b["rx_dropped"],
     }
 
 
