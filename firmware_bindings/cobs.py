@@ -5,7 +5,8 @@ COBS is Consistent Overhead Byte Stuffing (Cheshire and Baker, IEEE/ACM Transact
 ``encode`` removes every 0x00 octet from a packet so that 0x00 can delimit frames; the encoding is the
 canonical one (a final block of 254 non-zero octets is not followed by an empty block) and ``decode`` also
 accepts a trailing empty block. Bytes in, bytes out; malformed input raises ``CobsDecodeError`` (an
-``InvalidInputError``), the core's other refusals the ``CoreError`` that ``_status.ensure`` gives.
+``InvalidInputError``, so a ``ValueError``), out-of-range limits ``InvalidInputError``, and the core's other
+refusals the ``CoreError`` that ``_status.ensure`` gives.
 
     >>> from firmware_bindings import cobs
     >>> cobs.encode(b"\\x11\\x22\\x00\\x33")
@@ -102,6 +103,13 @@ def _octets(data: Buffer) -> bytes:
     return data if type(data) is bytes else bytes(data)
 
 
+def _refuse(message: str) -> InvalidInputError:
+    """The error the core's FB_E_RANGE gives, with the binding's own words."""
+    err = InvalidInputError(message)
+    err.code = _FB_E_RANGE
+    return err
+
+
 def max_encoded_length(n: int) -> int:
     """The largest COBS encoding of ``n`` octets (without the 0x00 delimiter): n + n // 254 + 1."""
     if n < 0:
@@ -153,7 +161,7 @@ def decode(encoded: Buffer) -> bytes:
     status = lib.fb_cobs_decode(raw, n, out, cap, n_out)
     if status == _FB_E_RANGE:
         err = CobsDecodeError(f"fb_cobs_decode: {_decode_problem(raw)}")
-        err.code = status
+        err.code = _FB_E_RANGE
         raise err
     ensure(status, "fb_cobs_decode")
     return ffi.buffer(out, n_out[0])[:]
@@ -196,10 +204,9 @@ class FrameDecoder:
 
     def __init__(self, max_frame_octets: int, max_packet_octets: int = MAX_PACKET_OCTETS) -> None:
         if max_frame_octets < 1:
-            raise ValueError(f"max_frame_octets must be at least 1, got {max_frame_octets}")
+            raise _refuse(f"max_frame_octets must be at least 1, got {max_frame_octets}")
         if max_packet_octets < MIN_PACKET_OCTETS:
-            raise ValueError(f"max_packet_octets must be at least {MIN_PACKET_OCTETS}, "
-                             f"got {max_packet_octets}")
+            raise _refuse(f"max_packet_octets must be at least {MIN_PACKET_OCTETS}, got {max_packet_octets}")
         self.max_frame_octets = max_frame_octets
         self.max_packet_octets = max_packet_octets
         self._sizes = ffi.new("size_t[2]")  # records written, output octets used
@@ -223,7 +230,7 @@ class FrameDecoder:
             cap = max(region.count(0), 2 * b.frames_cap)
             b.frames, b.frames_cap = ffi.new("fb_cobs_frame[]", cap), cap
         if status == _FB_E_RANGE and (not region or region[-1] != 0):
-            raise ValueError("a region must end with the 0x00 delimiter")
+            raise _refuse("a region must end with the 0x00 delimiter")
         ensure(status, "fb_cobs_decode_frames")
 
     def decode(self, region: Buffer) -> tuple[list[bytes], list[int]]:
