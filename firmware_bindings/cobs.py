@@ -17,7 +17,7 @@ refusals the ``CoreError`` that ``_status.ensure`` gives.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
 from enum import IntEnum
 from typing import Any, NamedTuple
 
@@ -119,15 +119,39 @@ def max_encoded_length(n: int) -> int:
     return int(out[0])
 
 
+class _Scratch(threading.local):
+    """Each thread's output buffer for encode, frame and decode (a cffi allocation costs more than the
+    coding of a small packet); it grows to the largest output asked for."""
+
+    def __init__(self) -> None:
+        self.n_out = ffi.new("size_t *")
+        self.cap = 0
+        self.out: Any = None
+        self.chars: Any = None  # the same memory as char *, so that ffi.unpack gives bytes
+        self.reserve(2048)
+
+    def reserve(self, cap: int) -> Any:
+        if cap > self.cap:
+            self.cap = max(cap, 2 * self.cap)
+            self.out = ffi.new("uint8_t[]", self.cap)
+            self.chars = ffi.cast("char *", self.out)
+        return self.out
+
+
+_scratch = _Scratch()
+
+
 def encode(data: Buffer) -> bytes:
     """The canonical COBS encoding of ``data``: holds no 0x00 octet, no delimiter appended."""
     raw = _octets(data)
     n = len(raw)
     cap = n + n // MAX_BLOCK + 1
-    out = ffi.new("uint8_t[]", cap)
-    n_out = ffi.new("size_t *")
-    ensure(lib.fb_cobs_encode(raw, n, out, cap, n_out), "fb_cobs_encode")
-    return ffi.buffer(out, n_out[0])[:]
+    s = _scratch
+    status = lib.fb_cobs_encode(raw, n, s.reserve(cap), cap, s.n_out)
+    if status:
+        ensure(status, "fb_cobs_encode")
+    result: bytes = ffi.unpack(s.chars, s.n_out[0])
+    return result
 
 
 def frame(data: Buffer) -> bytes:
@@ -135,10 +159,15 @@ def frame(data: Buffer) -> bytes:
     raw = _octets(data)
     n = len(raw)
     cap = n + n // MAX_BLOCK + 1
-    out = ffi.new("uint8_t[]", cap + 1)  # zero-filled: the octet after the encoding is the delimiter
-    n_out = ffi.new("size_t *")
-    ensure(lib.fb_cobs_encode(raw, n, out, cap, n_out), "fb_cobs_encode")
-    return ffi.buffer(out, n_out[0] + 1)[:]
+    s = _scratch
+    out = s.reserve(cap + 1)
+    status = lib.fb_cobs_encode(raw, n, out, cap, s.n_out)
+    if status:
+        ensure(status, "fb_cobs_encode")
+    k = s.n_out[0]
+    out[k] = 0  # the delimiter
+    result: bytes = ffi.unpack(s.chars, k + 1)
+    return result
 
 
 def _decode_problem(raw: bytes) -> str:
@@ -156,15 +185,16 @@ def decode(encoded: Buffer) -> bytes:
     raw = _octets(encoded)
     n = len(raw)
     cap = max(n - 1, 1)
-    out = ffi.new("uint8_t[]", cap)
-    n_out = ffi.new("size_t *")
-    status = lib.fb_cobs_decode(raw, n, out, cap, n_out)
-    if status == _FB_E_RANGE:
-        err = CobsDecodeError(f"fb_cobs_decode: {_decode_problem(raw)}")
-        err.code = _FB_E_RANGE
-        raise err
-    ensure(status, "fb_cobs_decode")
-    return ffi.buffer(out, n_out[0])[:]
+    s = _scratch
+    status = lib.fb_cobs_decode(raw, n, s.reserve(cap), cap, s.n_out)
+    if status:
+        if status == _FB_E_RANGE:
+            err = CobsDecodeError(f"fb_cobs_decode: {_decode_problem(raw)}")
+            err.code = _FB_E_RANGE
+            raise err
+        ensure(status, "fb_cobs_decode")
+    result: bytes = ffi.unpack(s.chars, s.n_out[0])
+    return result
 
 
 def crc16(data: Buffer, crc: int = CRC_INIT) -> int:
@@ -185,14 +215,6 @@ def check_packet(raw: Buffer, max_packet_octets: int = MAX_PACKET_OCTETS) -> Pac
     return PacketCheck(out[0])
 
 
-@dataclass(slots=True)
-class _Buffers:
-    out: Any  # uint8_t[out_cap]
-    out_cap: int
-    frames: Any  # fb_cobs_frame[frames_cap]
-    frames_cap: int
-
-
 class FrameDecoder:
     """Decodes every frame of stream regions in one core call each, reusing its buffers between calls
     (one instance per stream; not shared between threads).
@@ -209,29 +231,44 @@ class FrameDecoder:
             raise _refuse(f"max_packet_octets must be at least {MIN_PACKET_OCTETS}, got {max_packet_octets}")
         self.max_frame_octets = max_frame_octets
         self.max_packet_octets = max_packet_octets
-        self._sizes = ffi.new("size_t[2]")  # records written, output octets used
+        self._n_frames = ffi.new("size_t *")
+        self._n_out = ffi.new("size_t *")
         self._counts = ffi.new("uint32_t[5]")
-        self._buf = _Buffers(ffi.new("uint8_t[]", 256), 256, ffi.new("fb_cobs_frame[]", 16), 16)
+        self._out_cap = 0
+        self._out: Any = None
+        self._out_chars: Any = None  # the same memory as char *, so that ffi.unpack gives bytes
+        self._grow_out(2048)
+        self._frames_cap = 32
+        self._frames: Any = ffi.new("fb_cobs_frame[]", self._frames_cap)
+
+    def _grow_out(self, n: int) -> None:
+        self._out_cap = max(n, 2 * self._out_cap)
+        self._out = ffi.new("uint8_t[]", self._out_cap)
+        self._out_chars = ffi.cast("char *", self._out)
 
     def _call(self, region: bytes) -> None:
         """One core call over ``region``, growing the buffers when they are too small for it."""
         n = len(region)
-        b = self._buf
-        if b.out_cap < n:  # n octets always hold every packet of the region
-            cap = max(n, 2 * b.out_cap)
-            b.out, b.out_cap = ffi.new("uint8_t[]", cap), cap
-        sizes = self._sizes
-        for _ in range(2):  # a second try only after growing the records to the number of delimiters
+        if self._out_cap < n:  # n octets always hold every packet of the region
+            self._grow_out(n)
+        status = lib.fb_cobs_decode_frames(region, n, self.max_frame_octets, self.max_packet_octets,
+                                           self._out, self._out_cap, self._frames, self._frames_cap,
+                                           self._n_frames, self._n_out, self._counts)
+        if status == _FB_E_CAPACITY:  # more delimiters than records: grow the records to fit, once
+            self._frames_cap = max(region.count(0), 2 * self._frames_cap)
+            self._frames = ffi.new("fb_cobs_frame[]", self._frames_cap)
             status = lib.fb_cobs_decode_frames(region, n, self.max_frame_octets, self.max_packet_octets,
-                                               b.out, b.out_cap, b.frames, b.frames_cap, sizes, sizes + 1,
-                                               self._counts)
-            if status != _FB_E_CAPACITY:
-                break
-            cap = max(region.count(0), 2 * b.frames_cap)
-            b.frames, b.frames_cap = ffi.new("fb_cobs_frame[]", cap), cap
-        if status == _FB_E_RANGE and (not region or region[-1] != 0):
-            raise _refuse("a region must end with the 0x00 delimiter")
-        ensure(status, "fb_cobs_decode_frames")
+                                               self._out, self._out_cap, self._frames, self._frames_cap,
+                                               self._n_frames, self._n_out, self._counts)
+        if status:
+            if status == _FB_E_RANGE and (not region or region[-1] != 0):
+                raise _refuse("a region must end with the 0x00 delimiter")
+            ensure(status, "fb_cobs_decode_frames")
+
+    def _records(self) -> memoryview:
+        """The last call's frame records as uint32 words: out_offset, out_length, result per frame."""
+        size = 4 * _FRAME_RECORD_WORDS * self._n_frames[0]
+        return memoryview(ffi.buffer(self._frames, size)).cast("I")
 
     def decode(self, region: Buffer) -> tuple[list[bytes], list[int]]:
         """The valid packets of ``region`` in order, and the count of frames per result (indexed by
@@ -242,19 +279,17 @@ class FrameDecoder:
         n_ok = counts[0]
         if n_ok == 0:
             return [], counts
-        n_out = self._sizes[1]
-        packed = ffi.buffer(self._buf.out, n_out)[:]
-        if n_ok == 1:
+        packed: bytes = ffi.unpack(self._out_chars, self._n_out[0])
+        if n_ok == 1:  # the packets are back to back in the output: one packet is all of it
             return [packed], counts
-        words = memoryview(ffi.buffer(self._buf.frames, 4 * _FRAME_RECORD_WORDS * self._sizes[0])).cast("I")
+        words = self._records()
         offsets = words[0::_FRAME_RECORD_WORDS].tolist()
         lengths = words[1::_FRAME_RECORD_WORDS].tolist()
         return [packed[o : o + m] for o, m in zip(offsets, lengths, strict=True) if m], counts
 
     def results(self) -> tuple[FrameResult, ...]:
         """The result of each frame (one per delimiter) of the last region decoded."""
-        words = memoryview(ffi.buffer(self._buf.frames, 4 * _FRAME_RECORD_WORDS * self._sizes[0])).cast("I")
-        return tuple(FrameResult(r) for r in words[2::_FRAME_RECORD_WORDS].tolist())
+        return tuple(FrameResult(r) for r in self._records()[2::_FRAME_RECORD_WORDS].tolist())
 
 
 def decode_frames(region: Buffer, max_frame_octets: int, max_packet_octets: int = MAX_PACKET_OCTETS
