@@ -183,3 +183,22 @@ def test_decode_frames_reports_each_result() -> None:
 def test_core_errors_are_core_errors() -> None:
     with pytest.raises(CoreError):
         cobs.check_packet(b"", 13)
+
+
+def test_threads_encoding_and_decoding_at_once_get_their_own_results() -> None:
+    """The core calls release the GIL and each thread has its own output buffer: four threads framing and
+    decoding different packets at once each get exactly the reference results."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.oracles import cobs as ref
+
+    def work(seed: int) -> bool:
+        ok = True
+        for i in range(300):
+            data = bytes((seed * 37 + i * k) % 256 for k in range(seed * 50 + i % 97))
+            f = cobs.frame(data)
+            ok &= f == ref.encode(data) + b"\x00" and cobs.decode(f[:-1]) == data
+        return ok
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert all(pool.map(work, range(1, 9)))
