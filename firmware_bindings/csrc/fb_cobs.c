@@ -196,7 +196,8 @@ fb_status fb_cobs_decode_frames(const uint8_t *in, size_t n, size_t max_frame_oc
     if (in == NULL || out == NULL || frames == NULL || n_frames == NULL || n_out == NULL || counts == NULL) {
         return FB_E_NULL;
     }
-    if (n == 0 || in[n - 1] != 0 || n > 0xFFFFFFFFu || max_frame_octets == 0
+    /* n - 1 > 0xFFFFFFFE: a region too long for the 32-bit records (never true where size_t has 32 bits) */
+    if (n == 0 || n - 1 > (size_t)0xFFFFFFFEu || in[n - 1] != 0 || max_frame_octets == 0
         || max_packet_octets < FB_COBS_MIN_PACKET_OCTETS) {
         return FB_E_RANGE;
     }
