@@ -12,6 +12,7 @@ are built by hil.protocol.spacepacket.pack.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterable
 
 from hil.protocol import spacepacket
@@ -177,6 +178,22 @@ def build() -> list[str]:
     lines += frames_line(ref.encode(bytes(20)) + b"\x00" + ref.encode(_packet(bytes(10))) + b"\x00" + f1,
                          max_packet=20, comment="a packet above a 20-octet limit is a framing error")
     lines += frames_line(b"\x00", comment="a lone delimiter")
+    rng = random.Random(20261124)
+    lines.append("# garbage regions (seeded pseudo-random octets and damaged frames, for the sanitizer run)")
+    for k in range(6):
+        parts: list[bytes] = []
+        for _ in range(8):
+            choice = rng.randrange(4)
+            if choice == 0:
+                parts.append(bytes(rng.choice((0, 1, 2, 0xFE, 0xFF, rng.randrange(256))) for _ in range(40)))
+            elif choice in (1, 2):  # a packet's frame, intact or with one bit flipped
+                damaged = bytearray(ref.encode(_packet(bytes(rng.randrange(256) for _ in range(60)), seq=k)))
+                if choice == 1:
+                    damaged[rng.randrange(len(damaged))] ^= 1 << rng.randrange(8)
+                parts.append(bytes(damaged) + b"\x00")
+            else:
+                parts.append(bytes(rng.randrange(1, 256) for _ in range(rng.randrange(200, 300))) + b"\x00")
+        lines += frames_line(b"".join(parts) + b"\x00", max_frame=250 if k % 2 else MAX_FRAME)
     lines += frames_line(f1 + f2, frames_cap=1, comment="capacity: one record for two frames")
     lines += frames_line(f1 + f2, out_cap=len(p1) + len(p2) - 1, comment="capacity: one octet short")
     lines.append("# refused: a region not ending in a delimiter, empty; no frame limit; packet limit < 14")
