@@ -3,16 +3,15 @@
 ``StreamDecoder`` turns arbitrary chunks of a byte stream (partial reads, many frames per read,
 garbage) into the CRC-valid packets it holds. It never raises on input bytes, buffers at most one
 maximum-size frame, resynchronises on the next delimiter after anything bad, and counts what it saw.
-A read that completes many frames is decoded in one numpy pass; a small one frame by frame with
-``cobs.decode``, which is the reference the batch path is tested against.
+Encoding and decoding run in the C core (``firmware_bindings.cobs``): every read that completes frames
+is decoded and checked in one core call, whatever the number of frames.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-import numpy as np
-
+from firmware_bindings import cobs as _core
 from hil.protocol import cobs
 from hil.protocol.spacepacket import (
     MAX_PACKET_OCTETS,
@@ -28,7 +27,7 @@ MAX_FRAME_OCTETS = cobs.max_encoded_length(MAX_PACKET_OCTETS)  # encoded, withou
 
 def frame(packet: bytes | bytearray | memoryview) -> bytes:
     """The serial frame of one packet: its COBS encoding followed by 0x00."""
-    return cobs.encode(packet) + DELIMITER
+    return _core.frame(packet)
 
 
 @dataclass(slots=True)
@@ -51,18 +50,16 @@ class StreamDecoder:
     """Incremental COBS frame decoder. ``feed`` returns the valid packets completed by the new data;
     the counters are in ``stats``."""
 
-    def __init__(self, max_packet_octets: int = MAX_PACKET_OCTETS, batch_min_frames: int = 12) -> None:
-        """``batch_min_frames``: reads completing at least this many frames are decoded in one numpy
-        pass (faster for large reads); smaller ones frame by frame. Both give the same results."""
+    def __init__(self, max_packet_octets: int = MAX_PACKET_OCTETS) -> None:
         if not 1 <= max_packet_octets <= MAX_PACKET_OCTETS:
             raise ValueError(f"max_packet_octets must be in 1..{MAX_PACKET_OCTETS}")
-        if batch_min_frames < 1:
-            raise ValueError("batch_min_frames must be at least 1")
-        self.batch_min_frames = batch_min_frames
         self.max_frame_octets = cobs.max_encoded_length(max_packet_octets)
         self.stats = DecoderStats()
         self._pending = bytearray()
         self._discarding = False
+        # Decoded frames are checked against the protocol's packet limit, whatever max_packet_octets is
+        # (a smaller limit only bounds the frames accepted for decoding).
+        self._frames = _core.FrameDecoder(self.max_frame_octets, MAX_PACKET_OCTETS)
 
     @property
     def pending_octets(self) -> int:
@@ -84,21 +81,23 @@ class StreamDecoder:
     def feed(self, data: bytes | bytearray | memoryview) -> list[bytes]:
         """The valid packets whose frames ``data`` completes, in order; everything else is counted."""
         stats = self.stats
-        data = bytes(data)
+        if type(data) is not bytes:
+            data = bytes(data)
         stats.bytes += len(data)
-        last = data.rfind(DELIMITER)
+        last = data.rfind(0)
         out: list[bytes] = []
         if last >= 0:
             head, tail = data[: last + 1], data[last + 1 :]
             if self._discarding:  # the oversize frame ends at the first delimiter; it was counted already
-                head = head[head.find(DELIMITER) + 1 :]
+                head = head[head.find(0) + 1 :]
                 self._discarding = False
-            region = bytes(self._pending) + head
-            self._pending.clear()
-            if region.count(DELIMITER) >= self.batch_min_frames:
-                out = self._frames_batch(region)
+            if self._pending:
+                region = bytes(self._pending) + head
+                self._pending.clear()
             else:
-                out = self._frames_one_by_one(region)
+                region = head
+            if region:
+                out = self._decode_region(region)
         else:
             tail = data
         if tail and not self._discarding:
@@ -110,99 +109,19 @@ class StreamDecoder:
                 self._discarding = True
         return out
 
-    def _frames_one_by_one(self, region: bytes) -> list[bytes]:
-        """Decode the complete frames of ``region`` (which ends with a delimiter) one at a time."""
+    def _decode_region(self, region: bytes) -> list[bytes]:
+        """Decode and count every frame of ``region`` (which ends with a delimiter) in one core call."""
+        packets, (ok, crc, framing, oversize, _empty) = self._frames.decode(region)
         stats = self.stats
-        limit = self.max_frame_octets
-        out: list[bytes] = []
-        for piece in region.split(DELIMITER)[:-1]:
-            if not piece:
-                continue  # idle fill or a repeated delimiter
-            stats.frames += 1
-            if len(piece) > limit:
-                stats.oversize += 1
-                continue
-            packet = self._decode(piece)
-            if packet is not None:
-                out.append(packet)
-        return out
-
-    def _frames_batch(self, region: bytes) -> list[bytes]:
-        """The same as ``_frames_one_by_one``, with the COBS code chains of every frame followed at once
-        in numpy by pointer doubling: a frame is well formed when the chain from its first code octet
-        lands exactly on its delimiter; the code octets on the chain become zeros (or disappear after a
-        0xFF block), the first one and the delimiter are dropped."""
-        stats = self.stats
-        a = np.frombuffer(region, dtype=np.uint8)
-        n = a.size
-        ends = np.flatnonzero(a == 0)
-        starts = np.empty_like(ends)
-        starts[0] = 0
-        starts[1:] = ends[:-1] + 1
-        lengths = ends - starts
-        decodable = (lengths > 0) & (lengths <= self.max_frame_octets)
-        pos = np.arange(n, dtype=np.int64)
-        end_of = ends[np.cumsum(a == 0) - (a == 0)]  # the delimiter closing each position's frame
-        nxt = pos + a
-        nxt[nxt > end_of] = n  # a block running past its frame leads to the sink
-        nxt = np.append(nxt, n)  # the sink points at itself; delimiters (code 0) point at themselves
-        on_chain = np.zeros(n + 1, dtype=bool)
-        on_chain[starts[decodable]] = True
-        jump = nxt
-        longest = int(lengths[decodable].max()) if decodable.any() else 0
-        for _ in range(max(1, longest.bit_length())):  # chains are at most `longest` + 1 octets long
-            on_chain[jump[on_chain]] = True
-            jump = jump[jump]
-        on_chain = on_chain[:n]
-        is_code = on_chain & (a != 0)
-        after_full = np.zeros(n + 1, dtype=bool)
-        after_full[nxt[:n][is_code & (a == 0xFF)]] = True
-        values = np.where(is_code, 0, a).astype(np.uint8)
-        keep = ~(is_code & after_full[:n]) & (a != 0)
-        keep[starts] = False
-        prefix = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(keep, out=prefix[1:])
-        decoded = values[keep].tobytes()
-        lo, hi = prefix[starts].tolist(), prefix[ends].tolist()
-        well_formed = on_chain[ends].tolist()
-        out: list[bytes] = []
-        for k, length in enumerate(lengths.tolist()):
-            if not length:
-                continue
-            stats.frames += 1
-            if length > self.max_frame_octets:
-                stats.oversize += 1
-                continue
-            if not well_formed[k]:
-                stats.framing_errors += 1
-                continue
-            packet = decoded[lo[k] : hi[k]]
-            result = check(packet)
-            if result is Check.OK:
-                stats.packets += 1
-                out.append(packet)
-            elif result is Check.CRC:
-                stats.crc_errors += 1
-            else:
-                stats.framing_errors += 1
-        return out
-
-    def _decode(self, encoded: bytes) -> bytes | None:
-        stats = self.stats
-        try:
-            packet = cobs.decode(encoded)
-        except cobs.CobsDecodeError:
-            stats.framing_errors += 1
-            return None
-        result = check(packet)
-        if result is Check.OK:
-            stats.packets += 1
-            return packet
-        if result is Check.CRC:
-            stats.crc_errors += 1
-        else:
-            stats.framing_errors += 1
-        return None
+        stats.frames += ok + crc + framing + oversize
+        stats.packets += ok
+        if crc:
+            stats.crc_errors += crc
+        if framing:
+            stats.framing_errors += framing
+        if oversize:
+            stats.oversize += oversize
+        return packets
 
 
 class RawStreamDecoder:

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from hil.protocol import cobs, crc, spacepacket
 from hil.protocol.framing import MAX_FRAME_OCTETS, RawStreamDecoder, StreamDecoder, frame
+from tests.oracles.cobs import ReferenceStreamDecoder
 
 packets = st.builds(
     spacepacket.pack,
@@ -33,11 +34,10 @@ def test_crc_fast_equals_bitwise_reference(data: bytes) -> None:
     assert crc.crc16(data) == crc.crc16_bitwise(data)
 
 
-@given(st.lists(st.binary(max_size=400), max_size=8), st.sampled_from([1, 12, 10**9]))
-def test_decoder_never_raises_and_never_yields_an_invalid_packet(chunks: list[bytes], batch: int) -> None:
-    """Arbitrary bytes in arbitrary chunks, whichever decoding path: no exception, every output is a
-    valid packet, buffer bounded."""
-    dec = StreamDecoder(batch_min_frames=batch)
+@given(st.lists(st.binary(max_size=400), max_size=8))
+def test_decoder_never_raises_and_never_yields_an_invalid_packet(chunks: list[bytes]) -> None:
+    """Arbitrary bytes in arbitrary chunks: no exception, every output is a valid packet, buffer bounded."""
+    dec = StreamDecoder()
     for chunk in chunks:
         for p in dec.feed(chunk):
             assert spacepacket.packet_is_valid(p)
@@ -147,19 +147,25 @@ def _flip(f: bytes, pos: int, mask: int) -> bytes:
 
 
 @given(st.lists(frame_items, max_size=30), st.data())
-def test_batch_and_frame_by_frame_decoding_agree(items: list[bytes], data: st.DataObject) -> None:
-    """The numpy batch path and the frame-by-frame path return the same packets and the same counts for
-    any stream (valid, corrupted, garbage, oversize and long zero-free frames) cut at any points."""
+def test_stream_decoder_agrees_with_the_frame_by_frame_reference(
+    items: list[bytes], data: st.DataObject
+) -> None:
+    """The stream decoder (every region in one C core call) and the pure-Python frame-by-frame reference
+    (tests/oracles/cobs.py) return the same packets and the same counts for any stream (valid, corrupted,
+    garbage, oversize and long zero-free frames) cut at any points, and flush alike."""
     stream = b"".join(items)
     cuts = sorted(data.draw(st.lists(st.integers(0, len(stream)), max_size=5)))
-    batch, single = StreamDecoder(batch_min_frames=1), StreamDecoder(batch_min_frames=10**9)
-    got_b: list[bytes] = []
-    got_s: list[bytes] = []
+    dec, ref = StreamDecoder(), ReferenceStreamDecoder()
+    got: list[bytes] = []
+    want: list[bytes] = []
     start = 0
     for cut in [*cuts, len(stream)]:
-        got_b += batch.feed(stream[start:cut])
-        got_s += single.feed(stream[start:cut])
+        got += dec.feed(stream[start:cut])
+        want += ref.feed(stream[start:cut])
         start = cut
-    assert got_b == got_s
-    assert batch.stats == single.stats
-    assert batch.pending_octets == single.pending_octets
+        assert dec.pending_octets == ref.pending_octets
+    assert got == want
+    assert dec.stats.as_dict() == ref.stats
+    dec.flush()
+    ref.flush()
+    assert dec.stats.as_dict() == ref.stats
