@@ -114,6 +114,8 @@ class ExecutiveConfig:
 
 # latency histogram of the deadline monitor: 20 logarithmic bins a decade from 1 us to 1000 s (each bin
 # spans a factor 10^(1/20) = 1.122, so an estimate read at a bin's geometric middle is within 6 %)
+#: The longest a cycle waits for the thruster board's answer to the last command (host seconds).
+STATUS_WAIT_S = 0.01
 _HIST_MIN_S = 1e-6
 _HIST_PER_DECADE = 20
 _HIST_BINS = 9 * _HIST_PER_DECADE + 2  # below 1 us, the 180 bins, at or above 1000 s
@@ -245,6 +247,7 @@ class Executive:
         self._pending = list(startup_intents or [])
         self._hk = HousekeepingSchedule(self.config.housekeeping_period_s)
         self._status_seen_t_s: float | None = None
+        self._cycle_sent: int | None = None  # the cycle of the last thruster command the port took
         self._rate_wanted: float | None = None
         # a ground SET_IMU_RATE holds until the sequencer changes state (then the phase's rate applies)
         self._rate_override: tuple[float, SeqState] | None = None
@@ -370,6 +373,7 @@ class Executive:
                 async with asyncio.timeout(self.xc.port_timeout_s):
                     await self.thrusters.command(cmd)
                 self.commands_sent += 1
+                self._cycle_sent = cmd.cycle
             except Exception as exc:  # a port's own errors; cancellation passes
                 self._emit(Event(self.t_s or 0.0, Severity.ERROR, "executive.command_failed",
                                  f"closing command not sent: {exc}"))
@@ -601,6 +605,7 @@ class Executive:
             async with asyncio.timeout(self.xc.port_timeout_s):
                 await self.thrusters.command(cmd)
             self.commands_sent += 1
+            self._cycle_sent = cmd.cycle
             if self.keep_command_log:
                 self.command_log.append(cmd)
         except Exception as exc:  # a port's own errors; cancellation passes
@@ -645,9 +650,23 @@ class Executive:
         self.fdir.on_imu_rate_confirmed(t)
 
     async def _latest_status(self) -> ThrusterStatus | None:
+        """The board's latest report, once it answers the last command sent (the board answers every
+        command), waiting at most STATUS_WAIT_S of host time; None when there is none yet.
+
+        The report and the IMU sample come on different links: a cycle that took whichever report had been
+        read when its sample came could, in lockstep, see the previous cycle's report on one transport and
+        this one's on another. Waiting for the answer to the last command (it left the board before the
+        sample that starts this cycle) makes every cycle see the same report on every transport."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + STATUS_WAIT_S
         try:
-            async with asyncio.timeout(0.01):
-                return await self.thrusters.status()
+            async with asyncio.timeout(STATUS_WAIT_S):
+                status = await self.thrusters.status()
+                want = self._cycle_sent
+                while want is not None and status.last_cycle < want and loop.time() < deadline:
+                    await asyncio.sleep(0)  # let the link read what has arrived
+                    status = await self.thrusters.status()
+                return status
         except Exception as exc:
             if isinstance(exc, asyncio.CancelledError):
                 raise

@@ -599,6 +599,20 @@ async def run_campaign(opts: RunOptions) -> RunResult:
         async with links.open():
             for ch, (link, board_end) in links.rig_ends().items():
                 rec.packets.attach(link, ch, lambda: plant.t_s, board_end=board_end)
+            thr_board = ThrusterBoard(
+                links.board["thruster"], plant, clock, ThrusterBoardConfig.from_scenario(scenario)
+            )
+            stop = asyncio.Event()
+
+            async def on_advance(t_s: float) -> None:
+                # the thruster board's watchdog and reports at each sample's simulated time (deterministic)
+                await thr_board.tick(t_s)
+                if plant.broken_up:
+                    # The truth has broken up: no sample after this one. The run ends at the same sample on
+                    # every transport (the supervisor sees the breakup and stops everything).
+                    async with asyncio.timeout(STALL_TIMEOUT_S):
+                        await stop.wait()
+
             imu_board = ImuBoard(
                 links.board["imu"],
                 plant,
@@ -607,9 +621,7 @@ async def run_campaign(opts: RunOptions) -> RunResult:
                 seed=opts.seed,
                 sample_hz=scenario.imu.sample_hz,
                 output_rate_hz=fcfg.imu_rate_coast_hz,
-            )
-            thr_board = ThrusterBoard(
-                links.board["thruster"], plant, clock, ThrusterBoardConfig.from_scenario(scenario)
+                on_advance=on_advance,
             )
             tracker = Tracker(
                 plant, scenario.ground.tracking_sigma_m, scenario.ground.tracking_sigma_mps, opts.seed
@@ -635,8 +647,6 @@ async def run_campaign(opts: RunOptions) -> RunResult:
                         t0,
                         end_s=t_limit,
                     )
-                    stop = asyncio.Event()
-
                     async def supervise() -> None:
                         # The end of the window and each fault act at exact times: lockstep holds them.
                         holds = GroundTime(clock, lambda: plant.t_s)

@@ -9,11 +9,16 @@ see the traceback of an unexpected error).
 from __future__ import annotations
 
 import argparse
+import asyncio
 import importlib
 import os
 import sys
 import traceback
+from collections.abc import Coroutine
 from types import ModuleType
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 SUBCOMMANDS: dict[str, str] = {
     "bench": "hil.bench.cli",
@@ -37,6 +42,24 @@ class CliError(Exception):
     def __init__(self, message: str, status: int = EXIT_ERROR) -> None:
         super().__init__(message)
         self.status = status
+
+
+def run_async(main: Coroutine[Any, Any, T], prog: str = "hil") -> T:
+    """``asyncio.run(main)`` for a command line tool: what the event loop reports on its own (a serial
+    transport whose port went away, say, which the link also reports as lost) is one line on standard
+    error, never a traceback (set HIL_DEBUG=1 for the loop's full report)."""
+
+    def report(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        if os.environ.get("HIL_DEBUG"):
+            loop.default_exception_handler(context)
+            return
+        exc = context.get("exception")
+        message = str(context.get("message") or "event loop error")
+        print(f"{prog}: {message}{f': {exc}' if exc is not None else ''}", file=sys.stderr, flush=True)
+
+    with asyncio.Runner() as runner:
+        runner.get_loop().set_exception_handler(report)
+        return runner.run(main)
 
 
 def _load(name: str) -> ModuleType:

@@ -41,6 +41,7 @@ from flight.ports import (
 from flight.security import Authenticator, KeyRing, SecurityError
 from flight.sequencer import Sequencer
 from hil.campaign import campaign_config, flight_config
+from hil.cli import run_async
 from hil.drivers.ground import GroundDriver
 from hil.drivers.imu import ImuDriver
 from hil.drivers.thruster import ThrusterDriver
@@ -182,7 +183,7 @@ async def _run(args: argparse.Namespace, scenario: Scenario, cfg: FlightConfig, 
 def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
-        return asyncio.run(_run(args, *_prepare(args)))
+        return run_async(_run(args, *_prepare(args)), "flight")
     except (FlightCliError, ConfigError, SecurityError, LinkError, JournalError, ScenarioError) as exc:
         print(f"flight: {exc}", file=sys.stderr)
         return 2

@@ -25,7 +25,7 @@ from typing import Any
 
 from flight.ports import Event
 from flight.security import Authenticator
-from hil.cli import CliError
+from hil.cli import CliError, run_async
 
 HELP = "replay a run's recorded board packets to the flight software and check it issues the same commands"
 WAIT_S = 10.0
@@ -167,7 +167,7 @@ def run(args: argparse.Namespace) -> int:
     if not (run_dir / "summary.json").is_file() or not (run_dir / "packets.hilrec").is_file():
         raise CliError(f"{run_dir} is not a run folder (no summary.json and packets.hilrec)", status=2)
     try:
-        res = asyncio.run(replay(run_dir, args.limit))
+        res = run_async(replay(run_dir, args.limit))
     except (ScenarioError, SecurityError, RecordingError, KeyError, ValueError) as exc:
         raise CliError(f"cannot replay {run_dir}: {exc}", status=2) from None
     print(f"hil replay: fed {res.fed} recorded packets; {res.identical} of {res.compared} thruster-board "

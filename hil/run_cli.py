@@ -15,7 +15,6 @@ impact lies inside the target zone; 1 otherwise; 2 for bad arguments.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import math
 import os
@@ -30,7 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from hil.cli import CliError
+from hil.cli import CliError, run_async
 
 HELP = "fly an emulated campaign (plant, boards, links, flight software, ground) and write a run folder"
 
@@ -270,7 +269,7 @@ def run(args: argparse.Namespace) -> int:
             on_flight_links=flight_links_printer(args.scenario, out / KEY_FILE_NAME, sys.stdout, sys.stderr),
         )
         try:
-            result = asyncio.run(run_campaign(opts))
+            result = run_async(run_campaign(opts))
         except (CampaignError, LinkError, SecurityError, ConfigError, GuidanceError, OSError) as exc:
             if bar is not None:
                 bar.done()

@@ -12,7 +12,6 @@ and expects the board's clock to run N times the wall clock; every limit stays i
 from __future__ import annotations
 
 import argparse
-import asyncio
 import math
 import os
 import sys
@@ -21,7 +20,7 @@ from hil.bench.limits import CONDITIONS, Limits
 from hil.bench.report import EXIT_USAGE, CheckResult, redact
 from hil.bench.session import BenchConnectionError
 from hil.bench.suite import check_names, run_suite
-from hil.cli import CliError
+from hil.cli import CliError, run_async
 from hil.links.base import LinkError
 from hil.links.url import SerialSpec, parse_link_url
 
@@ -90,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
         if not os.path.isdir(folder) or not os.access(folder, os.W_OK) or os.path.isdir(args.report):
             raise CliError(f"cannot write the report {args.report}: no writable folder {folder}", EXIT_USAGE)
     try:
-        report = asyncio.run(run_suite(args.board, url, limits, condition=args.condition, only=only,
+        report = run_async(run_suite(args.board, url, limits, condition=args.condition, only=only,
                                        progress=_print_progress))
     except BenchConnectionError as exc:
         raise CliError(str(exc), EXIT_USAGE) from None

@@ -22,7 +22,7 @@ from hil.boards.imu import ImuBoard
 from hil.boards.imu_model import grade
 from hil.boards.thruster import ThrusterBoard
 from hil.boards.thruster_logic import ThrusterBoardConfig
-from hil.cli import CliError
+from hil.cli import CliError, run_async
 from hil.clock import SimClock, TimeMode, TimeModeError
 from hil.links import PtyLink, open_link
 from hil.links.base import Link, LinkError
@@ -109,4 +109,4 @@ async def serve(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    return asyncio.run(serve(args))
+    return run_async(serve(args))

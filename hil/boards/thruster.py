@@ -5,12 +5,16 @@ answers the IMU sample named by the command's time tag (``clock.command_held``: 
 answers with THRUSTER_STATUS; it also reports status at ``status_period_s`` and housekeeping, and lets the
 watchdog run while no packet arrives. Outside lockstep THRUSTER_TIME_SYNC sets the board clock (an offset
 from simulated time; the plant keeps simulated time). A ``standalone`` board (no IMU board in its process
-to move the plant) in lockstep takes its time from the time tags of the packets it receives.
+to move the plant) in lockstep takes its time from the time tags of the packets it receives. In lockstep
+the answer to each sample's command stands for the periodic status of the interval that follows (the ICD's
+"at 1 Hz when no command arrives"): no report goes out at the next sample, where it would race that sample
+on the other link to the flight software.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 import struct
 
 from hil.boards.common import Housekeeping, PlantLike
@@ -53,6 +57,8 @@ class ThrusterBoard:
         self.commands_held = 0
         self.standalone = standalone
         self._ticked = False
+        self._last_tick_t_s = -math.inf  # the simulated time of the previous tick (lockstep)
+        self._last_held_t_s: float | None = None  # the time tag of the last command the board held
         self._next_status_s = plant.t_s + status_period_s
         self._next_hk_s = plant.t_s
         self.clock_offset_s = 0.0  # board time minus simulated time (set by THRUSTER_TIME_SYNC)
@@ -146,6 +152,7 @@ class ThrusterBoard:
             self._apply(self.core.t_s)
         if reaction.held_t_s is not None:
             self.commands_held += 1
+            self._last_held_t_s = reaction.held_t_s
             self.clock.command_held(reaction.held_t_s)
         if reaction.send_status:
             self._send_status_now()
@@ -156,7 +163,15 @@ class ThrusterBoard:
         watchdog, the arming timeout and the periodic reports now, so that in lockstep they happen at
         deterministic simulated times."""
         self._ticked = True
-        await self._periodic(max(t_s, self.core.t_s))
+        t = max(t_s, self.core.t_s)
+        held = self._last_held_t_s
+        if self.clock.mode.lockstep and held is not None and held >= self._last_tick_t_s:
+            # The command of the previous sample was answered with a status: in lockstep that answer is
+            # this interval's periodic report (time jumps a whole output interval at once, and a report at
+            # this instant would race the sample on the other link to the flight software).
+            self._next_status_s = max(self._next_status_s, t + self.status_period_s)
+        self._last_tick_t_s = t_s
+        await self._periodic(t)
 
     async def _periodic(self, t: float) -> None:
         if self.core.advance(t):

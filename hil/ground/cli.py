@@ -13,14 +13,13 @@ executed (COMPLETED) or accepted, 1 when it rejects it or no acknowledgement arr
 from __future__ import annotations
 
 import argparse
-import asyncio
 import math
 import time
 from datetime import UTC, datetime
 from typing import Any
 
 from flight.security import SecurityError
-from hil.cli import CliError
+from hil.cli import CliError, run_async
 from hil.drivers.ground import UNIX_J2000_OFFSET_S
 from hil.ground.keys import load_keys
 from hil.ground.station import GroundStation
@@ -125,4 +124,4 @@ async def send(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    return asyncio.run(send(args))
+    return run_async(send(args))

@@ -359,7 +359,12 @@ class MissionControl:
                 try:
                     await self._act(what, t_now)
                 finally:
-                    self.time.release(self.time.hold_key(t_act))
+                    # Two actions due at the same time share one hold: it goes with the last of them (were
+                    # it released after the first, the simulation could pass the second's time before it
+                    # acts, wherever the host's scheduling put it: the run would differ by transport).
+                    key = self.time.hold_key(t_act)
+                    if not any(self.time.hold_key(t) == key for t, _ in self._actions):
+                        self.time.release(key)
         finally:
             self.time.release_all()
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import math
 import shutil
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +42,8 @@ KEEP = ("failures", "all", "summary")
 OUTCOMES = ("reentry_in_zone", "reentry_outside_zone", "aborted", "error")
 #: what stays in a closed-loop run folder that ended in the zone (keep="failures") or always (keep="summary")
 KEPT_ALWAYS = ("summary.json", "scenario.toml")
+#: plots per keep policy: every run, only runs that did not end in the zone (the others' go), none
+_PLOTS: dict[str, bool | str] = {"all": True, "failures": "failures", "summary": False}
 
 
 @dataclass(frozen=True)
@@ -61,9 +64,23 @@ def run_folder(runs_dir: str | Path, index: int) -> Path:
     return Path(runs_dir) / f"run-{index:05d}"
 
 
+_IMPORT_LOCK = threading.Lock()
+
+
+def _import_rig() -> None:
+    """Import the rig's modules one thread at a time. A Dask worker runs tasks on several threads; two of
+    them importing these (mutually importing) modules for the first time at once could see one module
+    partially initialised ("cannot import name ..."). Once imported, this is a dictionary lookup."""
+    with _IMPORT_LOCK:
+        import hil.campaign
+        import hil.ground.station
+        import hil.plant  # noqa: F401
+
+
 def execute(task: RunTask) -> dict[str, Any]:
     """Fly one run and return its record (see ``hil.montecarlo.records``); never raises for a failed run."""
     wall0 = time.perf_counter()
+    _import_rig()
     nominal = loads(task.scenario_toml, source=task.scenario_source)
     dr = dispersions.draw(nominal, task.master_seed, task.index)
     scenario = dispersions.apply(nominal, dr)
@@ -256,7 +273,7 @@ def closed_loop(scenario: Scenario, dr: dispersions.Draw, task: RunTask) -> dict
                 time_mode="lockstep",
                 seed=dr.seed,
                 out=folder,
-                plots={"all": True, "failures": "failures"}.get(task.keep, False),
+                plots=_PLOTS.get(task.keep, False),
             )
         )
     )

@@ -145,12 +145,18 @@ def test_hil_run_with_a_local_broker_and_a_fault(tmp_path: Path, capsys: pytest.
 
 @pytest.mark.timeout(1200)
 def test_the_final_burn_window_puts_every_truth_impact_in_the_zone(tmp_path: Path) -> None:
-    """The whole iss-final-burn scenario over loopback in lockstep: the flight software plans, arms, slews
-    and flies the final burn to its cutoff (measured delta-v within 0.5 % of the target, in the truth too),
-    and every fragment impact of the truth simulation lies inside the zone (SPOUA polygon), with the
-    footprint centre within 300 km of Point Nemo (issue goal)."""
-    opts = RunOptions("iss-final-burn", transport="loopback", seed=0, out=tmp_path / "run", plots=False)
-    s = asyncio.run(asyncio.wait_for(run_campaign(opts), 1100.0)).summary
+    """The whole iss-final-burn scenario in lockstep: the flight software plans, arms, slews and flies the
+    final burn to its cutoff (measured delta-v within 0.5 % of the target, in the truth too), and every
+    fragment impact of the truth simulation lies inside the zone (SPOUA polygon), with the footprint centre
+    within 300 km of Point Nemo (issue goal). Flown over loopback and over serial ptys, the summary's
+    physics is the same bit for bit: burns (times, delta-v, propellant), re-entry, every impact, mission
+    time and control cycles."""
+    summaries = {}
+    for transport in ("loopback", "serial"):
+        opts = RunOptions("iss-final-burn", transport=transport, seed=0, out=tmp_path / transport,
+                          plots=False)
+        summaries[transport] = asyncio.run(asyncio.wait_for(run_campaign(opts), 1100.0)).summary
+    s = summaries["loopback"]
     assert s["outcome"] == "reentry_in_zone", s.get("error")
     (burn,) = s["burns"]
     assert burn["name"] == "FINAL" and burn["outcome"] == "completed"
@@ -158,3 +164,9 @@ def test_the_final_burn_window_puts_every_truth_impact_in_the_zone(tmp_path: Pat
     fp = s["footprint"]
     assert fp["inside_zone"] and len(fp["impacts"]) == 24
     assert fp["center_miss_km"] < 300.0
+    other = summaries["serial"]
+    for key in ("outcome", "sim_time_s", "burns", "reentry"):
+        assert other[key] == s[key], key
+    assert other["footprint"]["impacts"] == fp["impacts"]
+    assert other["footprint"]["center_miss_km"] == fp["center_miss_km"]
+    assert other["control"]["cycles"] == s["control"]["cycles"]
