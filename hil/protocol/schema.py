@@ -623,11 +623,13 @@ def _generate_encoder(spec: PacketSpec, encoders: Sequence[tuple[str, Converter,
     return fn
 
 
-def _generate_decoder(spec: PacketSpec, decoders: Sequence[tuple[str, Converter, int, int]]) -> DecodeFn:
+def _generate_decoder(spec: PacketSpec, decoders: Sequence[tuple[str, Converter, int, int]],
+                      reference: Callable[[tuple[Any, ...], int], dict[str, Any]]) -> DecodeFn:
     """Message of a packet of ``spec`` whose size and CRC are checked; None when its header words are not
-    those of ``spec`` (the caller's reference path says why)."""
+    those of ``spec`` (the caller's reference path says why). Fields out of the common case are decoded by
+    ``reference`` (raw values, index of the first field), which raises DecodeError for bad ones."""
     src = _Source()
-    src.names.update(UNPACK=spec._packet_struct.unpack_from, DECODE_FLAT=spec._decode_flat, NAME=spec.name,
+    src.names.update(UNPACK=spec._packet_struct.unpack_from, DECODE_FLAT=reference, NAME=spec.name,
                      APID=spec.apid, PTYPE=spec.packet_type, DecodeError=DecodeError, min=min, max=max,
                      NEW=object.__new__, MESSAGE=Message)
     # A Message is built by its slots' descriptors: what the frozen dataclass's __init__ does, in a third
@@ -788,7 +790,7 @@ class PacketSpec:
         setattr_(self, "_word0", (int(self.packet_type) << 12) | (1 << 11) | self.apid)
         setattr_(self, "_data_length", spacepacket.SECONDARY_HEADER_OCTETS + s.size + CRC_OCTETS - 1)
         setattr_(self, "_encode", _generate_encoder(self, self._encoders, self._pack_packet_reference))
-        setattr_(self, "_decode_packet", _generate_decoder(self, self._decoders))
+        setattr_(self, "_decode_packet", _generate_decoder(self, self._decoders, self._decode_flat))
 
     @property
     def user_data_octets(self) -> int:
