@@ -528,6 +528,23 @@ def _float_bounds(f: Field) -> tuple[float, float]:
     return max(rng[0], -big), min(rng[1], big)
 
 
+def _below_top_octets(src: _Source, f: Field, offset: int, packet: str) -> str | None:
+    """For an unsigned integer array with an upper bound: a test on the packed octets of its elements at
+    ``offset`` in ``packet`` that passes only when every element is below the bound's most significant
+    octet, hence within it (true of every element of a sensible on-time). A slice and ``bytes.translate``:
+    a few C loops, where ``max`` over the elements compares them one by one. None when it does not apply
+    (signed, unbounded, or a bound below 256)."""
+    wt = f.wire
+    rng = f.value_range
+    if rng is None or wt.signed or not rng[1] < wt.raw_max or wt.octets < 2:
+        return None
+    top = int(rng[1]) >> (8 * (wt.octets - 1))
+    if top == 0:
+        return None
+    end = offset + f.octets
+    return f"not {packet}[{offset}:{end}:{wt.octets}].translate(None, {src.const('LOW', bytes(range(top)))})"
+
+
 def _generate_encoder(spec: PacketSpec, encoders: Sequence[tuple[str, Converter, bool]],
                       reference: EncodeFn) -> EncodeFn:
     """``pack_packet`` specialised for ``spec``: its common case inline, everything else to ``reference``."""
@@ -542,16 +559,22 @@ def _generate_encoder(spec: PacketSpec, encoders: Sequence[tuple[str, Converter,
     steps: list[str] = []  # conversions (statements) once the checks pass
     post: list[str] = []  # checked after the conversions
     raws: list[str] = []
+    packed: list[str] = []  # checked on the packed octets
+    offset = spacepacket.HEADERS_OCTETS
     for k, (f, (_name, conv, array)) in enumerate(zip(fields, encoders, strict=True)):
         v, r = f"v{k}", f"r{k}"
         wt = f.wire
+        at, offset = offset, offset + f.octets
         if array and _plain_int(f):
             lo, hi = f.value_range if f.value_range is not None else (wt.raw_min, wt.raw_max)
             c = (f"(type({v}) is list or type({v}) is tuple) and len({v}) == {f.count} "
                  f"and set(map(type, {v})) == INT_ONLY")
             if lo > wt.raw_min:
                 c += f" and min({v}) >= {src.const('LO', lo)}"
-            if hi < wt.raw_max:
+            quick = _below_top_octets(src, f, at, "body") if lo <= wt.raw_min else None
+            if quick is not None:
+                packed.append(f"({quick} or max({v}) <= {src.const('HI', hi)})")
+            elif hi < wt.raw_max:
                 c += f" and max({v}) <= {src.const('HI', hi)}"
             conds.append(c)  # the wire type's own limits are struct's to check (struct.error: fall back)
             raws.append(f"*{v}")
@@ -615,7 +638,11 @@ def _generate_encoder(spec: PacketSpec, encoders: Sequence[tuple[str, Converter,
     src.emit(4, f"if {' and '.join(post) or 'True'}:")
     src.emit(5, f"body = PACK({spec._word0}, {0xC000} | seq_count, {spec._data_length}, coarse_time, "
                 f"fine_time, {', '.join(raws)})")
-    src.emit(5, "return body + CRC(body, INIT).to_bytes(2, 'big')")
+    if packed:
+        src.emit(5, f"if {' and '.join(packed)}:")
+        src.emit(6, "return body + CRC(body, INIT).to_bytes(2, 'big')")
+    else:
+        src.emit(5, "return body + CRC(body, INIT).to_bytes(2, 'big')")
     src.emit(2, "except (KeyError, TypeError, EncodeError, StructError):")
     src.emit(3, "pass  # the reference says what is wrong, if anything")
     src.emit(1, "return REFERENCE(values, seq_count, coarse_time, fine_time)")
@@ -640,6 +667,10 @@ def _generate_decoder(spec: PacketSpec, decoders: Sequence[tuple[str, Converter,
     items: list[str] = []
     steps: list[str] = []  # conversions that may raise DecodeError
     pre: list[str] = []  # plain statements
+    offsets: dict[str, int] = {}
+    offset = spacepacket.HEADERS_OCTETS
+    for f in spec.all_fields:
+        offsets[f.name], offset = offset, offset + f.octets
     first = 5  # the header's words come first
     for (f, i, n), (_name, conv, _i, _n) in zip(spec._slices, decoders, strict=True):
         i += first
@@ -654,7 +685,10 @@ def _generate_decoder(spec: PacketSpec, decoders: Sequence[tuple[str, Converter,
                     t = f"a{i}"
                 if lo > wt.raw_min:
                     conds.append(f"min({t}) >= {src.const('LO', lo)}")
-                if hi < wt.raw_max:
+                quick = _below_top_octets(src, f, offsets[f.name], "raw") if lo <= wt.raw_min else None
+                if quick is not None:
+                    conds.append(f"({quick} or max({t}) <= {src.const('HI', hi)})")
+                elif hi < wt.raw_max:
                     conds.append(f"max({t}) <= {src.const('HI', hi)}")
                 items.append(t)
             else:
@@ -943,6 +977,7 @@ class Catalogue:
         self.specs = tuple(specs)
         self._by_name: dict[str, PacketSpec] = {}
         self._by_apid: dict[int, PacketSpec] = {}
+        self._decode_by_apid: dict[int, tuple[int, DecodeFn]] = {}  # packet octets and generated decoder
         for s in self.specs:
             if s.name in self._by_name:
                 raise SchemaError(f"packet name {s.name} defined twice")
@@ -950,6 +985,7 @@ class Catalogue:
                 raise SchemaError(f"APID {s.apid:#x} used by {self._by_apid[s.apid].name} and {s.name}")
             self._by_name[s.name] = s
             self._by_apid[s.apid] = s
+            self._decode_by_apid[s.apid] = (s.packet_octets, s._decode_packet)
 
     def __iter__(self) -> Iterator[PacketSpec]:
         return iter(self.specs)
@@ -1006,9 +1042,9 @@ class Catalogue:
         if t is bytes or t is bytearray:
             n = len(raw)
             if n >= spacepacket.MIN_PACKET_OCTETS:
-                spec = self._by_apid.get(((raw[0] & 0x07) << 8) | raw[1])
-                if spec is not None and n == spec.packet_octets and _crc16(raw, _CRC_INIT) == 0:
-                    msg = spec._decode_packet(raw)
+                known = self._decode_by_apid.get(((raw[0] & 0x07) << 8) | raw[1])
+                if known is not None and n == known[0] and _crc16(raw, _CRC_INIT) == 0:
+                    msg = known[1](raw)
                     if msg is not None:
                         return msg
         return self._decode_reference(raw)
