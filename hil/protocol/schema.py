@@ -8,7 +8,8 @@ range. The encoder refuses values outside the range; the decoder refuses packets
 it. Encoding, decoding, the ICD tables (``hil.protocol.icd``) and the XTCE export (``hil.protocol.xtce``)
 all read these definitions.
 
-Each PacketSpec compiles its fields once into fast converters (see "the compiled codec" below); the
+Each PacketSpec compiles its fields once into fast converters (see "the compiled codec" below) and
+generates from them a specialised encoder and decoder as Python source ("the generated codec"); the
 per-field ``Field.to_raw`` and ``Field.from_raw`` stay the reference they fall back to for anything out of
 the common case, so the octets and the errors are those of the reference.
 """
@@ -482,12 +483,12 @@ def _array_decoder(f: Field) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
 # source compiled with ``exec`` (the way ``dataclasses`` builds ``__init__``): one that encodes a values
 # mapping into the whole packet (headers, user data, CRC) and one that decodes a whole packet, already
 # checked for size and CRC, into a Message. Each field's common case is written out inline (a type test
-# and range comparisons against constants computed once, a dict lookup for enumerations, the scaling
-# arithmetic) with no call per field. Anything else (a value of another type, out of range, NaN, an array
-# given as numpy, an enumeration given by a name the table lacks...) abandons the generated path, which has
-# no side effects, and the packet goes through the converter path above, which raises the same errors as
-# the reference: so the octets, the Messages and the errors are the same whichever path runs
-# (tests/property/test_codec_generated.py).
+# and range comparisons against constants computed once, a table lookup for enumerations, the scaling
+# arithmetic) with no converter called per field. Anything else (a value of another type, out of range,
+# NaN, an array given as numpy, a number or name that is no member of the enumeration, text...) abandons
+# the generated path, which has no side effects, and the packet goes through the converter path above,
+# which raises the same errors as the reference: so the octets, the Messages and the errors are the same
+# whichever path runs (tests/property/test_codec_generated.py). ``fn.__source__`` holds the source.
 
 _DBL_MAX = sys.float_info.max
 EncodeFn = Callable[[Mapping[str, Any], int, int, int], bytes]
@@ -530,10 +531,10 @@ def _float_bounds(f: Field) -> tuple[float, float]:
 
 def _below_top_octets(src: _Source, f: Field, offset: int, packet: str) -> str | None:
     """For an unsigned integer array with an upper bound: a test on the packed octets of its elements at
-    ``offset`` in ``packet`` that passes only when every element is below the bound's most significant
-    octet, hence within it (true of every element of a sensible on-time). A slice and ``bytes.translate``:
-    a few C loops, where ``max`` over the elements compares them one by one. None when it does not apply
-    (signed, unbounded, or a bound below 256)."""
+    ``offset`` in ``packet`` that passes only when every element's most significant octet is below the
+    bound's, so every element is within the bound (true of every element of a sensible on-time). A slice
+    and ``bytes.translate``: a few C loops, where ``max`` over the elements compares them one by one. None
+    when it does not apply (signed, unbounded, or a bound below 256)."""
     wt = f.wire
     rng = f.value_range
     if rng is None or wt.signed or not rng[1] < wt.raw_max or wt.octets < 2:
@@ -551,7 +552,7 @@ def _generate_encoder(spec: PacketSpec, encoders: Sequence[tuple[str, Converter,
     src = _Source()
     sp = spacepacket
     fields = spec.all_fields
-    src.names.update(REFERENCE=reference, PACK=spec._packet_struct.pack, CRC=crc16, INIT=0xFFFF,
+    src.names.update(REFERENCE=reference, PACK=spec._packet_struct.pack, CRC=crc16, INIT=INIT,
                      StructError=struct.error, EncodeError=EncodeError, int=int, float=float, list=list,
                      tuple=tuple, bytes=bytes, type=type, len=len, round=round, set=set, map=map, min=min,
                      max=max, INT_ONLY=_INT_ONLY)
