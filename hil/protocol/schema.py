@@ -787,7 +787,11 @@ class PacketSpec:
     _packet_struct: struct.Struct = field(init=False, repr=False)  # headers and user data in one
     _word0: int = field(init=False, repr=False)  # first primary header word (version, type, APID)
     _data_length: int = field(init=False, repr=False)  # the primary header's packet data length
-    _encode: EncodeFn = field(init=False, repr=False, compare=False)  # generated (see "the generated codec")
+    #: ``pack_packet(values, seq_count, coarse_time, fine_time)``: the whole packet (headers, user data,
+    #: CRC) for ``values`` with raw CUC time: the same octets as ``spacepacket.pack`` of ``pack_fields``,
+    #: and the same errors. Generated for this spec (see "the generated codec"), called without a method
+    #: in between.
+    pack_packet: EncodeFn = field(init=False, repr=False, compare=False)
     _decode_packet: DecodeFn = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -824,7 +828,7 @@ class PacketSpec:
         setattr_(self, "_packet_struct", struct.Struct(spacepacket.HEADERS_FORMAT + codes))
         setattr_(self, "_word0", (int(self.packet_type) << 12) | (1 << 11) | self.apid)
         setattr_(self, "_data_length", spacepacket.SECONDARY_HEADER_OCTETS + s.size + CRC_OCTETS - 1)
-        setattr_(self, "_encode", _generate_encoder(self, self._encoders, self._pack_packet_reference))
+        setattr_(self, "pack_packet", _generate_encoder(self, self._encoders, self._pack_packet_reference))
         setattr_(self, "_decode_packet", _generate_decoder(self, self._decoders, self._decode_flat))
 
     @property
@@ -887,13 +891,6 @@ class PacketSpec:
     def pack_fields(self, values: Mapping[str, Any]) -> bytes:
         """The user data field for ``values`` (engineering units); every field must be given."""
         return self._pack_flat(self._flat(values))
-
-    def pack_packet(
-        self, values: Mapping[str, Any], seq_count: int, coarse_time: int, fine_time: int
-    ) -> bytes:
-        """The whole packet (headers, user data, CRC) for ``values`` with raw CUC time: the same octets as
-        ``spacepacket.pack`` of ``pack_fields``, and the same errors."""
-        return self._encode(values, seq_count, coarse_time, fine_time)
 
     def _pack_packet_reference(
         self, values: Mapping[str, Any], seq_count: int, coarse_time: int, fine_time: int
