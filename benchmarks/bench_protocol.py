@@ -127,3 +127,37 @@ def run(quick: bool) -> Iterable[dict[str, object]]:
             assert telecommand.check(tc, auth).accepted
 
     yield figure("telecommand_check_per_s", m / best_time_s(verify, repeat=repeat), "commands/s")
+    yield from _codec_figures(packets, quick)
+
+
+def _per_call_s(fn: Callable[..., object], args: tuple[object, ...], n: int, repeat: int) -> float:
+    """Best mean seconds per call of ``fn(*args)`` over ``n`` calls."""
+    def calls() -> None:
+        for _ in range(n):
+            fn(*args)
+    return best_time_s(calls, repeat=repeat) / n
+
+
+def _codec_figures(packets: list[bytes], quick: bool) -> Iterable[dict[str, object]]:
+    """Per packet, for IMU_DATA, THRUSTER_STATUS and THRUSTER_COMMAND: encoding the whole packet from a
+    values dict (``PacketSpec.pack_packet``, the generated encoder) and decoding it (``Catalogue.decode``,
+    one header pass and the generated decoder), and the same through the converter path they fall back to
+    (``_pack_packet_reference``, ``_decode_reference``), timed back to back; ``*_speedup`` is the ratio."""
+    n = 2000 if quick else 20000
+    repeat = 3 if quick else 5
+    for name, raw in zip(("IMU_DATA", "THRUSTER_STATUS", "THRUSTER_COMMAND"), packets[:3], strict=True):
+        spec = CATALOGUE.by_name(name)
+        msg = CATALOGUE.decode(raw)
+        values = {k: list(v) if isinstance(v, tuple) else v for k, v in msg.fields.items()}
+        enc_args = (values, msg.seq_count, msg.coarse_time, msg.fine_time)
+        assert spec.pack_packet(*enc_args) == raw
+        key = name.lower()
+        for what, fast, slow, args in (
+            ("encode", spec.pack_packet, spec._pack_packet_reference, enc_args),
+            ("decode", CATALOGUE.decode, CATALOGUE._decode_reference, (raw,)),
+        ):
+            t_fast = _per_call_s(fast, args, n, repeat)
+            t_slow = _per_call_s(slow, args, n, repeat)
+            yield figure(f"codec_{what}_{key}_us", t_fast * 1e6, "us")
+            yield figure(f"codec_{what}_{key}_converters_us", t_slow * 1e6, "us")
+            yield figure(f"codec_{what}_{key}_speedup", t_slow / t_fast, "")

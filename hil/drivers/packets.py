@@ -35,7 +35,10 @@ class PacketWriter:
                                              coarse_time=coarse, fine_time=fine)
             self._plain[name] = spec
         coarse, fine = tag_from_t(t_s)
-        return spec.pack_packet(values, self.next_seq(spec.apid), coarse, fine)
+        apid = spec.apid  # next_seq, written out
+        n = self._seq.get(apid, 0)
+        self._seq[apid] = (n + 1) % SEQ_COUNT_MODULUS
+        return spec.pack_packet(values, n, coarse, fine)
 
     def reset(self) -> None:
         """Start every count from 0 again (a board that restarts)."""

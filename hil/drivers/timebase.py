@@ -44,8 +44,16 @@ def on_grid(t_s: float) -> float:
     return seconds_of(ticks_of(t_s))
 
 
+_EPOCH_OFFSET_TICKS = CUC_EPOCH_OFFSET_S * FINE_TIME_PER_S
+_FINE_BITS = FINE_TIME_PER_S.bit_length() - 1
+assert 1 << _FINE_BITS == FINE_TIME_PER_S
+
+
 def tag_from_t(t_s: float) -> tuple[int, int]:
     """(coarse, fine) CUC time tag of spacecraft time ``t_s`` (rounded to the nearest tick)."""
+    if type(t_s) is float and T_MIN_S <= t_s <= T_MAX_S:  # the common case: ticks_of and divmod inline
+        ticks = round(t_s * FINE_TIME_PER_S) + _EPOCH_OFFSET_TICKS  # not negative: t_s >= T_MIN_S
+        return ticks >> _FINE_BITS, ticks & (FINE_TIME_PER_S - 1)
     if not T_MIN_S <= t_s <= T_MAX_S:
         raise ValueError(f"time {t_s!r} s is outside the range a time tag can carry")
     ticks = ticks_of(t_s) + CUC_EPOCH_OFFSET_S * FINE_TIME_PER_S

@@ -74,6 +74,7 @@ class LoopbackLink(Link):
         self.wire_name = wire_name
         self._hub = hub if hub is not None else DEFAULT_HUB
         self._wire: _Wire | None = None
+        self._peer_role = _other(role)
 
     @property
     def peer_online(self) -> bool:
@@ -91,13 +92,16 @@ class LoopbackLink(Link):
         return None
 
     def _try_transmit_now(self, data: bytes) -> bool:
-        assert self._wire is not None
-        peer = self._wire.ends[_other(self.role)]
-        self._count_tx(data)
+        wire = self._wire
+        assert wire is not None
+        stats = self.stats  # _count_tx, written out
+        stats.frames_tx += 1
+        stats.bytes_tx += len(data)
+        peer = wire.ends[self._peer_role]
         if peer is not None:
             peer._deliver(data)
             return True
-        waiting = self._wire.waiting[_other(self.role)]
+        waiting = wire.waiting[self._peer_role]
         if len(waiting) >= self._hub.wire_capacity:
             waiting.popleft()
             self.stats.tx_dropped += 1

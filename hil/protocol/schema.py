@@ -8,17 +8,20 @@ range. The encoder refuses values outside the range; the decoder refuses packets
 it. Encoding, decoding, the ICD tables (``hil.protocol.icd``) and the XTCE export (``hil.protocol.xtce``)
 all read these definitions.
 
-Each PacketSpec compiles its fields once into fast converters (see "the compiled codec" below); the
+Each PacketSpec compiles its fields once into fast converters (see "the compiled codec" below) and
+generates from them a specialised encoder and decoder as Python source ("the generated codec"); the
 per-field ``Field.to_raw`` and ``Field.from_raw`` stay the reference they fall back to for anything out of
 the common case, so the octets and the errors are those of the reference.
 """
 
 from __future__ import annotations
 
+import binascii
 import functools
 import math
 import operator
 import struct
+import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum, IntFlag
@@ -27,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from hil.protocol import spacepacket
-from hil.protocol.crc import CRC_OCTETS, crc16
+from hil.protocol.crc import CRC_OCTETS, INIT, crc16
 from hil.protocol.spacepacket import PacketType
 
 _F32 = struct.Struct(">f")
@@ -474,6 +477,286 @@ def _array_decoder(f: Field) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
     return dec_array
 
 
+# --- the generated codec -------------------------------------------------------------------------------
+#
+# On top of the converters above, each PacketSpec generates, once, two specialised functions as Python
+# source compiled with ``exec`` (the way ``dataclasses`` builds ``__init__``): one that encodes a values
+# mapping into the whole packet (headers, user data, CRC) and one that decodes a whole packet, already
+# checked for size and CRC, into a Message. Each field's common case is written out inline (a type test
+# and range comparisons against constants computed once, a table lookup for enumerations, the scaling
+# arithmetic) with no converter called per field. Anything else (a value of another type, out of range,
+# NaN, an array given as numpy, a number or name that is no member of the enumeration, text...) abandons
+# the generated path, which has no side effects, and the packet goes through the converter path above,
+# which raises the same errors as the reference: so the octets, the Messages and the errors are the same
+# whichever path runs (tests/property/test_codec_generated.py). ``fn.__source__`` holds the source.
+
+_DBL_MAX = sys.float_info.max
+EncodeFn = Callable[[Mapping[str, Any], int, int, int], bytes]
+DecodeFn = Callable[[Any], "Message | None"]
+
+
+class _Source:
+    """Generated source text and the constants it names (bound as globals of the generated function)."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.names: dict[str, Any] = {}
+
+    def const(self, prefix: str, value: Any) -> str:
+        name = f"{prefix}{len(self.names)}"
+        self.names[name] = value
+        return name
+
+    def emit(self, indent: int, line: str) -> None:
+        self.lines.append("    " * indent + line)
+
+    def compile(self, fn_name: str, qualname: str) -> Any:
+        text = "\n".join(self.lines) + "\n"
+        namespace = dict(self.names)
+        exec(compile(text, f"<generated codec {qualname}>", "exec"), namespace)
+        fn = namespace[fn_name]
+        fn.__qualname__ = qualname
+        fn.__source__ = text
+        return fn
+
+
+def _float_bounds(f: Field) -> tuple[float, float]:
+    """The range of a binary32 or binary64 field, finite: comparisons against it refuse NaN and infinities
+    (and, for binary32, what would overflow it), so a finite check is not needed."""
+    rng = f.value_range
+    assert rng is not None
+    big = _F32_MAX if f.kind == "f32" else _DBL_MAX
+    return max(rng[0], -big), min(rng[1], big)
+
+
+def _below_top_octets(src: _Source, f: Field, offset: int, packet: str) -> str | None:
+    """For an unsigned integer array with an upper bound: a test on the packed octets of its elements at
+    ``offset`` in ``packet`` that passes only when every element's most significant octet is below the
+    bound's, so every element is within the bound (true of every element of a sensible on-time). A slice
+    and ``bytes.translate``: a few C loops, where ``max`` over the elements compares them one by one. None
+    when it does not apply (signed, unbounded, or a bound below 256)."""
+    wt = f.wire
+    rng = f.value_range
+    if rng is None or wt.signed or not rng[1] < wt.raw_max or wt.octets < 2:
+        return None
+    top = int(rng[1]) >> (8 * (wt.octets - 1))
+    if top == 0:
+        return None
+    end = offset + f.octets
+    return f"not {packet}[{offset}:{end}:{wt.octets}].translate(None, {src.const('LOW', bytes(range(top)))})"
+
+
+def _generate_encoder(spec: PacketSpec, encoders: Sequence[tuple[str, Converter, bool]],
+                      reference: EncodeFn) -> EncodeFn:
+    """``pack_packet`` specialised for ``spec``: its common case inline, everything else to ``reference``."""
+    src = _Source()
+    sp = spacepacket
+    fields = spec.all_fields
+    src.names.update(REFERENCE=reference, PACK=spec._packet_struct.pack, CRC=crc16, INIT=INIT,
+                     StructError=struct.error, EncodeError=EncodeError, int=int, float=float, list=list,
+                     tuple=tuple, bytes=bytes, type=type, len=len, round=round, set=set, map=map, min=min,
+                     max=max, INT_ONLY=_INT_ONLY)
+    conds: list[str] = []  # checked before any conversion
+    steps: list[str] = []  # conversions (statements) once the checks pass
+    post: list[str] = []  # checked after the conversions
+    raws: list[str] = []
+    packed: list[str] = []  # checked on the packed octets
+    offset = spacepacket.HEADERS_OCTETS
+    for k, (f, (_name, conv, array)) in enumerate(zip(fields, encoders, strict=True)):
+        v, r = f"v{k}", f"r{k}"
+        wt = f.wire
+        at, offset = offset, offset + f.octets
+        if array and _plain_int(f):
+            lo, hi = f.value_range if f.value_range is not None else (wt.raw_min, wt.raw_max)
+            c = (f"(type({v}) is list or type({v}) is tuple) and len({v}) == {f.count} "
+                 f"and set(map(type, {v})) == INT_ONLY")
+            if lo > wt.raw_min:
+                c += f" and min({v}) >= {src.const('LO', lo)}"
+            quick = _below_top_octets(src, f, at, "body") if lo <= wt.raw_min else None
+            if quick is not None:
+                packed.append(f"({quick} or max({v}) <= {src.const('HI', hi)})")
+            elif hi < wt.raw_max:
+                c += f" and max({v}) <= {src.const('HI', hi)}"
+            conds.append(c)  # the wire type's own limits are struct's to check (struct.error: fall back)
+            raws.append(f"*{v}")
+        elif array or f.kind == "text":  # the converter, which raises EncodeError on anything unusual
+            steps.append(f"{r} = {src.const('CONV', conv)}({v})")
+            raws.append(f"*{r}" if array else r)
+        elif f.kind == "bytes":
+            conds.append(f"type({v}) is bytes and len({v}) == {f.length}")
+            raws.append(v)
+        elif f.kind == "bool":
+            conds.append(f"({v} is True or {v} is False)")
+            raws.append(v)
+        elif f.enum is not None:
+            table: dict[Any, int] = {name: int(m) for name, m in f.enum.__members__.items()}
+            table.update({m.value: int(m) for m in f.enum})
+            # a member as it is (struct takes its integer value), anything else through the table of names
+            # and values (TypeError when unhashable)
+            steps.append(f"{r} = {v} if type({v}) is {src.const('ENUMTYPE', f.enum)} "
+                         f"else {src.const('ENUM', table.get)}({v})")
+            post.append(f"{r} is not None")
+            raws.append(r)
+        elif f.flags is not None:
+            undefined = ~functools.reduce(operator.or_, (int(m) for m in f.flags), 0)
+            conds.append(f"type({v}) is int and not {v} & {src.const('UNDEF', undefined)}")
+            raws.append(v)
+        elif not wt.integer:
+            lo, hi = _float_bounds(f)
+            conds.append(f"(type({v}) is float or type({v}) is int) and "
+                         f"{src.const('LO', lo)} <= {v} <= {src.const('HI', hi)}")
+            raws.append(v)
+        else:
+            rng = f.value_range
+            assert rng is not None
+            lo_name, hi_name = src.const("LO", rng[0]), src.const("HI", rng[1])
+            if f.scale is None:
+                if rng[0] <= wt.raw_min and rng[1] >= wt.raw_max:  # struct checks the wire type's limits
+                    conds.append(f"type({v}) is int")
+                else:
+                    conds.append(f"type({v}) is int and {lo_name} <= {v} <= {hi_name}")
+                raws.append(v)
+            else:
+                conds.append(f"(type({v}) is float or type({v}) is int) and {lo_name} <= {v} <= {hi_name}")
+                lo_raw, hi_raw = src.const("RMIN", wt.raw_min), src.const("RMAX", wt.raw_max)
+                off, sc = src.const("OFF", f.offset), src.const("SC", f.scale)
+                steps.append(f"{r} = round(({v} - {off}) / {sc})")
+                steps.append(f"{r} = {lo_raw} if {r} < {lo_raw} else {hi_raw} if {r} > {hi_raw} else {r}")
+                raws.append(r)
+    # The time tag's limits are struct's to check (they are those of its 'I' and 'H': struct.error here);
+    # the sequence count shares its word with the sequence flags, so its range is checked.
+    assert sp.COARSE_TIME_MAX == 0xFFFF_FFFF and sp.FINE_TIME_PER_S == 0x1_0000
+    header_ok = (f"type(seq_count) is int and type(coarse_time) is int and type(fine_time) is int "
+                 f"and 0 <= seq_count < {sp.SEQ_COUNT_MODULUS} and len(values) == {len(fields)}")
+    src.emit(0, "def pack_packet(values, seq_count, coarse_time, fine_time):")
+    src.emit(1, f"if {header_ok}:")
+    src.emit(2, "try:")
+    for k, f in enumerate(fields):
+        src.emit(3, f"v{k} = values[{f.name!r}]")
+    src.emit(3, f"if {' and '.join(conds) or 'True'}:")
+    for s in steps:
+        src.emit(4, s)
+    src.emit(4, f"if {' and '.join(post) or 'True'}:")
+    src.emit(5, f"body = PACK({spec._word0}, {0xC000} | seq_count, {spec._data_length}, coarse_time, "
+                f"fine_time, {', '.join(raws)})")
+    if packed:
+        src.emit(5, f"if {' and '.join(packed)}:")
+        src.emit(6, "return body + CRC(body, INIT).to_bytes(2, 'big')")
+    else:
+        src.emit(5, "return body + CRC(body, INIT).to_bytes(2, 'big')")
+    src.emit(2, "except (KeyError, TypeError, EncodeError, StructError):")
+    src.emit(3, "pass  # the reference says what is wrong, if anything")
+    src.emit(1, "return REFERENCE(values, seq_count, coarse_time, fine_time)")
+    fn: EncodeFn = src.compile("pack_packet", f"{spec.name}.pack_packet")
+    return fn
+
+
+def _generate_decoder(spec: PacketSpec, decoders: Sequence[tuple[str, Converter, int, int]],
+                      reference: Callable[[tuple[Any, ...], int], dict[str, Any]]) -> DecodeFn:
+    """Message of a packet of ``spec`` whose size and CRC are checked; None when its header words are not
+    those of ``spec`` (the caller's reference path says why). Fields out of the common case are decoded by
+    ``reference`` (raw values, index of the first field), which raises DecodeError for bad ones."""
+    src = _Source()
+    src.names.update(UNPACK=spec._packet_struct.unpack_from, DECODE_FLAT=reference, NAME=spec.name,
+                     APID=spec.apid, PTYPE=spec.packet_type, DecodeError=DecodeError, min=min, max=max,
+                     NEW=object.__new__, MESSAGE=Message)
+    # A Message is built by its slots' descriptors: what the frozen dataclass's __init__ does, in a third
+    # of the time.
+    for name in Message.__slots__:
+        src.names[f"SET_{name}"] = getattr(Message, name).__set__
+    conds: list[str] = []
+    items: list[str] = []
+    steps: list[str] = []  # conversions that may raise DecodeError
+    pre: list[str] = []  # plain statements
+    offsets: dict[str, int] = {}
+    offset = spacepacket.HEADERS_OCTETS
+    for f in spec.all_fields:
+        offsets[f.name], offset = offset, offset + f.octets
+    first = 5  # the header's words come first
+    for (f, i, n), (_name, conv, _i, _n) in zip(spec._slices, decoders, strict=True):
+        i += first
+        x = f"flat[{i}]"
+        wt = f.wire
+        if (n > 1 or f.count > 1) and not f.length:
+            t = f"flat[{i}:{i + n}]"
+            if _plain_int(f):
+                lo, hi = f.value_range if f.value_range is not None else (wt.raw_min, wt.raw_max)
+                if lo > wt.raw_min or hi < wt.raw_max:
+                    pre.append(f"a{i} = {t}")
+                    t = f"a{i}"
+                if lo > wt.raw_min:
+                    conds.append(f"min({t}) >= {src.const('LO', lo)}")
+                quick = _below_top_octets(src, f, offsets[f.name], "raw") if lo <= wt.raw_min else None
+                if quick is not None:
+                    conds.append(f"({quick} or max({t}) <= {src.const('HI', hi)})")
+                elif hi < wt.raw_max:
+                    conds.append(f"max({t}) <= {src.const('HI', hi)}")
+                items.append(t)
+            else:
+                steps.append(f"a{i} = {src.const('CONV', conv)}({t})")
+                items.append(f"a{i}")
+        elif f.kind == "text":
+            steps.append(f"a{i} = {src.const('CONV', conv)}({x})")
+            items.append(f"a{i}")
+        elif f.kind == "bytes" or f.flags is not None:
+            items.append(x)  # struct gives bytes and int: from_raw returns them as they are
+        elif f.kind == "bool":
+            conds.append(f"{x} <= 1")
+            items.append(f"{x} == 1")
+        elif f.enum is not None:
+            members = {m.value: m for m in f.enum}
+            if wt.octets == 1:  # a list indexed by every octet value
+                lookup = src.const("MEMBERS", [members.get(raw) for raw in range(wt.raw_min, wt.raw_max + 1)])
+                index = x if wt.raw_min == 0 else f"{x} + {-wt.raw_min}"
+                conds.append(f"(m{i} := {lookup}[{index}]) is not None")
+            else:
+                conds.append(f"(m{i} := {src.const('MEMBER', members.get)}({x})) is not None")
+            items.append(f"m{i}")
+        elif not wt.integer:
+            lo, hi = _float_bounds(f)
+            conds.append(f"{src.const('LO', lo)} <= {x} <= {src.const('HI', hi)}")
+            items.append(x)
+        else:
+            rng = f.value_range
+            assert rng is not None
+            lo, hi = rng
+            if f.scale is None:
+                if lo > wt.raw_min:
+                    conds.append(f"{x} >= {src.const('LO', lo)}")
+                if hi < wt.raw_max:
+                    conds.append(f"{x} <= {src.const('HI', hi)}")
+                items.append(x)
+            else:
+                conds.append(f"{src.const('LO', lo)} <= (y{i} := {x} * {src.const('SC', f.scale)} + "
+                             f"{src.const('OFF', f.offset)}) <= {src.const('HI', hi)}")
+                items.append(f"y{i}")
+    body = ", ".join(f"{f.name!r}: {item}" for f, item in zip(spec.all_fields, items, strict=True))
+    src.emit(0, "def decode_packet(raw):")
+    src.emit(1, "flat = UNPACK(raw)")
+    src.emit(1, f"if flat[0] != {spec._word0} or flat[2] != {spec._data_length}:")
+    src.emit(2, "return None")
+    for s in pre:
+        src.emit(1, s)
+    indent = 1
+    if steps:
+        src.emit(1, "try:")
+        for s in steps:
+            src.emit(2, s)
+        src.emit(1, "except DecodeError:")
+        src.emit(2, "fields = None")
+        src.emit(1, "else:")
+        indent = 2
+    src.emit(indent, f"fields = {{{body}}} if {' and '.join(conds) or 'True'} else None")
+    src.emit(1, "m = NEW(MESSAGE)")
+    values = ("NAME", "APID", "PTYPE", f"flat[1] & {spacepacket.SEQ_COUNT_MODULUS - 1}", "flat[3]", "flat[4]",
+              "DECODE_FLAT(flat, 5) if fields is None else fields")
+    for name, value in zip(Message.__slots__, values, strict=True):
+        src.emit(1, f"SET_{name}(m, {value})")
+    src.emit(1, "return m")
+    fn: DecodeFn = src.compile("decode_packet", f"{spec.name}.decode_packet")
+    return fn
+
+
 # The security header and trailer of authenticated telecommands (see flight/security.py).
 KEY_ID = Field("key_id", "u16", description="security parameter index: which key signed the command",
                minimum=1)
@@ -504,6 +787,12 @@ class PacketSpec:
     _packet_struct: struct.Struct = field(init=False, repr=False)  # headers and user data in one
     _word0: int = field(init=False, repr=False)  # first primary header word (version, type, APID)
     _data_length: int = field(init=False, repr=False)  # the primary header's packet data length
+    #: ``pack_packet(values, seq_count, coarse_time, fine_time)``: the whole packet (headers, user data,
+    #: CRC) for ``values`` with raw CUC time: the same octets as ``spacepacket.pack`` of ``pack_fields``,
+    #: and the same errors. Generated for this spec (see "the generated codec"), called without a method
+    #: in between.
+    pack_packet: EncodeFn = field(init=False, repr=False, compare=False)
+    _decode_packet: DecodeFn = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not 0 <= self.apid < spacepacket.APID_IDLE:
@@ -539,6 +828,8 @@ class PacketSpec:
         setattr_(self, "_packet_struct", struct.Struct(spacepacket.HEADERS_FORMAT + codes))
         setattr_(self, "_word0", (int(self.packet_type) << 12) | (1 << 11) | self.apid)
         setattr_(self, "_data_length", spacepacket.SECONDARY_HEADER_OCTETS + s.size + CRC_OCTETS - 1)
+        setattr_(self, "pack_packet", _generate_encoder(self, self._encoders, self._pack_packet_reference))
+        setattr_(self, "_decode_packet", _generate_decoder(self, self._decoders, self._decode_flat))
 
     @property
     def user_data_octets(self) -> int:
@@ -601,11 +892,10 @@ class PacketSpec:
         """The user data field for ``values`` (engineering units); every field must be given."""
         return self._pack_flat(self._flat(values))
 
-    def pack_packet(
+    def _pack_packet_reference(
         self, values: Mapping[str, Any], seq_count: int, coarse_time: int, fine_time: int
     ) -> bytes:
-        """The whole packet (headers, user data, CRC) for ``values`` with raw CUC time: the same octets as
-        ``spacepacket.pack`` of ``pack_fields``, and the same errors."""
+        """``pack_packet`` through the per-field converters: what the generated encoder falls back to."""
         flat = self._flat(values)
         sp = spacepacket
         if (type(seq_count) is int and type(coarse_time) is int and type(fine_time) is int
@@ -685,6 +975,7 @@ class Catalogue:
         self.specs = tuple(specs)
         self._by_name: dict[str, PacketSpec] = {}
         self._by_apid: dict[int, PacketSpec] = {}
+        self._decode_by_apid: dict[int, tuple[int, DecodeFn]] = {}  # packet octets and generated decoder
         for s in self.specs:
             if s.name in self._by_name:
                 raise SchemaError(f"packet name {s.name} defined twice")
@@ -692,6 +983,7 @@ class Catalogue:
                 raise SchemaError(f"APID {s.apid:#x} used by {self._by_apid[s.apid].name} and {s.name}")
             self._by_name[s.name] = s
             self._by_apid[s.apid] = s
+            self._decode_by_apid[s.apid] = (s.packet_octets, s._decode_packet)
 
     def __iter__(self) -> Iterator[PacketSpec]:
         return iter(self.specs)
@@ -723,6 +1015,12 @@ class Catalogue:
         if spec.authenticated:
             raise EncodeError(f"{name} is authenticated: build it with hil.protocol.telecommand.sign")
         if time_tag_s is not None:
+            try:
+                coarse_time, fine_time = spacepacket.time_tag_from_seconds(time_tag_s)
+            except (spacepacket.PacketError, TypeError, ValueError, OverflowError):
+                pass  # the reference below reports field errors first, then the time tag's
+            else:
+                return spec.pack_packet(values, seq_count, coarse_time, fine_time)
             return spacepacket.pack(
                 spec.apid, seq_count, spec.pack_fields(values), packet_type=spec.packet_type,
                 time_tag_s=time_tag_s, coarse_time=coarse_time, fine_time=fine_time,
@@ -735,6 +1033,22 @@ class Catalogue:
         Authenticated packets are decoded but not verified here: verification needs the keys and the
         anti-replay state (``flight.security.Authenticator``).
         """
+        # One pass over the header: the APID names the spec, whose packet size is known; the generated
+        # decoder compares the header words with the spec's; the CRC runs once. Anything else goes to the
+        # reference below, which says what is wrong.
+        t = type(raw)
+        if t is bytes or t is bytearray:
+            n = len(raw)
+            if n >= spacepacket.MIN_PACKET_OCTETS:
+                known = self._decode_by_apid.get(((raw[0] & 0x07) << 8) | raw[1])
+                if known is not None and n == known[0] and _crc16(raw, _CRC_INIT) == 0:
+                    msg = known[1](raw)
+                    if msg is not None:
+                        return msg
+        return self._decode_reference(raw)
+
+    def _decode_reference(self, raw: bytes | bytearray | memoryview) -> Message:
+        """``decode`` step by step: every check, and the error of the first that fails."""
         result = spacepacket.check(raw)
         if result is not spacepacket.Check.OK:
             raise DecodeError(spacepacket.packet_problem(raw))
@@ -756,3 +1070,5 @@ class Catalogue:
 
 
 _PACKET_TYPES = (PacketType.TM, PacketType.TC)
+_crc16 = binascii.crc_hqx  # crc16 without the call through hil.protocol.crc
+_CRC_INIT = INIT

@@ -60,12 +60,18 @@ class SequenceCounts:
 
 @dataclass(slots=True)
 class _ApidState:
-    """The last ``window`` new packets of one APID, as (count, fingerprint), oldest first."""
+    """The last ``window`` new packets of one APID, as (count, fingerprint), oldest first, and its
+    counters. Every entry of ``recent`` is distinct and ``keys`` holds exactly them."""
 
     last: int
+    counts: SequenceCounts
     recent: deque[tuple[int, Hashable]] = field(default_factory=deque)
     keys: set[tuple[int, Hashable]] = field(default_factory=set)
     per_count: dict[int, int] = field(default_factory=dict)  # count -> how many entries of `recent`
+
+
+_FIRST, _IN_ORDER, _GAP = SeqStatus.FIRST, SeqStatus.IN_ORDER, SeqStatus.GAP
+_DUPLICATE, _LATE, _RESET = SeqStatus.DUPLICATE, SeqStatus.LATE, SeqStatus.RESET
 
 
 class SequenceTracker:
@@ -80,49 +86,62 @@ class SequenceTracker:
 
     def observe_packet(self, packet: bytes) -> SeqStatus:
         """``observe`` for a whole packet: APID and count from its header, its octets as fingerprint."""
-        apid = ((packet[0] & 0x07) << 8) | packet[1]
-        seq = ((packet[2] & 0x3F) << 8) | packet[3]
-        return self.observe(apid, seq, bytes(packet))
+        return self.observe(((packet[0] & 0x07) << 8) | packet[1], ((packet[2] & 0x3F) << 8) | packet[3],
+                            packet if type(packet) is bytes else bytes(packet))
 
     def observe(self, apid: int, seq_count: int, fingerprint: Hashable = None) -> SeqStatus:
         """Classify one packet; ``fingerprint`` (for example its octets) tells a restart from a repeat."""
         if not 0 <= seq_count < SEQ_COUNT_MODULUS:
             raise ValueError(f"sequence count {seq_count} outside 0..{SEQ_COUNT_MODULUS - 1}")
-        counts = self._counts.get(apid)
-        if counts is None:
-            counts = self._counts[apid] = SequenceCounts()
-        counts.packets += 1
         state = self._apids.get(apid)
         if state is None:
-            state = self._apids[apid] = _ApidState(seq_count)
+            counts = self._counts[apid] = SequenceCounts(packets=1)
+            state = self._apids[apid] = _ApidState(seq_count, counts)
             self._remember(state, seq_count, fingerprint)
-            return SeqStatus.FIRST
-        count_seen = seq_count in state.per_count
-        if count_seen and (
-            fingerprint is None or (seq_count, fingerprint) in state.keys or (seq_count, None) in state.keys
-        ):
-            counts.duplicates += 1
-            return SeqStatus.DUPLICATE
+            return _FIRST
+        counts = state.counts
+        counts.packets += 1
+        per_count = state.per_count
+        count_seen = seq_count in per_count
+        if count_seen:
+            keys = state.keys
+            if fingerprint is None or (seq_count, fingerprint) in keys or (seq_count, None) in keys:
+                counts.duplicates += 1
+                return _DUPLICATE
         ahead = (seq_count - state.last) % SEQ_COUNT_MODULUS
         if ahead == 1:
-            status = SeqStatus.IN_ORDER
+            status = _IN_ORDER
         elif count_seen or seq_count == 0:
             counts.resets += 1
-            status = SeqStatus.RESET
+            status = _RESET
         elif ahead < HALF:
             counts.gaps += 1
             counts.missing += ahead - 1
-            status = SeqStatus.GAP
+            status = _GAP
         elif SEQ_COUNT_MODULUS - ahead < self.window:
             counts.late += 1
             counts.missing = max(0, counts.missing - 1)
             self._remember(state, seq_count, fingerprint)
-            return SeqStatus.LATE
+            return _LATE
         else:
             counts.resets += 1
-            status = SeqStatus.RESET
+            status = _RESET
         state.last = seq_count
-        self._remember(state, seq_count, fingerprint)
+        # _remember, written out for the common path
+        entry = (seq_count, fingerprint)
+        recent = state.recent
+        recent.append(entry)
+        state.keys.add(entry)
+        per_count[seq_count] = per_count[seq_count] + 1 if count_seen else 1
+        if len(recent) > self.window:
+            old = recent.popleft()
+            state.keys.discard(old)
+            old_count = old[0]
+            n = per_count[old_count] - 1
+            if n:
+                per_count[old_count] = n
+            else:
+                del per_count[old_count]
         return status
 
     def _remember(self, state: _ApidState, seq_count: int, fingerprint: Hashable) -> None:
