@@ -14,10 +14,12 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from hil.campaign import RunOptions, run_campaign
+from tests.support.broker import Broker
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -47,25 +49,19 @@ def _read_links(proc: subprocess.Popen[str], timeout_s: float) -> dict[str, str]
     return links
 
 
-@pytest.mark.timeout(600)
-def test_flight_run_in_another_process_flies_the_final_burn_into_the_zone(tmp_path: Path) -> None:
-    """``flight run`` in its own process, connected to the links ``hil run iss-final-burn --flight
-    external`` prints, flies the final burn in lockstep: the run ends in breakup with every truth impact in
-    the zone (exit status 0); the flight software's FINAL burn completes within 0.5 % of its delta-v target
-    (its own measurement, from its burn result event); the thruster board held a command for every lockstep
-    cycle with no stall (the gate waited for the other process); the flight software's events reached the
-    run's event record through the ground link; and Ctrl-C stops ``flight run`` cleanly afterwards."""
+def _fly_external(tmp_path: Path, transport: list[str]) -> tuple[dict[str, Any], dict[str, str]]:
+    """``hil run iss-final-burn --flight external`` and ``flight run`` on the links it prints, each in its
+    own process; the rig's summary and the URLs, once both have ended (Ctrl-C stops ``flight run``)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop("DEORBIT_TC_KEYS", None)
     out = tmp_path / "run"
     rig = subprocess.Popen(
         [sys.executable, "-m", "hil.cli", "run", "iss-final-burn", "--flight", "external", "--out", str(out),
-         "--quiet"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+         "--quiet", *transport], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     flight: subprocess.Popen[str] | None = None
     try:
         links = _read_links(rig, 60.0)
         assert set(links) == {"imu", "thrusters", "ground"}
-        assert all(url.startswith("serial:///dev/") for url in links.values())
         flight = subprocess.Popen(
             [sys.executable, "-m", "hil.flight_cli", "run", "--scenario", "iss-final-burn",
              "--imu", links["imu"], "--thrusters", links["thrusters"], "--ground", links["ground"],
@@ -86,7 +82,10 @@ def test_flight_run_in_another_process_flies_the_final_burn_into_the_zone(tmp_pa
     assert "Traceback" not in rig_err
     assert flight is not None and flight.returncode == 0, flight_err
     assert "Traceback" not in flight_err
-    s = json.loads((out / "summary.json").read_text())
+    return json.loads((out / "summary.json").read_text()), links
+
+
+def _check_final_burn(s: dict[str, Any], out: Path) -> None:
     assert s["outcome"] == "reentry_in_zone" and s["end_reason"] == "breakup"
     assert s["footprint"]["inside_zone"] is True
     final = [b for b in s["burns"] if b["name"] == "FINAL"]
@@ -100,6 +99,30 @@ def test_flight_run_in_another_process_flies_the_final_burn_into_the_zone(tmp_pa
     # both directions of every link crossed: commands and telecommands up, samples and telemetry down
     for ch in ("imu", "thruster", "ground"):
         assert s["links"][ch]["host_to_board"] > 0 and s["links"][ch]["board_to_host"] > 0, ch
+
+
+@pytest.mark.timeout(600)
+def test_flight_run_in_another_process_flies_the_final_burn_into_the_zone(tmp_path: Path) -> None:
+    """``flight run`` in its own process, connected to the pseudo-terminals ``hil run iss-final-burn
+    --flight external`` prints, flies the final burn in lockstep: the run ends in breakup with every truth
+    impact in the zone (exit status 0); the flight software's FINAL burn completes within 0.5 % of its
+    delta-v target (its own measurement, from its burn result event); the thruster board held a command for
+    every lockstep cycle with no stall (the gate waited for the other process); the flight software's
+    events reached the run's event record through the ground link; and Ctrl-C stops ``flight run`` cleanly
+    afterwards, with no traceback from either process."""
+    s, links = _fly_external(tmp_path, [])
+    assert all(url.startswith("serial:///dev/") for url in links.values())
+    _check_final_burn(s, tmp_path / "run")
+
+
+@pytest.mark.timeout(900)
+def test_the_same_over_a_real_broker(tmp_path: Path, broker: Broker, prefix: str) -> None:
+    """The same with the rig's links and the flight computer's on a real mosquitto: the URLs printed are the
+    broker's, and the final burn and every impact are as over pseudo-terminals."""
+    url = f"mqtt://127.0.0.1:{broker.ports['plain']}/{prefix}"
+    s, links = _fly_external(tmp_path, ["--transport", "mqtt", "--broker", url])
+    assert set(links.values()) == {url}
+    _check_final_burn(s, tmp_path / "run")
 
 
 def test_without_a_flight_computer_the_run_ends_in_error_with_a_reason(tmp_path: Path) -> None:
