@@ -19,9 +19,10 @@ import os
 import re
 import socket
 import ssl
+import threading
 import uuid
 from collections.abc import Awaitable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import aiomqtt
 
@@ -81,6 +82,44 @@ async def _guarded(call: Awaitable[T]) -> T:
     return result
 
 
+def _write_at_once(client: aiomqtt.Client) -> None:
+    """Send each MQTT packet (PUBLISH, PUBACK, ...) the moment the client library queues it, when that
+    happens on the event loop's thread.
+
+    aiomqtt has paho-mqtt ask for a writer callback for every packet it queues: a wake-up of the event loop
+    as if from another thread, a writer registration, one more loop iteration and the writer's removal, per
+    packet, on both ends of every link. The socket is non-blocking, so writing at once is what paho does
+    itself when it runs its own loop: the whole final-burn scenario over a local broker takes a quarter less
+    time, and the IMU-to-command latency's median a third less. What the socket does not take at once, and
+    any write error, goes the usual way (the writer callback, which reports an error as a lost connection);
+    so do calls from the thread aiomqtt connects on.
+    """
+    paho = client._client  # the paho-mqtt client inside (aiomqtt 2.x)
+    register = paho.on_socket_register_write
+    if register is None:
+        return
+    loop_thread = threading.get_ident()
+    busy = False
+
+    def on_register_write(c: Any, userdata: Any, sock: Any) -> None:
+        nonlocal busy
+        if busy or threading.get_ident() != loop_thread:
+            register(c, userdata, sock)
+            return
+        busy = True
+        try:
+            c.loop_write()  # sends what the socket takes; unregisters the writer when nothing is left
+        except Exception:  # the writer callback meets the error again and reports it
+            register(c, userdata, sock)
+            return
+        finally:
+            busy = False
+        if c.want_write():  # the socket was full: paho has marked a writer registered, so register one
+            register(c, userdata, sock)
+
+    paho.on_socket_register_write = on_register_write
+
+
 def _reason(exc: BaseException) -> str:
     """A short lower-case reason, without errno numbers or source locations."""
     text = str(exc).strip()
@@ -132,7 +171,7 @@ class MqttLink(Link):
         will = None
         if self.role == "board":
             will = aiomqtt.Will(self.topics["state"], OFFLINE, qos=QOS, retain=True)
-        return aiomqtt.Client(
+        client = aiomqtt.Client(
             self.spec.host,
             self.spec.port,
             username=self.spec.username,
@@ -147,6 +186,8 @@ class MqttLink(Link):
             # Packets are small and latency matters more than segment count: no Nagle delay.
             socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)],
         )
+        _write_at_once(client)
+        return client
 
     async def _open(self) -> aiomqtt.Client:
         """Connect, subscribe and announce; a failure is a LinkError with one sentence."""
