@@ -82,7 +82,7 @@ class ImuBoard:
         status_period_s: float = 1.0,
         housekeeping_period_s: float = 10.0,
         lockstep_gate: bool = True,
-        apply_time_sync: bool = False,
+        apply_time_sync: bool = True,
         on_advance: Callable[[float], Awaitable[None]] | None = None,
     ) -> None:
         if not (math.isfinite(output_rate_hz) and 0.01 <= output_rate_hz <= 400.0):
@@ -253,8 +253,7 @@ class ImuBoard:
         """IMU_TIME_SYNC received at simulated time ``t_s``: it ends a TIME_TAG_JUMP fault and, with
         ``apply_time_sync`` outside lockstep, sets the board clock to the packet's time tag (SLEW is
         applied as a step too); the next IMU_DATA carries TIME_JUMP when the clock moved. In lockstep the
-        board clock is the simulation's, so that a run stays deterministic. (``apply_time_sync`` is off by
-        default while the bench's interval check still counts the step of its own sync as an error.)"""
+        board clock is the simulation's, so that a run stays deterministic."""
         before = self.clock_offset_s + self.faults.tag_offset_s
         self.faults.tag_offset_s = 0.0
         if self.apply_time_sync and not self.clock.mode.lockstep:

@@ -19,12 +19,13 @@ from hil.protocol.catalogue import CATALOGUE, ImuStatus
 T0 = 800_000_000.0
 
 
-def imu_data(writer: PacketWriter, k: int, dt_s: float = 0.1, interval_s: float | None = None) -> bytes:
+def imu_data(writer: PacketWriter, k: int, dt_s: float = 0.1, interval_s: float | None = None,
+             step_s: float = 0.0, flags: int = 0) -> bytes:
     return writer.encode("IMU_DATA", {
         "delta_angle_x": 1e-5, "delta_angle_y": 0.0, "delta_angle_z": 0.0, "delta_velocity_x": 0.0,
         "delta_velocity_y": 0.0, "delta_velocity_z": 0.0,
         "interval_s": dt_s if interval_s is None else interval_s, "sample_count": round(dt_s * 100),
-        "output_seq": k, "status": int(ImuStatus.BIT_PASS)}, T0 + k * dt_s)
+        "output_seq": k, "status": int(ImuStatus.BIT_PASS) | flags}, T0 + k * dt_s + step_s)
 
 
 def session_of(packets: list[tuple[bytes, float, int]], board: str = "imu", scale: float = 1.0) -> Context:
@@ -100,6 +101,19 @@ def test_an_interval_that_disagrees_with_the_time_tags_is_caught() -> None:
     packets = [(imu_data(w, k, interval_s=0.1 if k != 3 else 0.12), 0.1 * k, 0) for k in range(6)]
     r = imu.check_intervals(session_of(packets))
     assert not r.passed and "interval_s 0.120000" in r.detail
+
+
+def test_a_clock_step_passes_only_when_the_output_after_it_is_flagged_time_jump() -> None:
+    """A board whose clock a time sync stepped by 0.25 s: its tags jump from output 3 on. With TIME_JUMP on
+    the first output after the step (the ICD's flag) the interval check passes; without it, the same
+    stream fails on that output."""
+    for flagged in (True, False):
+        w = PacketWriter()
+        packets = [(imu_data(w, k, step_s=0.25 if k >= 3 else 0.0,
+                             flags=int(ImuStatus.TIME_JUMP) if flagged and k == 3 else 0), 0.1 * k, 0)
+                   for k in range(6)]
+        r = imu.check_intervals(session_of(packets))
+        assert r.passed is flagged, r.detail
 
 
 @given(rate=st.floats(0.5, 2.0), scale=st.sampled_from([1.0, 4.0]), jitter_s=st.floats(0.0, 0.02),
