@@ -91,8 +91,8 @@ def test_same_physics_on_serial_mqtt_and_loopback(tmp_path: Path, broker: Broker
 def test_replay_reproduces_every_thruster_command(tmp_path: Path) -> None:
     """`hil replay` of a lockstep run over ptys: a fresh flight software fed the recorded IMU, thruster
     and ground packets issues every recorded thruster-board packet again, byte for byte (hundreds of
-    them), and the same IMU rate commands in the same order (their contents; their time tags follow the
-    health task's host timing, a known limit)."""
+    them), and the same IMU rate commands in the same order, byte for byte (time tags included: the control
+    cycle sends them at its sample's spacecraft time)."""
     from hil.replay import replay
 
     r = _run(_scenario(tmp_path), tmp_path / "serial", "serial")
