@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import enum
 import math
+import sys
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -123,6 +124,8 @@ class ThrusterFaults(enum.IntFlag):
     ARM_REJECTED = 1 << 6  # a wrong code or an out-of-order arming step
 
 
+_F64_MAX = sys.float_info.max
+
 @dataclass(frozen=True)
 class ThrusterCommand:
     """On-times for one control cycle.
@@ -147,8 +150,9 @@ class ThrusterCommand:
             raise ValueError("cycle and command_id must be non-negative")
         if len(self.on_time_s) > THRUSTER_COUNT:
             raise ValueError(f"at most {THRUSTER_COUNT} on-times, got {len(self.on_time_s)}")
-        times = tuple(float(x) for x in self.on_time_s)
-        if not all(math.isfinite(x) and x >= 0.0 for x in times):
+        times = tuple(map(float, self.on_time_s))
+        # min and max run in C; they are meaningful once no value is NaN
+        if times and (any(map(math.isnan, times)) or min(times) < 0.0 or max(times) > _F64_MAX):
             raise ValueError("on-times must be finite and non-negative")
         object.__setattr__(self, "on_time_s", times)
         if self.t_s is not None:
