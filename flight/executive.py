@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import contextlib
 import itertools
 import math
 import time
@@ -651,26 +652,33 @@ class Executive:
 
     async def _latest_status(self) -> ThrusterStatus | None:
         """The board's latest report, once it answers the last command sent (the board answers every
-        command), waiting at most STATUS_WAIT_S of host time; None when there is none yet.
+        command), waiting at most STATUS_WAIT_S of host time for the first report and as long again for the
+        answer; None when there is no report yet.
 
         The report and the IMU sample come on different links: a cycle that took whichever report had been
         read when its sample came could, in lockstep, see the previous cycle's report on one transport and
         this one's on another. Waiting for the answer to the last command (it left the board before the
         sample that starts this cycle) makes every cycle see the same report on every transport."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + STATUS_WAIT_S
         try:
             async with asyncio.timeout(STATUS_WAIT_S):
-                status = await self.thrusters.status()
-                want = self._cycle_sent
-                while want is not None and status.last_cycle < want and loop.time() < deadline:
-                    await asyncio.sleep(0)  # let the link read what has arrived
-                    status = await self.thrusters.status()
-                return status
+                status = await self.thrusters.status()  # waits only for the board's first report
         except Exception as exc:
             if isinstance(exc, asyncio.CancelledError):
                 raise
             return None
+        want = self._cycle_sent
+        if want is None or status.last_cycle >= want:
+            return status
+        # The answer is still on its way: let the link read what has arrived, until this deadline (the
+        # outer bound, twice as long, only guards a port that would block; the deadline ends the wait).
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + STATUS_WAIT_S
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(2.0 * STATUS_WAIT_S):
+                while status.last_cycle < want and loop.time() < deadline:
+                    await asyncio.sleep(0)
+                    status = await self.thrusters.status()
+        return status
 
     def _load_plan(self, t: float) -> list[Any]:
         plan = self.plan

@@ -236,12 +236,7 @@ class Link(abc.ABC):
             stats.bytes_rx += n
             for tap in self._taps:
                 tap(TAP_RECEIVED, packet)
-            try:  # _hand, written out
-                receiver(packet)
-            except Exception as exc:  # raised again in the owner's task by watch_receiver
-                if self._receiver_error is None:
-                    self._receiver_error = exc
-                self._receiver_event.set()
+            self._hand(receiver, packet)
             return True
         if len(self._rx) >= self._rx_size:
             stats.rx_dropped += 1
