@@ -13,8 +13,8 @@ event loop, ``hil bench`` runs against it, exits 1, and reports that check faile
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
-import math
 import queue
 import threading
 from collections.abc import Callable, Iterator
@@ -24,15 +24,16 @@ from typing import Any
 
 import pytest
 
+from firmware_bindings.thruster_board import BoardConfig
 from hil.boards.imu import ImuBoard
 from hil.boards.imu_model import grade
 from hil.boards.thruster import ThrusterBoard
-from hil.boards.thruster_logic import Reaction, ThrusterBoardConfig, ThrusterBoardCore
+from hil.boards.thruster_logic import ThrusterBoardConfig, ThrusterBoardCore
 from hil.cli import main
 from hil.clock import SimClock
 from hil.links import PtyLink
 from hil.plant import Plant
-from hil.protocol.catalogue import ArmAction, ArmedState
+from hil.protocol.catalogue import ArmAction
 from hil.protocol.schema import Message
 from hil.scenario import load
 
@@ -42,31 +43,31 @@ TIMING = {"status.rate", "housekeeping.rate", "time.clock_rate"}
 
 
 class NoWatchdogCore(ThrusterBoardCore):
-    """Breaks ICD 8.2: the watchdog never expires, so a MAIN_BURN stays open without commands."""
+    """Breaks ICD 8.2: the watchdog never expires (its period is longer than any test), so a MAIN_BURN
+    stays open without commands."""
 
-    @property
-    def watchdog_period_s(self) -> float:
-        return math.inf
+    def core_config(self, config: ThrusterBoardConfig) -> BoardConfig:
+        return dataclasses.replace(config.core_config(), watchdog_s=1e12, watchdog_cycles=1e12)
 
 
 class SingleStepArmCore(ThrusterBoardCore):
     """Breaks ICD 8.2: ARM_PREPARE alone arms the board."""
 
-    def _arm(self, t: float, msg: Message) -> Reaction:
-        reaction = super()._arm(t, msg)
-        if ArmAction(msg["action"]) is ArmAction.ARM_PREPARE and reaction.accepted:
-            self.armed_state = ArmedState.ARMED
-            self.last_valid_s = t
+    def arm(self, t_s: float, action: int, arm_code: int, command_id: int) -> int:
+        reaction = super().arm(t_s, action, arm_code, command_id)
+        if action == ArmAction.ARM_PREPARE and reaction & self.R_ACCEPTED:
+            super().arm(t_s, ArmAction.ARM_CONFIRM, arm_code, command_id)
         return reaction
 
 
 class ForgetfulCore(ThrusterBoardCore):
     """Breaks ICD 8.2 (once only): it forgets the last executed cycle and command id."""
 
-    def _command(self, t: float, msg: Message) -> Reaction:
-        self.last_cycle = 0
-        self.counters.commands_executed = 0
-        return super()._command(t, msg)
+    def command(self, t_s: float, cycle: int, command_id: int, mode: int, cycle_period_us: int,
+                on_time_us: list[int] | tuple[int, ...] | None) -> int:
+        self._b.last_cycle = 0  # the core's state, overwritten: what a firmware bug would do
+        self._b.commands_executed = 0
+        return super().command(t_s, cycle, command_id, mode, cycle_period_us, on_time_us)
 
 
 class UnsyncedThrusterBoard(ThrusterBoard):
