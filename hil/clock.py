@@ -121,6 +121,10 @@ class SimClock:
         self._open: set[float] = set()
         self._changed: asyncio.Event | None = None  # made in the running loop on first use
         self._changed_loop: asyncio.AbstractEventLoop | None = None
+        self._gate_deadlines: list[float] = []  # loop-time deadlines of the waits at the gate
+        self._stall_timer: asyncio.TimerHandle | None = None
+        self._stall_timer_loop: asyncio.AbstractEventLoop | None = None
+        self._stall_timer_at = math.inf
         self.stalls: list[Stall] = []
         self.cycles_opened = 0
         self.cycles_commanded = 0
@@ -199,23 +203,53 @@ class SimClock:
     async def _gate(self, t_s: float) -> None:
         if not self._open or min(self._open) >= t_s:  # open already: no wait, no timer
             return
+        loop = asyncio.get_running_loop()
         start = self._wall()
+        deadline = loop.time() + self.stall_timeout_s
+        changed = self._event()
+        self._gate_deadlines.append(deadline)
+        self._arm_stall_timer(loop, deadline)
         try:
-            async with asyncio.timeout(self.stall_timeout_s):
-                changed = self._event()
-                while any(t < t_s for t in self._open):
-                    changed.clear()
-                    await changed.wait()
-        except TimeoutError:
-            waited = self._wall() - start
-            for t in sorted(x for x in self._open if x < t_s):
-                self._open.discard(t)
-                stall = Stall(t_cycle_s=t, t_wait_s=float(t_s), waited_wall_s=waited)
-                self.stalls.append(stall)
-                if self.on_stall is not None:
-                    self.on_stall(stall)
-            if self._changed is not None:
-                self._changed.set()  # other waiters held by the same cycles go on too
+            while any(t < t_s for t in self._open):
+                if loop.time() >= deadline:
+                    self._stall(t_s, self._wall() - start)
+                    return
+                changed.clear()
+                await changed.wait()
+        finally:
+            self._gate_deadlines.remove(deadline)
+
+    def _arm_stall_timer(self, loop: asyncio.AbstractEventLoop, deadline: float) -> None:
+        """Make sure a timer wakes the gate's waiters by ``deadline``. Successive waits end later than the
+        ones before, so the timer armed for an earlier wait serves them: when it fires it wakes the waiters
+        (each checks its own deadline) and re-arms for the earliest deadline still pending. One timer per
+        stall timeout instead of one per wait (a lockstep run waits at the gate every cycle)."""
+        handle = self._stall_timer
+        if handle is not None and self._stall_timer_loop is loop and self._stall_timer_at <= deadline:
+            return
+        if handle is not None:
+            handle.cancel()
+        self._stall_timer = loop.call_at(deadline, self._on_stall_timer, loop)
+        self._stall_timer_loop = loop
+        self._stall_timer_at = deadline
+
+    def _on_stall_timer(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._stall_timer = None
+        if self._changed is not None:
+            self._changed.set()
+        if self._gate_deadlines:
+            self._arm_stall_timer(loop, min(self._gate_deadlines))
+
+    def _stall(self, t_s: float, waited_wall_s: float) -> None:
+        """The gate waited ``stall_timeout_s`` for cycles before ``t_s``: each still open is a stall."""
+        for t in sorted(x for x in self._open if x < t_s):
+            self._open.discard(t)
+            stall = Stall(t_cycle_s=t, t_wait_s=float(t_s), waited_wall_s=waited_wall_s)
+            self.stalls.append(stall)
+            if self.on_stall is not None:
+                self.on_stall(stall)
+        if self._changed is not None:
+            self._changed.set()  # other waiters held by the same cycles go on too
 
     # ---- the lockstep gate ----
 

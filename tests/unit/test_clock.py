@@ -101,6 +101,33 @@ def test_lockstep_stall_is_bounded_recorded_and_reported() -> None:
     assert clock.now_s == 3.0
 
 
+def test_each_wait_at_the_gate_gets_its_whole_stall_timeout() -> None:
+    """A wait that starts after an earlier one was released is bounded by its own stall timeout (0.3 s),
+    not by the earlier wait's: the gate's one timer re-arms for the later deadline. Within +0.5 s of
+    scheduling slack."""
+    clock = SimClock("lockstep", t0_s=0.0, stall_timeout_s=0.3)
+    waited: list[float] = []
+
+    async def release_later() -> None:
+        await asyncio.sleep(0.2)
+        clock.command_held(1.0)
+
+    async def go() -> None:
+        clock.open_cycle(1.0)
+        async with asyncio.TaskGroup() as tg:
+            tg.create_task(release_later())
+            await clock.wait_until(2.0)  # released after 0.2 s, before its deadline
+        clock.open_cycle(2.0)
+        start = time.monotonic()
+        await clock.wait_until(3.0)  # never released: a stall after 0.3 s of its own
+        waited.append(time.monotonic() - start)
+
+    run(go(), timeout_s=5.0)
+    assert clock.stalls and clock.stalls[0].t_cycle_s == 2.0
+    assert 0.3 <= waited[0] < 0.8
+    assert clock.stalls[0].waited_wall_s >= 0.3
+
+
 def test_unmatched_command_is_counted() -> None:
     clock = SimClock("lockstep", t0_s=0.0)
     clock.command_held(4.0)
