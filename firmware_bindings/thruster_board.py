@@ -85,6 +85,10 @@ class ThrusterBoardLogic:
         self._u64 = ffi.new("uint64_t *")
         self._u32 = ffi.new("uint32_t *")
         self._f64 = ffi.new("double *")
+        view = np.frombuffer(ffi.buffer(ffi.addressof(self._b, "actual_until_s"), self._n * _DOUBLE_SIZE),
+                             dtype=np.float64)
+        view.setflags(write=False)
+        self._actual_view = view
 
     # -- commands ------------------------------------------------------------------------------------
     def advance_to(self, t_s: float) -> bool:
@@ -238,6 +242,12 @@ class ThrusterBoardLogic:
     def actual_until_s(self) -> F64Array:
         """Per-thruster end of the actual opening (stuck valves included), a copy."""
         return self._array("actual_until_s")
+
+    @property
+    def actual_until_view(self) -> F64Array:
+        """The actual schedule as a read-only view of the core's state, no copy: it changes as the board
+        does, so use it at once (copy it to keep it)."""
+        return self._actual_view
 
     @property
     def actual_last_s(self) -> float:

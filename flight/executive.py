@@ -45,6 +45,7 @@ import numpy.typing as npt
 
 from firmware_bindings.frames import WGS84_A_M
 from firmware_bindings.orbit import apsis_altitudes_m
+from flight.bounded import bounded
 from flight.commanding import ApplyAimPoint, ApplyStateVector, Commander, CommandIntent, PersistCommand
 from flight.config import FlightConfig
 from flight.control import AttitudeController, ControlMode
@@ -603,8 +604,7 @@ class Executive:
         cmd = ThrusterCommand(self.cycle, on, main, self.cycle, t_s=t, period_s=sample.interval_s)
         self._last_period_s = sample.interval_s
         try:
-            async with asyncio.timeout(self.xc.port_timeout_s):
-                await self.thrusters.command(cmd)
+            await bounded(self.thrusters.command(cmd), self.xc.port_timeout_s)
             self.commands_sent += 1
             self._cycle_sent = cmd.cycle
             if self.keep_command_log:
@@ -660,8 +660,7 @@ class Executive:
         this one's on another. Waiting for the answer to the last command (it left the board before the
         sample that starts this cycle) makes every cycle see the same report on every transport."""
         try:
-            async with asyncio.timeout(STATUS_WAIT_S):
-                status = await self.thrusters.status()  # waits only for the board's first report
+            status = await bounded(self.thrusters.status(), STATUS_WAIT_S)  # waits only for the first report
         except Exception as exc:
             if isinstance(exc, asyncio.CancelledError):
                 raise

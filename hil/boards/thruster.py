@@ -78,8 +78,10 @@ class ThrusterBoard:
             self.plant.advance_to(plant_t)
         changes = self.core.fault_changes
         factor = self.core.thrust_factor if changes != self._fault_changes_given else None
-        self.plant.set_valves(max(plant_t, self.plant.t_s), self.core.actual_until_s - self.clock_offset_s,
-                              thrust_factor=factor)
+        until = self.core.actual_until_view  # set_valves copies it
+        if self.clock_offset_s:
+            until = until - self.clock_offset_s
+        self.plant.set_valves(max(plant_t, self.plant.t_s), until, thrust_factor=factor)
         self._fault_changes_given = changes
 
     def _time_sync(self, raw: bytes) -> None:
