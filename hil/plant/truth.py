@@ -168,6 +168,7 @@ class Plant:
         self._prop = rigid.ValvePropagator(model, bank, self.dry_mass_kg, y0)
         self._y = self._prop.y  # the state, updated in place by the propagator
         self._open_until = self._prop.open_until_s
+        self._open_last_s = -math.inf  # no valve is open after this time
         self._thrust_factor = np.ones(THRUSTER_COUNT)
         self.interface_alt_m = float(scenario.reentry.interface_alt_km) * 1e3
         self.breakup_alt_m = float(scenario.reentry.breakup_alt_km) * 1e3
@@ -319,7 +320,8 @@ class Plant:
         if until.shape != (THRUSTER_COUNT,):
             raise ValueError(f"set_valves: open_until_s must have shape ({THRUSTER_COUNT},), "
                              f"got {until.shape}")
-        if math.isnan(until.max()):  # a NaN anywhere makes the maximum NaN
+        last_s = float(until.max())
+        if math.isnan(last_s):  # a NaN anywhere makes the maximum NaN
             raise ValueError("set_valves: open_until_s holds NaN")
         factor = None
         if thrust_factor is not None:
@@ -333,8 +335,8 @@ class Plant:
             self._prop.bank = rigid.ThrusterBank(th.force_body_n * factor[:, None],
                                                  th.torque_body_nm * factor[:, None], th.mdot_kg_s * factor)
             self._thrust_factor = factor
-        until[until <= t] = -math.inf
-        self._open_until[:] = until
+        self._open_until[:] = until  # a time at or before t_s is a closed valve, as -inf is
+        self._open_last_s = last_s
 
     @property
     def thrust_factor(self) -> F64Array:
@@ -357,12 +359,13 @@ class Plant:
                 self._t_s = t1
                 return
             below_interface = self.interface is not None
+            t_from = self._t_s
             t_reached, stopped = self._prop.step(
                 self._t_s, t1, self.H_MAX_ENTRY_S if below_interface else self.H_MAX_S,
                 self.breakup_alt_m if below_interface else self.interface_alt_m)
             self._t_s = t_reached if stopped else t1
             open_s = self._prop.open_s
-            if open_s.any():
+            if self._open_last_s > t_from and open_s.any():  # skip the sums when every valve was closed
                 self.valve_open_s += open_s
                 self.impulse_body_ns += open_s @ self._prop.bank.force_body_n
             if stopped:
@@ -371,6 +374,7 @@ class Plant:
                 else:
                     self.breakup = self._event(self.breakup_alt_m)
                     self._open_until[:] = -math.inf
+                    self._open_last_s = -math.inf
 
     def reentry_summary(self) -> dict[str, Any]:
         """The ``reentry`` block of the run summary (DESIGN.md section 9), JSON-ready; None for what has
