@@ -60,6 +60,11 @@ class ImuFlags(enum.IntFlag):
     DATA_INVALID = 1 << 4  # the board marks this sample as not to be used
 
 
+#: Flags that make a sample unusable (as a plain int: the flag class's own operators cost more per sample).
+_UNUSABLE = int(ImuFlags.BIT_FAIL | ImuFlags.GYRO_SATURATED | ImuFlags.ACCEL_SATURATED
+                | ImuFlags.DATA_INVALID)
+
+
 @dataclass(frozen=True)
 class ImuSample:
     """Delta-angle and delta-velocity accumulated by the IMU over ``interval_s`` ending at ``t_s``."""
@@ -83,8 +88,7 @@ class ImuSample:
     @property
     def usable(self) -> bool:
         """False when the board flags the sample as failed, saturated or invalid."""
-        bad = ImuFlags.BIT_FAIL | ImuFlags.GYRO_SATURATED | ImuFlags.ACCEL_SATURATED | ImuFlags.DATA_INVALID
-        return not (self.flags & bad)
+        return not (int(self.flags) & _UNUSABLE)
 
 
 @runtime_checkable
