@@ -41,6 +41,7 @@ class WatchedClock(SimClock):
         super().__init__(mode, t0_s, stall_timeout_s, **kw)  # type: ignore[arg-type]
         self.waiting: list[float] = []
         self._progress = asyncio.Event()
+        self._watches: list[float] = []  # the holds the ground waits on in progressed()
         #: called with the cycle's time each time the thruster board holds a command (for the run record)
         self.on_command_held: Callable[[float], None] | None = None
         self._opened_at: dict[float, float] = {}
@@ -87,14 +88,28 @@ class WatchedClock(SimClock):
         self._poke()
 
     def _poke(self) -> None:
+        """A waiter started or ended or a command was held: wake the ground if that may concern a hold it
+        waits on (the hold is gone, or the simulation waits beyond it). Nothing happens while the
+        ground waits on a hold far ahead, which is nearly always: not a wake-up every cycle."""
+        watches = self._watches
+        if not watches:
+            return
+        hold = min(watches)
+        if hold in self._open and not (self.waiting and max(self.waiting) > hold):
+            return
         event, self._progress = self._progress, asyncio.Event()
         event.set()
 
-    async def progressed(self, timeout_s: float) -> None:
-        """Wait (at most ``timeout_s`` of wall time) until a waiter starts or ends or a command is held."""
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(timeout_s):
-                await self._progress.wait()
+    async def progressed(self, timeout_s: float, hold_s: float = -math.inf) -> None:
+        """Wait (at most ``timeout_s`` of wall time) until a waiter starts or ends or a command is held while
+        the hold ``hold_s`` is gone or the simulation waits beyond it (by default: any such change)."""
+        self._watches.append(hold_s)
+        try:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(timeout_s):
+                    await self._progress.wait()
+        finally:
+            self._watches.remove(hold_s)
 
 
 class GroundTime:
@@ -170,7 +185,7 @@ class GroundTime:
                     return self.now_s
                 assert isinstance(self.clock, WatchedClock)
                 while not self.blocked_on(t_hold):
-                    await self.clock.progressed(0.5)
+                    await self.clock.progressed(0.5, t_hold)
                 return self.now_s
             while self.now_s < t_s:
                 delay = self.clock.wall_deadline(t_s) - self._wall()
