@@ -76,9 +76,17 @@ class PacketRecorder:
         with ``board_end`` the board end (when the host end is in another process)."""
         sent = FROM_BOARD if board_end else TO_BOARD
         received = TO_BOARD if board_end else FROM_BOARD
+        index = CHANNELS.index(channel)
+        counts = self.counts[channel]
+        pack, monotonic = RECORD.pack, time.monotonic
 
-        def tap(direction: int, packet: bytes) -> None:
-            self.write(t_s(), channel, sent if direction == TAP_SENT else received, packet)
+        def tap(direction: int, packet: bytes) -> None:  # write(), for one channel: every packet comes here
+            f = self._f
+            if f is None:
+                return
+            d = sent if direction == TAP_SENT else received
+            f.write(pack(t_s(), monotonic() - self._wall0, index, d, len(packet)) + packet)
+            counts[d] += 1
 
         link.add_tap(tap)
 
