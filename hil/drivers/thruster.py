@@ -99,7 +99,7 @@ def command_values(cmd: ThrusterCommand, period_s: float) -> dict[str, object]:
     """THRUSTER_COMMAND fields for ``cmd`` with cycle period ``period_s``."""
     period_us = min(max(round(period_s * 1e6), MIN_CYCLE_PERIOD_US), MAX_CYCLE_PERIOD_US)
     if any(cmd.on_time_s):  # on-times are finite and non-negative (ThrusterCommand checks)
-        on_us = [min(max(round(x * 1e6), 0), period_us) for x in cmd.on_time_s]
+        on_us = [min(round(x * 1e6), period_us) if x else 0 for x in cmd.on_time_s]  # most are zero
         on_us += [0] * (THRUSTER_COUNT - len(on_us))
     else:
         on_us = [0] * THRUSTER_COUNT
