@@ -95,11 +95,12 @@ async def _lockstep(cycles: int, rate_hz: float = 10.0, burn: bool = True) -> fl
             await thr.arm_confirm(1)
             stream = imu.samples()
             t0 = time.perf_counter()
-            for n in range(1, cycles + 1):
-                async with asyncio.timeout(10.0):
+            # the responder's waits are bounded as a whole (a stalled rig ends the run within the bound)
+            async with asyncio.timeout(30.0 + 0.01 * cycles):
+                for n in range(1, cycles + 1):
                     s = await anext(stream)
-                await thr.command(ThrusterCommand(n, (0.0,) * THRUSTER_COUNT, burn and n % 2 == 0, n,
-                                                  t_s=s.t_s, period_s=s.interval_s))
+                    await thr.command(ThrusterCommand(n, (0.0,) * THRUSTER_COUNT, burn and n % 2 == 0, n,
+                                                      t_s=s.t_s, period_s=s.interval_s))
             return (time.perf_counter() - t0) / cycles
 
 
