@@ -45,6 +45,7 @@ AXES: int = int(lib.FB_IMU_AXES)
 DRAWS: int = int(lib.FB_IMU_DRAWS)
 GYRO_SATURATED: int = int(lib.FB_IMU_GYRO_SATURATED)
 ACCEL_SATURATED: int = int(lib.FB_IMU_ACCEL_SATURATED)
+_FB_E_RANGE = int(lib.FB_E_RANGE)
 #: each member of fb_imu_model as a slice of the struct viewed as doubles
 _FIELDS = {name: slice(f.offset // 8, (f.offset + ffi.sizeof(f.type)) // 8)
            for name, f in ffi.typeof("fb_imu_model").fields}
@@ -58,7 +59,14 @@ def gm_transition(dt_s: float, tau_s: float) -> tuple[float, float, float, float
     time ``tau_s`` and of its integral: ``(phi, k, l11, l21, l22)`` with ``x1 = phi x0 + l11 z0`` and
     ``integral = k x0 + l21 z0 + l22 z1`` for independent standard normals z0, z1 (scale by sigma)."""
     coef = ffi.new("double[5]")
-    ensure(lib.fb_imu_gm_transition(float(dt_s), float(tau_s), coef), "fb_imu_gm_transition")
+    status = lib.fb_imu_gm_transition(float(dt_s), float(tau_s), coef)
+    if status:
+        if status == _FB_E_RANGE:
+            err = InvalidInputError(
+                f"fb_imu_gm_transition: need dt_s > 0 and tau_s > 0, got {dt_s!r} and {tau_s!r}")
+            err.code = status
+            raise err
+        ensure(status, "fb_imu_gm_transition")
     return coef[0], coef[1], coef[2], coef[3], coef[4]
 
 
