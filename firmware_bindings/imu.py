@@ -118,6 +118,10 @@ def _draws(z: StandardNormals | ArrayLike, n: int, name: str) -> tuple[Any, Any]
 
 
 def _vec3(x: ArrayLike, name: str) -> Any:
+    """A ``double[3]`` argument: a float64 array of shape (3,) goes as a list of its floats (cffi copies
+    it into a temporary array, cheaper than wrapping the buffer), anything else through as_f64."""
+    if type(x) is np.ndarray and x.shape == (3,) and x.dtype.char == "d":
+        return x.tolist()
     a = as_f64(x, (3,), name)
     if a.shape != (3,):
         raise InvalidInputError(f"{name} must have shape (3,), got {a.shape}")
@@ -158,7 +162,8 @@ class ImuModel:
         ensure(status, "fb_imu_init")
         # every member is a double: one float64 array over the whole struct, fields as views of it
         self._all: F64 = np.frombuffer(ffi.buffer(self._c), dtype=np.float64)
-        self._out: Any = ffi.new("double[6]")
+        self._out_array: F64 = np.zeros(6)
+        self._out: Any = ffi.from_buffer("double[]", self._out_array)
         self._flags: Any = ffi.new("uint32_t *")
 
     def _view(self, name: str) -> F64:
@@ -228,7 +233,7 @@ class ImuModel:
         status = lib.fb_imu_measure(u_theta, u_vel, float(dt_s), zp, bp, self._c, self._out)
         if status:
             ensure(status, "fb_imu_measure")
-        return np.array(ffi.unpack(self._out, 6))
+        return self._out_array.copy()
 
     def start(self, theta_cum_rad: ArrayLike, vel_cum_mps: ArrayLike) -> None:
         """Set the cumulative true integrals the next :meth:`output` differences against."""
@@ -250,5 +255,5 @@ class ImuModel:
                 raise InvalidInputError(f"fb_imu_output: output interval must be positive and finite, "
                                         f"got {dt_s!r}")
             ensure(status, "fb_imu_output")
-        values: list[float] = ffi.unpack(self._out, 6)
+        values: list[float] = self._out_array.tolist()
         return values, int(self._flags[0])
