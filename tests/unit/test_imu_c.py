@@ -124,3 +124,44 @@ def test_fault_views_write_through_to_the_core() -> None:
     assert not a.core.bias_jump.any()
     a.faults = ImuFaultState(np.full(6, 2e-3), np.zeros(6), 5.0)
     assert np.array_equal(a.core.bias_jump, np.full(6, 2e-3)) and a.faults.noise_burst_until_s == 5.0
+
+
+def test_board_flags_and_clips_a_saturated_triad() -> None:
+    """An IMU board whose true body rate is three times the gyro range (tactical: 1000 deg/s) sends
+    IMU_DATA flagged GYRO_SATURATED with every delta-angle component at most range * dt (0.1 s), the
+    saturated ones exactly at it; the accelerometer triad, within its range, is not flagged and carries
+    the true increment within 5 mm/s (the grade's turn-on bias of 1 milli-g is 1 mm/s over 0.1 s per
+    sigma)."""
+    from hil.boards.imu import ImuBoard
+    from hil.clock import SimClock
+    from hil.links import LoopbackHub, LoopbackLink
+    from hil.plant import Plant
+    from hil.protocol.catalogue import CATALOGUE, ImuStatus
+    from hil.scenario import load
+    from tests.support.aio import run
+
+    g = GRADES["tactical"]
+    dt = 0.1
+
+    async def go() -> dict[str, float]:
+        plant = Plant.from_scenario(load("iss-deorbit"), 1)
+        hub = LoopbackHub()
+        host, link = LoopbackLink("imu", "host", hub=hub), LoopbackLink("imu", "board", hub=hub)
+        async with host, link:
+            board = ImuBoard(link, plant, SimClock("lockstep", plant.t_s), g, seed=1, lockstep_gate=False)
+            board.model.start(np.zeros(3), np.zeros(3))
+            theta = np.array([3.0, -3.0, 0.001]) * g.gyro_range_rps * dt
+            await board._emit(plant.t_s + dt, dt, theta, np.array([0.5, 0.0, -0.25]))
+            msg = CATALOGUE.decode(await host.recv(timeout_s=5.0))
+            return {k: float(msg[k]) for k in ("status", "delta_angle_x", "delta_angle_y", "delta_angle_z",
+                                                "delta_velocity_x", "delta_velocity_z")}
+
+    got = run(go())
+    status = int(got["status"])
+    limit = g.gyro_range_rps * dt
+    assert status & int(ImuStatus.GYRO_SATURATED) and not status & int(ImuStatus.ACCEL_SATURATED)
+    assert got["delta_angle_x"] == pytest.approx(limit, rel=1e-6)
+    assert got["delta_angle_y"] == pytest.approx(-limit, rel=1e-6)
+    assert abs(got["delta_angle_z"]) < limit
+    assert got["delta_velocity_x"] == pytest.approx(0.5, abs=5e-3)
+    assert got["delta_velocity_z"] == pytest.approx(-0.25, abs=5e-3)
