@@ -11,10 +11,12 @@ which is the same stream as drawing 18 at a time.
     >>> from firmware_bindings.imu import ImuModel
     >>> m = ImuModel(np.eye(3), np.eye(3), np.zeros(6), np.zeros(6), np.zeros(6), np.zeros(6),
     ...              np.full(6, 2.0**-20), 300.0, 10.0, 100.0)
-    >>> m.measure([1e-3, 0.0, 0.0], [0.0, 0.0, 0.5], 0.1, np.zeros(18)).tolist()[::2]
-    [0.0009994506835937, 0.0, 0.0]
+    >>> m.measure([1e-3, 0.0, 0.0], [0.0, 0.0, 0.5], 0.1, np.zeros(18)).tolist()
+    [0.0010004043579101562, 0.0, 0.0, 0.0, 0.0, 0.5]
+    >>> round(float(m.remainder[0] / m.lsb[0]), 9)  # the quantisation remainder, carried to the next output
+    -0.424
 
-(the output is quantised to 2^-20; the remainder is carried into the next output.)
+(a perfect sensor with a 2^-20 LSB: 1e-3 rad is 1048.576 LSB, sent as 1049.)
 """
 
 from __future__ import annotations

@@ -196,7 +196,11 @@ class ImuErrorModel:
     """The error model of one IMU, drawn from ``seed``: constant errors at construction, noise per output.
 
     ``bias``, ``gyro_matrix``, ``accel_matrix``, ``gm_sigma``, ``gm_state``, ``walk``, ``lsb`` and
-    ``remainder`` are numpy views onto the core model (see :class:`firmware_bindings.imu.ImuModel`)."""
+    ``remainder`` are numpy views onto the core model (see :class:`firmware_bindings.imu.ImuModel`).
+    Random numbers: ``rng`` (``default_rng(seed)``) draws the constants, then 18 standard normals per
+    output in blocks of 256 outputs; a noise burst's 6 draws per output come from ``burst_rng``, the first
+    child of ``SeedSequence(seed)``, so the main stream, and with it every output after a burst, does not
+    depend on bursts (before this model moved into the core, bursts drew from ``rng``)."""
 
     def __init__(self, grade: ImuGrade, seed: int) -> None:
         self.grade = grade
@@ -280,6 +284,7 @@ class ImuErrorModel:
 
     # -- outputs ---------------------------------------------------------------------------------------
     def _burst(self, t_s: float) -> F64 | None:
+        """The noise burst's 6 draws for an output ending at ``t_s``, or None outside a burst."""
         return self.burst_rng.standard_normal(6) if t_s < self._faults.noise_burst_until_s else None
 
     def measure(
@@ -302,5 +307,4 @@ class ImuErrorModel:
         last output (or :meth:`start`) measured as :meth:`measure`, then each triad beyond the grade's
         range times ``dt_s`` clipped to it. Returns the six values as floats (rad 0-2, m/s 3-5) and the
         saturation flags (``firmware_bindings.imu.GYRO_SATURATED``, ``ACCEL_SATURATED``)."""
-        burst = self.burst_rng.standard_normal(6) if t_s < self._faults.noise_burst_until_s else None
-        return self.core.output(theta_cum_rad, vel_cum_mps, dt_s, self.normals, burst)
+        return self.core.output(theta_cum_rad, vel_cum_mps, dt_s, self.normals, self._burst(t_s))
