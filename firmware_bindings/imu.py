@@ -51,6 +51,10 @@ _FB_E_RANGE = int(lib.FB_E_RANGE)
 #: each member of fb_imu_model as a slice of the struct viewed as doubles
 _FIELDS = {name: slice(f.offset // 8, (f.offset + ffi.sizeof(f.type)) // 8)
            for name, f in ffi.typeof("fb_imu_model").fields}
+if sum(s.stop - s.start for s in _FIELDS.values()) * 8 != ffi.sizeof("fb_imu_model") or any(
+        (f.type.item if f.type.kind == "array" else f.type).cname != "double"
+        for _, f in ffi.typeof("fb_imu_model").fields):  # pragma: no cover - a header change
+    raise ImportError("fb_imu_model must hold doubles only: the binding views it as one float64 array")
 
 
 # -- thin checked layer ----------------------------------------------------------------------------------
@@ -92,8 +96,8 @@ class StandardNormals:
         self._next = 0
 
     def take(self) -> Any:
-        """A ``double *`` to the next 18 draws (valid while this object lives and until the block after
-        next is drawn)."""
+        """A ``double *`` to the next 18 draws, for a core call made before the next ``take`` (a new block
+        may replace the memory it points into)."""
         if self._next >= self.rows:
             self._refill()
         p = self._ptr + DRAWS * self._next
