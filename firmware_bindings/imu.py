@@ -69,7 +69,8 @@ def gm_transition(dt_s: float, tau_s: float) -> tuple[float, float, float, float
     if status:
         if status == _FB_E_RANGE:
             err = InvalidInputError(
-                f"fb_imu_gm_transition: need dt_s > 0 and tau_s > 0, got {dt_s!r} and {tau_s!r}")
+                f"fb_imu_gm_transition: need dt_s > 0 and tau_s > 0 with a finite ratio, got {dt_s!r} and "
+                f"{tau_s!r}")
             err.code = status
             raise err
         ensure(status, "fb_imu_gm_transition")

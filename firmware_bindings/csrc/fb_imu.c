@@ -14,8 +14,9 @@ static double imu_f_var(double x)
     return 2.0 * x + 4.0 * expm1(-x) - expm1(-2.0 * x);
 }
 
-/* coef = (phi, k, l11, l21, l22) for dt_s > 0, tau_s > 0 (checked by the callers). */
-static void imu_transition(double dt_s, double tau_s, double coef[5])
+/* coef = (phi, k, l11, l21, l22) for dt_s > 0, tau_s > 0 (checked by the callers); 0 when dt_s / tau_s
+   is infinite or a coefficient is not finite (then coef is unspecified), 1 otherwise. */
+static int imu_transition(double dt_s, double tau_s, double coef[5])
 {
     const double x = dt_s / tau_s;
     const double one_minus_phi = -expm1(-x);
@@ -30,6 +31,7 @@ static void imu_transition(double dt_s, double tau_s, double coef[5])
     coef[2] = a;
     coef[3] = b;
     coef[4] = sqrt(rest > 0.0 ? rest : 0.0);
+    return isfinite(x) && fb_isfinite_n(coef, 5) && !isnan(rest);
 }
 
 fb_status fb_imu_gm_transition(double dt_s, double tau_s, double coef[5])
@@ -43,7 +45,9 @@ fb_status fb_imu_gm_transition(double dt_s, double tau_s, double coef[5])
     if (!(dt_s > 0.0 && tau_s > 0.0)) {
         return FB_E_RANGE;
     }
-    imu_transition(dt_s, tau_s, coef);
+    if (!imu_transition(dt_s, tau_s, coef)) { /* an infinite interval, or dt_s / tau_s overflowing */
+        return FB_E_RANGE;
+    }
     return FB_OK;
 }
 
@@ -114,8 +118,8 @@ static void imu_mat_vec(const double m[9], const double u[3], double out[3])
 }
 
 /* The measurement of one interval into out, the next Gauss-Markov state into gm_next and remainder into
-   rem_next; the model is only read. FB_E_NONFINITE when a result is not finite. Inputs checked by the
-   callers. */
+   rem_next; the model is only read. FB_E_RANGE when dt_s over the correlation time overflows,
+   FB_E_NONFINITE when a result is not finite. Inputs checked by the callers. */
 static fb_status imu_step(const fb_imu_model *m, const double u_theta[3], const double u_vel[3], double dt_s,
                           const double z[18], const double *burst_z, double out[6], double gm_next[6],
                           double rem_next[6])
@@ -123,7 +127,9 @@ static fb_status imu_step(const fb_imu_model *m, const double u_theta[3], const 
     double coef[5], y[6];
     double sqrt_dt;
     int a;
-    imu_transition(dt_s, m->correlation_time_s, coef);
+    if (!imu_transition(dt_s, m->correlation_time_s, coef)) {
+        return FB_E_RANGE;
+    }
     sqrt_dt = sqrt(dt_s);
     imu_mat_vec(m->gyro_matrix, u_theta, y);
     imu_mat_vec(m->accel_matrix, u_vel, y + 3);

@@ -65,7 +65,8 @@ typedef struct {
 } fb_imu_model;
 
 /* The exact one-interval transition of a unit-sigma Gauss-Markov process of correlation time tau_s over
-   dt_s: coef = (phi, k, l11, l21, l22) as above. FB_E_RANGE unless dt_s > 0 and tau_s > 0. */
+   dt_s: coef = (phi, k, l11, l21, l22) as above. FB_E_NONFINITE for a NaN; FB_E_RANGE unless dt_s > 0 and
+   tau_s > 0, or when a coefficient is not finite (an infinite dt_s, or dt_s / tau_s overflowing). */
 fb_status fb_imu_gm_transition(double dt_s, double tau_s, double coef[5]);
 
 /* Fill *model: sensor matrices, turn-on bias, Gauss-Markov sigma, initial state and correlation time,
@@ -81,7 +82,8 @@ fb_status fb_imu_init(const double gyro_matrix[9], const double accel_matrix[9],
    quantised measurement out (rad 0-2, m/s 3-5), advancing model's Gauss-Markov state and remainder.
    z holds the 18 standard normal draws; burst_z the 6 draws of a noise burst, or NULL when no burst is
    active (then burst_sigma is not used). FB_E_NONFINITE when an input or the result is not finite (a
-   huge increment or bias jump), FB_E_RANGE for a bad dt_s. */
+   huge increment or bias jump), FB_E_RANGE for a bad dt_s (also one whose ratio to the correlation time
+   overflows). */
 fb_status fb_imu_measure(const double dtheta_true_rad[3], const double dv_true_mps[3], double dt_s,
                          const double z[18], const double *burst_z, fb_imu_model *model, double out[6]);
 

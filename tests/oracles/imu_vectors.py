@@ -54,7 +54,8 @@ def transition_lines() -> list[str]:
                                      coef))
     lines.append("# fb_imu_gm_transition: refused intervals and correlation times")
     for dt, tau, status in ((0.0, 1.0, E_RANGE), (-1.0, 1.0, E_RANGE), (1.0, 0.0, E_RANGE),
-                            (1.0, -5.0, E_RANGE), (math.nan, 1.0, E_NONFINITE), (1.0, math.nan, E_NONFINITE)):
+                            (1.0, -5.0, E_RANGE), (math.inf, 1.0, E_RANGE), (1e300, 1e-300, E_RANGE),
+                            (math.nan, 1.0, E_NONFINITE), (1.0, math.nan, E_NONFINITE)):
         lines.append(format_line("imu_gm_transition", status, 0.0, [dt, tau], [0.0] * 5))
     return lines
 
