@@ -68,6 +68,34 @@ def _generate(n: int) -> list[bytes]:
     return out
 
 
+def _imu_error_model_us(n: int, repeat: int) -> tuple[float, float, float]:
+    """Microseconds per output of the IMU error model: the numpy reference (tests/oracles/imu_model.py,
+    the board's model before the C core), ImuErrorModel.measure over the core, and ImuErrorModel.output
+    (the board's call: differencing, model, range check, floats out). Navigation grade, 0.1 s outputs."""
+    from tests.oracles.imu_model import ImuErrorModel as ReferenceModel
+
+    g = GRADES["navigation"]
+    reference, model = ReferenceModel(g, 1), ImuErrorModel(g, 1)
+    step = np.array([1e-4, -2e-5, 3e-5])
+    cumulative = [step * k for k in range(n)]
+
+    def run_reference() -> None:
+        for _ in range(n):
+            reference.measure(step, step, 0.1, 0.0)
+
+    def run_measure() -> None:
+        for _ in range(n):
+            model.measure(step, step, 0.1, 0.0)
+
+    def run_output() -> None:
+        model.start(cumulative[0], cumulative[0])
+        for c in cumulative:
+            model.output(c, c, 0.1, 0.0)
+
+    us = [best_time_s(f, repeat=repeat) / n * 1e6 for f in (run_reference, run_measure, run_output)]
+    return us[0], us[1], us[2]
+
+
 def _decode(packets: list[bytes]) -> None:
     async def go() -> None:
         hub = LoopbackHub()
@@ -168,6 +196,10 @@ def run(quick: bool) -> Iterable[dict[str, object]]:
     yield figure("boards.imu_packets_generated_per_s", n / best_time_s(lambda: _generate(n), repeat=repeat),
                  "1/s")
     packets = _generate(n)
+    reference_us, measure_us, output_us = _imu_error_model_us(n, repeat)
+    yield figure("boards.imu_error_model_us_per_output_reference", reference_us, "us")
+    yield figure("boards.imu_error_model_us_per_output", measure_us, "us")
+    yield figure("boards.imu_error_model_us_per_output_board", output_us, "us")
     yield figure("boards.imu_packets_decoded_per_s", n / best_time_s(lambda: _decode(packets), repeat=repeat),
                  "1/s")
     cycles = 300 if quick else 3_000

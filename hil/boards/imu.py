@@ -33,6 +33,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from firmware_bindings.imu import ACCEL_SATURATED as _CORE_ACCEL_SATURATED
+from firmware_bindings.imu import GYRO_SATURATED as _CORE_GYRO_SATURATED
 from hil.boards.common import Housekeeping, PlantLike
 from hil.boards.imu_model import ImuErrorModel, ImuGrade
 from hil.clock import SimClock
@@ -109,7 +111,7 @@ class ImuBoard:
         self.rx_unexpected = 0
         self.outputs_dropped = 0
         self.clock_offset_s = 0.0  # board clock minus simulated time, set by IMU_TIME_SYNC outside lockstep
-        self._last_out = (np.zeros(3), np.zeros(3))
+        self._last_out: list[float] = [0.0] * 6  # the last output: delta-angle rad, delta-velocity m/s
         self.last_data_packet: bytes | None = None  # the last IMU_DATA sent
         self._ticks = ticks_of(plant.t_s)
 
@@ -152,7 +154,7 @@ class ImuBoard:
             tg.create_task(self._output_loop(), name="imu-board-output")
 
     async def _output_loop(self) -> None:
-        prev_theta, prev_vel = self.plant.imu_accumulators()
+        self.model.start(*self.plant.imu_accumulators())
         next_status_s = self.plant.t_s
         next_hk_s = self.plant.t_s
         while True:
@@ -174,9 +176,7 @@ class ImuBoard:
             if self.on_advance is not None:
                 await self.on_advance(t1)
             theta, vel = self.plant.imu_accumulators()
-            d_theta, d_vel = theta - prev_theta, vel - prev_vel
-            prev_theta, prev_vel = theta, vel
-            await self._emit(t1, t1 - t0, d_theta, d_vel)
+            await self._emit(t1, t1 - t0, theta, vel)
             if t1 >= next_status_s:
                 next_status_s = t1 + self.status_period_s
                 await self.send_status()
@@ -184,32 +184,29 @@ class ImuBoard:
                 next_hk_s = t1 + self.housekeeping_period_s
                 await self.send_housekeeping()
 
-    async def _emit(self, t_s: float, dt_s: float, d_theta: np.ndarray, d_vel: np.ndarray) -> None:
-        m_theta, m_vel = self.model.measure(d_theta, d_vel, dt_s, t_s)
+    async def _emit(self, t_s: float, dt_s: float, theta_cum_rad: np.ndarray, vel_cum_mps: np.ndarray
+                    ) -> None:
+        """One output from the plant's cumulative integrals at ``t_s``: the error model, the range check
+        and clipping run in one core call (the model differences the integrals against the last output)."""
+        out, saturation = self.model.output(theta_cum_rad, vel_cum_mps, dt_s, t_s)
         status = self._status_flags(t_s)
-        g = self.model.grade
-        theta, vel = m_theta.tolist(), m_vel.tolist()
-        gyro_max, accel_max = g.gyro_range_rps * dt_s, g.accel_range_mps2 * dt_s
-        if abs(theta[0]) > gyro_max or abs(theta[1]) > gyro_max or abs(theta[2]) > gyro_max:
+        if saturation & _CORE_GYRO_SATURATED:
             status |= _GYRO_SATURATED
-            m_theta = np.clip(m_theta, -gyro_max, gyro_max)
-        if abs(vel[0]) > accel_max or abs(vel[1]) > accel_max or abs(vel[2]) > accel_max:
+        if saturation & _CORE_ACCEL_SATURATED:
             status |= _ACCEL_SATURATED
-            m_vel = np.clip(m_vel, -accel_max, accel_max)
         if t_s < self.faults.stuck_until_s:
-            m_theta, m_vel = self._last_out
+            out = self._last_out
         if self.faults.tag_jumped:
             status |= _TIME_JUMP
             self.faults.tag_jumped = False
-        self._last_out = (m_theta, m_vel)
+        self._last_out = out
         self.output_seq = (self.output_seq + 1) % (1 << 32)
         if t_s < self.faults.dropout_until_s:
             self.outputs_dropped += 1
             return
-        theta, vel = m_theta.tolist(), m_vel.tolist()
         values: dict[str, object] = {
-            "delta_angle_x": theta[0], "delta_angle_y": theta[1], "delta_angle_z": theta[2],
-            "delta_velocity_x": vel[0], "delta_velocity_y": vel[1], "delta_velocity_z": vel[2],
+            "delta_angle_x": out[0], "delta_angle_y": out[1], "delta_angle_z": out[2],
+            "delta_velocity_x": out[3], "delta_velocity_y": out[4], "delta_velocity_z": out[5],
             "interval_s": min(dt_s, 4294.967295),
             "sample_count": min(max(1, round(dt_s * self.sample_hz)), MAX_SAMPLE_COUNT),
             "output_seq": self.output_seq, "status": status,

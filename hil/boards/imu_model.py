@@ -22,15 +22,26 @@ Bias instability is quoted the IEEE Std 952 way, as the flicker floor ``B`` read
 minimum (``sigma_A = 0.664 B``). A Gauss-Markov process of stationary sigma ``s`` has an Allan deviation
 peak of ``0.6198 s`` at ``tau = 1.89 T`` (IEEE Std 952-1997 annex C), so the model uses
 ``sigma_gm = 0.664 B / 0.6198``: its Allan floor has the quoted level.
+
+The arithmetic runs in the C core (:mod:`firmware_bindings.imu`, ``csrc/fb_imu.h``); the random numbers
+stay in numpy. The generator ``numpy.random.default_rng(seed)`` draws the constants (turn-on bias, the
+sensor matrices, the initial Gauss-Markov state) and then 18 standard normals per output, in blocks of
+256 outputs (the same stream as 18 at a time). A noise burst's extra 6 draws per output come from a
+second generator, the first child of ``seed``'s seed sequence
+(``default_rng(SeedSequence(seed).spawn(1)[0])``), so that a burst does not shift the main stream.
+The numpy reference of the model is tests/oracles/imu_model.py.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
+
+from firmware_bindings.imu import ImuModel, StandardNormals, gm_transition
 
 F64 = NDArray[np.float64]
 
@@ -145,72 +156,70 @@ def grade(name: str) -> ImuGrade:
         raise ValueError(f"unknown IMU grade {name!r}: use one of {', '.join(GRADES)}") from None
 
 
-def _f_var(x: float) -> float:
-    """2x - 3 + 4 e^-x - e^-2x (the integral's variance over sigma^2 T^2), accurate for small x."""
-    if x < 1e-3:
-        return x**3 * (2.0 / 3.0 - x / 2.0 + 7.0 * x * x / 30.0)
-    return 2.0 * x + 4.0 * math.expm1(-x) - math.expm1(-2.0 * x)
+def gauss_markov_transition(dt_s: float, tau_s: float) -> tuple[float, float, float, float, float]:
+    """The exact transition of a unit-sigma first-order Gauss-Markov process of correlation time ``tau_s``
+    and of its integral over ``dt_s``: ``(phi, k, l11, l21, l22)``, ``x1 = phi x0 + l11 z0`` and
+    ``integral = k x0 + l21 z0 + l22 z1`` for independent standard normals (:func:`gm_transition` of the
+    core). Raises ValueError unless ``dt_s > 0`` and ``tau_s > 0``."""
+    return gm_transition(dt_s, tau_s)
 
 
-def gauss_markov_covariance(dt_s: float, tau_s: float, sigma: float) -> tuple[float, F64]:
-    """Exact one-interval transition of a first-order Gauss-Markov process and its integral.
-
-    For ``dx = -x/T dt + sqrt(2 sigma^2 / T) dW``, over ``dt``: ``x1 = phi x0 + w1`` and
-    ``integral of x over dt = T (1 - phi) x0 + w2`` with ``phi = exp(-dt/T)`` and (w1, w2) zero-mean
-    Gaussian of covariance ``[[s^2 (1 - phi^2), s^2 T (1 - phi)^2], [., s^2 T^2 (2x - 3 + 4 phi - phi^2)]]``
-    where ``x = dt/T``. Returns ``(phi, covariance)``.
-    """
-    if not (dt_s > 0.0 and tau_s > 0.0 and sigma >= 0.0):
-        raise ValueError("need dt_s > 0, tau_s > 0 and sigma >= 0")
-    x = dt_s / tau_s
-    phi = math.exp(-x)
-    one_minus_phi = -math.expm1(-x)
-    s2 = sigma * sigma
-    c11 = s2 * -math.expm1(-2.0 * x)
-    c12 = s2 * tau_s * one_minus_phi**2
-    c22 = s2 * tau_s * tau_s * _f_var(x)
-    return phi, np.array([[c11, c12], [c12, c22]])
-
-
-def _cholesky2(c: F64) -> F64:
-    """Lower Cholesky factor of a 2x2 covariance that may be singular (sigma 0) or nearly so."""
-    a = math.sqrt(max(c[0, 0], 0.0))
-    b = c[1, 0] / a if a > 0.0 else 0.0
-    d = math.sqrt(max(c[1, 1] - b * b, 0.0))
-    return np.array([[a, 0.0], [b, d]])
+_LINKED = ("bias_jump", "noise_burst_sigma")
 
 
 @dataclass
 class ImuFaultState:
-    """Faults injected on command (the test-only IMU_FAULT_INJECT packet), in the model's units."""
+    """Faults injected on command (the test-only IMU_FAULT_INJECT packet), in the model's units.
+
+    In an :class:`ImuErrorModel` the two arrays are views onto the core model: change them in place
+    (``faults.bias_jump[2] += 1e-3``); assigning a new array copies its values in."""
 
     bias_jump: F64  # added to the bias: rad/s for axes 0-2, m/s^2 for axes 3-5
     noise_burst_sigma: F64  # extra white noise per output, rad or m/s, per axis
     noise_burst_until_s: float = -math.inf
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _LINKED and name in self.__dict__:
+            self.__dict__[name][:] = value  # keep the view onto the core model
+        else:
+            object.__setattr__(self, name, value)
 
-_add_rows = np.add.reduce
+
+def _f64(x: ArrayLike, shape: tuple[int, ...], name: str) -> F64:
+    a = np.array(x, dtype=np.float64)
+    if a.shape != shape:
+        raise ValueError(f"{name} must have shape {shape}, got {a.shape}")
+    return a
 
 
 class ImuErrorModel:
-    """The error model of one IMU, drawn from ``seed``: constant errors at construction, noise per output."""
+    """The error model of one IMU, drawn from ``seed``: constant errors at construction, noise per output.
+
+    ``bias``, ``gyro_matrix``, ``accel_matrix``, ``gm_sigma``, ``gm_state``, ``walk``, ``lsb`` and
+    ``remainder`` are numpy views onto the core model (see :class:`firmware_bindings.imu.ImuModel`).
+    Random numbers: ``rng`` (``default_rng(seed)``) draws the constants, then 18 standard normals per
+    output in blocks of 256 outputs; a noise burst's 6 draws per output come from ``burst_rng``, the first
+    child of ``SeedSequence(seed)``, so the main stream, and with it every output after a burst, does not
+    depend on bursts (before this model moved into the core, bursts drew from ``rng``)."""
 
     def __init__(self, grade: ImuGrade, seed: int) -> None:
         self.grade = grade
+        self.seed = seed
         self.rng = np.random.default_rng(seed)
+        self.burst_rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0])
         g = grade
         rng = self.rng
-        self.bias = np.concatenate(
-            [rng.normal(0.0, g.gyro_bias_rps, 3), rng.normal(0.0, g.accel_bias_mps2, 3)])
-        self.gyro_matrix = self._sensor_matrix(g.gyro_scale_factor, g.misalignment_rad)
-        self.accel_matrix = self._sensor_matrix(g.accel_scale_factor, g.misalignment_rad)
-        self.gm_sigma = np.array([g.gyro_gm_sigma_rps] * 3 + [g.accel_gm_sigma_mps2] * 3)
-        self.gm_state = rng.normal(0.0, 1.0, 6) * self.gm_sigma  # stationary from the start
-        self.walk = np.array([g.gyro_arw_rad_per_sqrt_s] * 3 + [g.accel_vrw_mps_per_sqrt_s] * 3)
-        self.lsb = np.array([g.gyro_lsb_rad] * 3 + [g.accel_lsb_mps] * 3)
-        self.remainder = np.zeros(6)
-        self.faults = ImuFaultState(np.zeros(6), np.zeros(6))
-        self._transition_cache: dict[float, tuple[float, float, F64, F64]] = {}
+        bias = np.concatenate([rng.normal(0.0, g.gyro_bias_rps, 3), rng.normal(0.0, g.accel_bias_mps2, 3)])
+        gyro_matrix = self._sensor_matrix(g.gyro_scale_factor, g.misalignment_rad)
+        accel_matrix = self._sensor_matrix(g.accel_scale_factor, g.misalignment_rad)
+        gm_sigma = np.array([g.gyro_gm_sigma_rps] * 3 + [g.accel_gm_sigma_mps2] * 3)
+        gm_state = rng.normal(0.0, 1.0, 6) * gm_sigma  # stationary from the start
+        walk = np.array([g.gyro_arw_rad_per_sqrt_s] * 3 + [g.accel_vrw_mps_per_sqrt_s] * 3)
+        lsb = np.array([g.gyro_lsb_rad] * 3 + [g.accel_lsb_mps] * 3)
+        self.core = ImuModel(gyro_matrix, accel_matrix, bias, gm_sigma, gm_state, walk, lsb,
+                             g.correlation_time_s, g.gyro_range_rps, g.accel_range_mps2)
+        self.normals = StandardNormals(rng)
+        self._faults = ImuFaultState(self.core.bias_jump, self.core.burst_sigma)
 
     def _sensor_matrix(self, scale_sigma: float, misalignment_sigma: float) -> F64:
         m = np.eye(3) + np.diag(self.rng.normal(0.0, scale_sigma, 3))
@@ -218,30 +227,65 @@ class ImuErrorModel:
         np.fill_diagonal(off, 0.0)
         return m + off
 
-    def _transition(self, dt_s: float) -> tuple[float, float, F64, F64]:
-        """For output interval ``dt_s``: (phi, k, noise, w1) where the Gauss-Markov state moves as
-        ``phi x + w1 z0``, its integral over the interval is ``k x`` plus noise, and the whole random part of
-        one output, from three standard normal draws per axis ``z`` (3 x 6), is ``(noise * z).sum(0)``:
-        rows 0 and 1 the Gauss-Markov integral (the unit Cholesky factor's second row times sigma), row 2 the
-        random walk (sigma sqrt(dt))."""
-        hit = self._transition_cache.get(dt_s)
-        if hit is not None:
-            return hit
-        tau = self.grade.correlation_time_s
-        phi, unit = gauss_markov_covariance(dt_s, tau, 1.0)
-        chol = _cholesky2(unit)
-        # w = sigma * chol @ z: first row gives w1 (state), second w2 (integral)
-        sigma = self.gm_sigma
-        noise = np.stack([sigma * chol[1, 0], sigma * chol[1, 1], self.walk * math.sqrt(dt_s)])
-        result = (phi, tau * -math.expm1(-dt_s / tau), noise, self.gm_sigma * chol[0, 0])
-        if len(self._transition_cache) > 64:
-            self._transition_cache.clear()
-        self._transition_cache[dt_s] = result
-        return result
+    # -- the constants and the state, as views onto the core model -----------------------------------
+    @property
+    def faults(self) -> ImuFaultState:
+        return self._faults
+
+    @faults.setter
+    def faults(self, value: ImuFaultState) -> None:
+        self._faults.bias_jump = _f64(value.bias_jump, (6,), "bias_jump")
+        self._faults.noise_burst_sigma = _f64(value.noise_burst_sigma, (6,), "noise_burst_sigma")
+        self._faults.noise_burst_until_s = float(value.noise_burst_until_s)
+
+    @property
+    def bias(self) -> F64:
+        return self.core.bias
+
+    @property
+    def gyro_matrix(self) -> F64:
+        return self.core.gyro_matrix
+
+    @property
+    def accel_matrix(self) -> F64:
+        return self.core.accel_matrix
+
+    @property
+    def gm_sigma(self) -> F64:
+        return self.core.gm_sigma
+
+    @property
+    def gm_state(self) -> F64:
+        return self.core.gm_state
+
+    @gm_state.setter
+    def gm_state(self, value: ArrayLike) -> None:
+        self.core.gm_state[:] = _f64(value, (6,), "gm_state")
+
+    @property
+    def walk(self) -> F64:
+        return self.core.walk
+
+    @property
+    def lsb(self) -> F64:
+        return self.core.lsb
+
+    @property
+    def remainder(self) -> F64:
+        return self.core.remainder
+
+    @remainder.setter
+    def remainder(self, value: ArrayLike) -> None:
+        self.core.remainder[:] = _f64(value, (6,), "remainder")
 
     def errors_free(self, dtheta_true: F64, dv_true: F64) -> F64:
         """The deterministic part: scale factor and misalignment applied to the true increments."""
         return np.concatenate([self.gyro_matrix @ dtheta_true, self.accel_matrix @ dv_true])
+
+    # -- outputs ---------------------------------------------------------------------------------------
+    def _burst(self, t_s: float) -> F64 | None:
+        """The noise burst's 6 draws for an output ending at ``t_s``, or None outside a burst."""
+        return self.burst_rng.standard_normal(6) if t_s < self._faults.noise_burst_until_s else None
 
     def measure(
         self, dtheta_true_rad: F64, dv_true_mps: F64, dt_s: float, t_s: float = 0.0
@@ -250,14 +294,17 @@ class ImuErrorModel:
         ``t_s``, with every error of the grade and the active faults; advances the noise state."""
         if not (math.isfinite(dt_s) and dt_s > 0.0):
             raise ValueError(f"output interval must be positive and finite, got {dt_s!r}")
-        out = self.errors_free(np.asarray(dtheta_true_rad, float), np.asarray(dv_true_mps, float))
-        phi, k, noise, w1 = self._transition(dt_s)
-        z = self.rng.standard_normal((3, 6))
-        out += (self.bias + self.faults.bias_jump) * dt_s + k * self.gm_state + _add_rows(noise * z, axis=0)
-        self.gm_state = phi * self.gm_state + w1 * z[0]
-        if t_s < self.faults.noise_burst_until_s:
-            out += self.faults.noise_burst_sigma * self.rng.standard_normal(6)
-        total = out + self.remainder
-        quantised = np.rint(total / self.lsb) * self.lsb
-        self.remainder = total - quantised
-        return quantised[:3], quantised[3:]
+        out = self.core.measure(dtheta_true_rad, dv_true_mps, dt_s, self.normals, self._burst(t_s))
+        return out[:3], out[3:]
+
+    def start(self, theta_cum_rad: ArrayLike, vel_cum_mps: ArrayLike) -> None:
+        """Set the cumulative true integrals (rad, m/s) that the next :meth:`output` differences against."""
+        self.core.start(theta_cum_rad, vel_cum_mps)
+
+    def output(self, theta_cum_rad: ArrayLike, vel_cum_mps: ArrayLike, dt_s: float, t_s: float
+               ) -> tuple[list[float], int]:
+        """One output of a board from the plant's cumulative integrals (rad, m/s): the increments since the
+        last output (or :meth:`start`) measured as :meth:`measure`, then each triad beyond the grade's
+        range times ``dt_s`` clipped to it. Returns the six values as floats (rad 0-2, m/s 3-5) and the
+        saturation flags (``firmware_bindings.imu.GYRO_SATURATED``, ``ACCEL_SATURATED``)."""
+        return self.core.output(theta_cum_rad, vel_cum_mps, dt_s, self.normals, self._burst(t_s))

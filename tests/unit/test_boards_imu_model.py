@@ -63,3 +63,22 @@ def test_bad_interval_is_refused() -> None:
     for dt in (0.0, -1.0, math.inf, math.nan):
         with pytest.raises(ValueError, match="output interval"):
             model.measure(np.zeros(3), np.zeros(3), dt)
+
+
+def test_noise_burst_does_not_shift_the_main_stream() -> None:
+    """A noise burst draws from its own generator: after a 5-output burst of 0.01 rad and m/s, a model's
+    outputs are those of the same seed without the burst within one LSB (only the carried quantisation
+    remainder differs), and during it they differ by the burst's size (above 1e-4 on some axis)."""
+    g = GRADES["tactical"]
+    quiet, burst = ImuErrorModel(g, 21), ImuErrorModel(g, 21)
+    burst.faults.noise_burst_sigma[:] = 0.01
+    burst.faults.noise_burst_until_s = 0.45
+    zero = np.zeros(3)
+    lsb = np.array([g.gyro_lsb_rad] * 3 + [g.accel_lsb_mps] * 3) * (1.0 + 1e-9)
+    for k in range(1, 21):
+        a = np.concatenate(quiet.measure(zero, zero, 0.1, 0.1 * k))
+        b = np.concatenate(burst.measure(zero, zero, 0.1, 0.1 * k))
+        if 0.1 * k < 0.45:
+            assert np.max(np.abs(a - b)) > 1e-4
+        else:
+            assert np.all(np.abs(a - b) <= lsb)
