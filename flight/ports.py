@@ -155,9 +155,11 @@ class ThrusterCommand:
         if len(self.on_time_s) > THRUSTER_COUNT:
             raise ValueError(f"at most {THRUSTER_COUNT} on-times, got {len(self.on_time_s)}")
         times = tuple(map(float, self.on_time_s))
-        # min and max run in C; they are meaningful once no value is NaN
-        if times and (any(map(math.isnan, times)) or min(times) < 0.0 or max(times) > _F64_MAX):
-            raise ValueError("on-times must be finite and non-negative")
+        # sum, min and max run in C: a NaN anywhere makes the sum NaN (then min and max mean nothing)
+        if times:
+            total = sum(times)
+            if total != total or min(times) < 0.0 or max(times) > _F64_MAX:
+                raise ValueError("on-times must be finite and non-negative")
         object.__setattr__(self, "on_time_s", times)
         if self.t_s is not None:
             _finite("t_s", self.t_s)

@@ -40,6 +40,8 @@ J2000_UTC = datetime(2000, 1, 1, 12, 0, 0, tzinfo=UTC)
 G0_MPS2 = 9.80665
 OMEGA_EARTH_RAD_S = 7.292115e-5
 
+_max_reduce = np.maximum.reduce  # ndarray.max without its Python wrapper
+
 
 @dataclass(frozen=True)
 class TruthState:
@@ -320,7 +322,7 @@ class Plant:
         if until.shape != (THRUSTER_COUNT,):
             raise ValueError(f"set_valves: open_until_s must have shape ({THRUSTER_COUNT},), "
                              f"got {until.shape}")
-        last_s = float(until.max())
+        last_s = float(_max_reduce(until))
         if math.isnan(last_s):  # a NaN anywhere makes the maximum NaN
             raise ValueError("set_valves: open_until_s holds NaN")
         factor = None
@@ -365,7 +367,7 @@ class Plant:
                 self.breakup_alt_m if below_interface else self.interface_alt_m)
             self._t_s = t_reached if stopped else t1
             open_s = self._prop.open_s
-            if self._open_last_s > t_from and open_s.any():  # skip the sums when every valve was closed
+            if self._open_last_s > t_from:  # a valve was open in the step (skip the sums when none was)
                 self.valve_open_s += open_s
                 self.impulse_body_ns += open_s @ self._prop.bank.force_body_n
             if stopped:
