@@ -21,7 +21,7 @@ import socket
 import ssl
 import threading
 import uuid
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import aiomqtt
@@ -120,6 +120,35 @@ def _write_at_once(client: aiomqtt.Client) -> None:
     paho.on_socket_register_write = on_register_write
 
 
+def _deliver_at_once(client: aiomqtt.Client, topic: str, deliver: Callable[[bytes], object],
+                     malformed: Callable[[], None]) -> None:
+    """Hand each message on ``topic`` to ``deliver`` in the client library's reader callback, on the event
+    loop's thread; every other message (the peer's state) goes through ``client.messages`` as before.
+
+    aiomqtt queues every message it receives, and each step of ``client.messages`` makes a task to read the
+    queue and waits for it or a disconnection: two tasks and a wait per packet, on every link. A link's
+    packets need none of it (``Link._deliver`` hands them on without blocking). A message arriving on
+    another thread (none is expected: aiomqtt reads the socket from the loop) takes the queue.
+    """
+    paho = client._client  # the paho-mqtt client inside (aiomqtt 2.x)
+    queued = paho.on_message
+    if queued is None:
+        return
+    loop_thread = threading.get_ident()
+
+    def on_message(c: Any, userdata: Any, message: Any) -> None:
+        if message.topic != topic or threading.get_ident() != loop_thread:
+            queued(c, userdata, message)
+            return
+        payload = message.payload
+        if len(payload) < 6:
+            malformed()
+            return
+        deliver(payload if type(payload) is bytes else bytes(payload))
+
+    paho.on_message = on_message
+
+
 def _reason(exc: BaseException) -> str:
     """A short lower-case reason, without errno numbers or source locations."""
     text = str(exc).strip()
@@ -187,7 +216,11 @@ class MqttLink(Link):
             socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)],
         )
         _write_at_once(client)
+        _deliver_at_once(client, self.rx_topic, self._deliver, self._count_malformed)
         return client
+
+    def _count_malformed(self) -> None:
+        self.stats.framing_errors += 1
 
     async def _open(self) -> aiomqtt.Client:
         """Connect, subscribe and announce; a failure is a LinkError with one sentence."""
@@ -260,9 +293,9 @@ class MqttLink(Link):
             if not isinstance(payload, bytes | bytearray):
                 payload = b"" if payload is None else str(payload).encode()
             topic = message.topic.value
-            if topic == self.rx_topic:
+            if topic == self.rx_topic:  # only if it came on another thread (see _deliver_at_once)
                 if len(payload) < 6:
-                    self.stats.framing_errors += 1
+                    self._count_malformed()
                     continue
                 self._deliver(bytes(payload))
             elif topic == self.topics["state"]:
