@@ -130,7 +130,7 @@ class ThrusterBoardLogic:
     # -- state ---------------------------------------------------------------------------------------
     @property
     def t_s(self) -> float:
-        return float(self._b.t_s)
+        return self._b.t_s  # a double field reads as a Python float
 
     @property
     def armed_state_value(self) -> int:

@@ -36,7 +36,7 @@ def _finite_vec3(name: str, v: tuple[float, ...]) -> Vec3:
     if len(v) != 3:
         raise ValueError(f"{name} must have 3 components, got {len(v)}")
     out = (float(v[0]), float(v[1]), float(v[2]))
-    if not all(math.isfinite(x) for x in out):
+    if not (math.isfinite(out[0]) and math.isfinite(out[1]) and math.isfinite(out[2])):
         raise ValueError(f"{name} must be finite, got {out}")
     return out
 

@@ -25,7 +25,7 @@ import math
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 __all__ = ["SimClock", "Stall", "TimeMode", "TimeModeError"]
 
@@ -56,6 +56,11 @@ class TimeMode:
 
     kind: str
     scale: float = 1.0
+    #: True in lockstep (a field, not a property: the rig asks several times a cycle)
+    lockstep: bool = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "lockstep", self.kind == self.LOCKSTEP)
 
     LOCKSTEP = "lockstep"
     REALTIME = "realtime"
@@ -79,10 +84,6 @@ class TimeMode:
             return cls(cls.SCALED, n)
         raise TimeModeError(
             f"unknown time mode {text!r}: use lockstep, realtime or scaled:N (N > 0, for example scaled:10)")
-
-    @property
-    def lockstep(self) -> bool:
-        return self.kind == self.LOCKSTEP
 
     def __str__(self) -> str:
         return f"scaled:{self.scale:g}" if self.kind == self.SCALED else self.kind

@@ -273,9 +273,10 @@ class ThrusterBoardCore(ThrusterBoardLogic):
         """Handle one decoded message of the thruster board's command set."""
         name = msg.name
         if name == "THRUSTER_COMMAND":
-            on_us = msg["on_time_us"]
-            r = self.command(t_s, msg["cycle"], msg["command_id"], msg["mode"], msg["cycle_period_us"],
-                             on_us if msg["mode"] else None)
+            f = msg.fields
+            mode = f["mode"]
+            r = self.command(t_s, f["cycle"], f["command_id"], mode, f["cycle_period_us"],
+                             f["on_time_us"] if mode else None)
             return Reaction("command", bool(r & _R_SEND), bool(r & _R_VALVES),
                             t_from_tag(msg.coarse_time, msg.fine_time), bool(r & _R_ACCEPTED))
         self.advance_to(t_s)

@@ -108,20 +108,21 @@ class ImuDriver(Driver):
             self.emit(Severity.WARNING, "out_of_order",
                       f"dropped an IMU sample tagged {t_s:.6f} s, not after {self.last_t_s:.6f} s", t_s=t_s)
             return
+        f = msg.fields  # the dict itself: msg[name] is a method call per field
         try:
             sample = ImuSample(
                 t_s=t_s,
-                dtheta_body_rad=(msg["delta_angle_x"], msg["delta_angle_y"], msg["delta_angle_z"]),
-                dv_body_mps=(msg["delta_velocity_x"], msg["delta_velocity_y"], msg["delta_velocity_z"]),
-                interval_s=msg["interval_s"],
-                sample_count=max(1, int(msg["sample_count"])),
-                flags=flags_from_status(int(msg["status"])),
+                dtheta_body_rad=(f["delta_angle_x"], f["delta_angle_y"], f["delta_angle_z"]),
+                dv_body_mps=(f["delta_velocity_x"], f["delta_velocity_y"], f["delta_velocity_z"]),
+                interval_s=f["interval_s"],
+                sample_count=max(1, int(f["sample_count"])),
+                flags=flags_from_status(int(f["status"])),
             )
         except ValueError as exc:
             self.stats.bad_packets += 1
             self.emit(Severity.WARNING, "bad_packet", f"dropped an IMU sample: {exc}")
             return
-        seq = int(msg["output_seq"])
+        seq = int(f["output_seq"])
         if self._last_seq is not None and seq != (self._last_seq + 1) % (1 << 32):
             missing = (seq - self._last_seq - 1) % (1 << 32)
             self.gaps += 1

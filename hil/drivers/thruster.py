@@ -82,16 +82,17 @@ _FAULT_MEMO: dict[int, ThrusterFaults] = {}
 
 
 def status_from_message(msg: Message) -> ThrusterStatus:
-    armed = msg["armed_state"]
+    f = msg.fields  # the dict itself: msg[name] is a method call per field
+    armed = f["armed_state"]
     return ThrusterStatus(
         t_s=message_t_s(msg),
         arm_state=_ARM[armed if type(armed) is ArmedState else ArmedState(armed)],
-        valves_open=int(msg["valve_states"]),
-        last_cycle=int(msg["last_cycle"]),
-        last_command_id=int(msg["last_command_id"]),
-        tank_pressure_pa=float(msg["tank_pressure_pa"]),
-        propellant_kg=float(msg["propellant_kg"]),
-        faults=faults_from_flags(int(msg["flags"])),
+        valves_open=int(f["valve_states"]),
+        last_cycle=int(f["last_cycle"]),
+        last_command_id=int(f["last_command_id"]),
+        tank_pressure_pa=float(f["tank_pressure_pa"]),
+        propellant_kg=float(f["propellant_kg"]),
+        faults=faults_from_flags(int(f["flags"])),
     )
 
 
