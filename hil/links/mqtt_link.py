@@ -6,7 +6,9 @@ packet per message, the same bytes as on serial without COBS, QoS 1 everywhere.
 
 Delivery is at least once: a packet leaves the outbox only after the broker's PUBACK, so a packet in
 flight when the broker goes away is published again after reconnect; the receiver drops the resulting
-duplicates (same APID, sequence count and bytes). The session is persistent (clean session off, one
+duplicates (same APID, sequence count and bytes). A packet with nothing waiting before it is published
+in the sender's call and the next one when the PUBACK comes; no PUBACK within ``publish_timeout_s`` is a
+lost connection. Received packets are handed on in the client library's reader callback. The session is persistent (clean session off, one
 client id per link), so the broker keeps subscriptions and queued QoS-1 messages across a reconnect.
 """
 
@@ -149,6 +151,21 @@ def _deliver_at_once(client: aiomqtt.Client, topic: str, deliver: Callable[[byte
     paho.on_message = on_message
 
 
+def _on_acknowledged(client: aiomqtt.Client, acked: Callable[[Any, int], None]) -> None:
+    """Call ``acked(paho_client, mid)`` for every publication the broker acknowledges, before aiomqtt's own
+    handler (which completes the publications made through ``client.publish``)."""
+    paho = client._client
+    theirs = paho.on_publish
+    if theirs is None:
+        return
+
+    def on_publish(c: Any, userdata: Any, mid: int, *rest: Any) -> None:
+        acked(c, mid)
+        theirs(c, userdata, mid, *rest)
+
+    paho.on_publish = on_publish
+
+
 def _reason(exc: BaseException) -> str:
     """A short lower-case reason, without errno numbers or source locations."""
     text = str(exc).strip()
@@ -192,6 +209,15 @@ class MqttLink(Link):
         self._publish_timeout_s = publish_timeout_s
         self._tls = tls_context(spec) if spec.tls else None
         self._client: aiomqtt.Client | None = None
+        # Publishing at once (see _try_transmit_now): the paho client of the current connection, the packet
+        # published that way and not yet acknowledged (always the outbox's first), its message id and when
+        # it went out (loop time).
+        self._paho: Any = None
+        self._inflight: bytes | None = None
+        self._inflight_mid = -1
+        self._inflight_since = 0.0
+        self._sending = False  # the transmit task is publishing the outbox's first packet
+        self._loop_thread = threading.get_ident()
         self.peer_online: bool | None = None
         self._peer_event = asyncio.Event()
         self.last_error = ""
@@ -217,6 +243,7 @@ class MqttLink(Link):
         )
         _write_at_once(client)
         _deliver_at_once(client, self.rx_topic, self._deliver, self._count_malformed)
+        _on_acknowledged(client, self._acknowledged)
         return client
 
     def _count_malformed(self) -> None:
@@ -258,8 +285,16 @@ class MqttLink(Link):
                 await _guarded(client.__aexit__(None, None, None))
 
     async def _connect_first(self) -> None:
-        self._client = await self._open()
+        self._use(await self._open())
         self._set_state(LinkState.UP)
+
+    def _use(self, client: aiomqtt.Client | None) -> None:
+        """Make ``client`` the current connection (None: none). A packet published at once on the previous
+        connection and not acknowledged stays first in the outbox and goes out again on the next."""
+        self._client = client
+        self._paho = client._client if client is not None else None
+        self._inflight = None
+        self._loop_thread = threading.get_ident()
 
     async def _run(self) -> None:
         while True:
@@ -271,10 +306,10 @@ class MqttLink(Link):
                         tg.create_task(self._transmit(client), name=f"link-{self.name}-tx")
                 except* (aiomqtt.MqttError, TimeoutError, OSError) as group:
                     self.last_error = _reason(group.exceptions[0])
-                self._client = None
+                self._use(None)
                 self._set_state(LinkState.DOWN)
                 await self._drop_client(client)
-            self._client = await self._reconnect()
+            self._use(await self._reconnect())
             self.stats.reconnects += 1
             self._set_state(LinkState.UP)
 
@@ -310,21 +345,103 @@ class MqttLink(Link):
             while self.peer_online is not online:
                 await self._peer_event.wait()
 
+    # -- transmit -----------------------------------------------------------------------------------
+    # A packet goes out at once, in the sender's call, when nothing is waiting before it: the client
+    # library publishes it (QoS 1) and the broker's PUBACK takes it out of the outbox (_acknowledged),
+    # which then publishes the next one waiting. The transmit task sends what could not go that way (after
+    # a reconnect, or when the library refused) through aiomqtt's publish, one acknowledged packet at a
+    # time, and bounds the wait for the acknowledgement of a packet published at once: no PUBACK within
+    # publish_timeout_s is a lost connection. aiomqtt's publish makes an event, a task and a timeout per
+    # packet, and the transmit task woke twice per packet; publishing at once needs none of it.
+
+    def _try_transmit_now(self, data: bytes) -> bool:
+        if self._paho is None or self._sending or threading.get_ident() != self._loop_thread:
+            return False
+        self._outbox.append(data)  # it leaves the outbox when acknowledged (or is sent again after a loss)
+        self._outbox_empty.clear()
+        if not self._publish_first():
+            self._outbox_ready.set()  # the transmit task sends it (and meets the library's error)
+        return True
+
+    def _enqueue(self, data: bytes) -> None:
+        if self._inflight is None:
+            super()._enqueue(data)
+            return
+        # Behind a packet published at once, which _acknowledged follows with the next: no task to wake. A
+        # full outbox drops its oldest packet still waiting (the one in flight stays: it may need resending).
+        if len(self._outbox) >= self._outbox_size:
+            self.stats.tx_dropped += 1
+            if len(self._outbox) == 1:
+                return
+            del self._outbox[1]
+        self._outbox.append(data)
+        self._outbox_empty.clear()
+
+    def _publish_first(self) -> bool:
+        """Publish the outbox's first packet through the client library at once; False if it refused."""
+        packet = self._outbox[0]
+        info = self._paho.publish(self.tx_topic, packet, qos=QOS)
+        if info.rc != 0:
+            return False
+        self._inflight, self._inflight_mid = packet, info.mid
+        self._inflight_since = asyncio.get_running_loop().time()
+        return True
+
+    def _acknowledged(self, paho: Any, mid: int) -> None:
+        """The broker acknowledged ``mid`` (in the client library's reader callback)."""
+        packet = self._inflight
+        if packet is None or mid != self._inflight_mid or paho is not self._paho:
+            return
+        self._inflight = None
+        if self._outbox and self._outbox[0] is packet:
+            self._outbox_pop()
+        self._count_tx(packet)
+        if self._outbox and threading.get_ident() == self._loop_thread:
+            # the next one goes out once the library has finished with this acknowledgement
+            asyncio.get_running_loop().call_soon(self._publish_waiting)
+
+    def _publish_waiting(self) -> None:
+        if self._inflight is not None or self._sending or not self._outbox or self._paho is None:
+            return
+        if not self._publish_first():
+            self._outbox_ready.set()
+
     async def _transmit(self, client: aiomqtt.Client) -> None:
+        loop = asyncio.get_running_loop()
         while True:
+            if self._inflight is not None:
+                waited = loop.time() - self._inflight_since
+                if waited > self._publish_timeout_s:
+                    raise aiomqtt.MqttError(
+                        f"no acknowledgement from the broker within {self._publish_timeout_s} s")
+                self._outbox_ready.clear()
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(self._publish_timeout_s - waited + 0.01):
+                        await self._outbox_ready.wait()
+                continue
             if not self._outbox:
                 self._outbox_ready.clear()
-                await self._outbox_ready.wait()
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(self._publish_timeout_s):
+                        await self._outbox_ready.wait()
                 continue
             packet = self._outbox[0]
-            await _guarded(client.publish(self.tx_topic, packet, qos=QOS, timeout=self._publish_timeout_s))
+            self._sending = True
+            try:
+                await _guarded(client.publish(self.tx_topic, packet, qos=QOS,
+                                              timeout=self._publish_timeout_s))
+            finally:
+                self._sending = False
             # Sent and acknowledged: only now does it leave the outbox (it may have been resent).
             if self._outbox and self._outbox[0] is packet:
                 self._outbox_pop()
             self._count_tx(packet)
+            if self._outbox and self._paho is not None:
+                self._publish_first()  # the rest at once again (if the library refuses, this task goes on)
 
     async def _shutdown(self) -> None:
-        client, self._client = self._client, None
+        client = self._client
+        self._use(None)
         if client is None:
             return
         if self.role == "board":

@@ -184,6 +184,13 @@ class Broker:
         self.start()
 
     @property
+    def pid(self) -> int:
+        """The broker's process id (for a test that pauses it); RuntimeError when it is not running."""
+        if self._proc is None or self._proc.poll() is not None:
+            raise RuntimeError("the broker is not running")
+        return self._proc.pid
+
+    @property
     def running(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
 
