@@ -214,7 +214,7 @@ class ThrusterBoardLogic:
     @property
     def fault_changes(self) -> int:
         """Injected fault changes so far (a change of the thrust factors is among them)."""
-        return int(self._b.fault_changes)
+        return self._b.fault_changes  # a uint64 field reads as a Python int
 
     @property
     def stuck_open(self) -> set[int]:

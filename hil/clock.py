@@ -207,11 +207,14 @@ class SimClock:
         loop = asyncio.get_running_loop()
         start = self._wall()
         deadline = loop.time() + self.stall_timeout_s
-        changed = self._event()
+        changed = self._changed
+        if changed is None or self._changed_loop is not loop:
+            changed = self._event()
         self._gate_deadlines.append(deadline)
         self._arm_stall_timer(loop, deadline)
+        opened = self._open
         try:
-            while any(t < t_s for t in self._open):
+            while opened and min(opened) < t_s:
                 if loop.time() >= deadline:
                     self._stall(t_s, self._wall() - start)
                     return

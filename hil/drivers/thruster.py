@@ -96,6 +96,10 @@ def status_from_message(msg: Message) -> ThrusterStatus:
     )
 
 
+_MAIN_FIRST, _MAIN_STOP = MAIN_THRUSTERS.start, MAIN_THRUSTERS.stop  # one contiguous block (flight.ports)
+assert MAIN_THRUSTERS.step == 1
+
+
 def command_values(cmd: ThrusterCommand, period_s: float) -> dict[str, object]:
     """THRUSTER_COMMAND fields for ``cmd`` with cycle period ``period_s``."""
     period_us = min(max(round(period_s * 1e6), MIN_CYCLE_PERIOD_US), MAX_CYCLE_PERIOD_US)
@@ -106,8 +110,7 @@ def command_values(cmd: ThrusterCommand, period_s: float) -> dict[str, object]:
         on_us = [0] * THRUSTER_COUNT
     if cmd.main_burn:
         mode = ThrusterMode.MAIN_BURN
-        for i in MAIN_THRUSTERS:
-            on_us[i] = period_us
+        on_us[_MAIN_FIRST:_MAIN_STOP] = [period_us] * (_MAIN_STOP - _MAIN_FIRST)
     elif any(on_us):
         mode = ThrusterMode.PULSE
     else:

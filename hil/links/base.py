@@ -310,7 +310,10 @@ class Link(abc.ABC):
 
     def send_nowait(self, packet: bytes | bytearray | memoryview) -> None:
         """:meth:`send` from synchronous code (a receiver): it never waits either way."""
-        data = check_packet(packet)
+        if type(packet) is bytes and MIN_PACKET_OCTETS <= len(packet) <= MAX_PACKET_OCTETS:
+            data = packet  # check_packet's common case, without the call
+        else:
+            data = check_packet(packet)
         if self._state is LinkState.CLOSED:
             raise LinkClosedError(f"link {self.name} is closed")
         if not self._entered:

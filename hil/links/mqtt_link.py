@@ -8,8 +8,9 @@ Delivery is at least once: a packet leaves the outbox only after the broker's PU
 flight when the broker goes away is published again after reconnect; the receiver drops the resulting
 duplicates (same APID, sequence count and bytes). A packet with nothing waiting before it is published
 in the sender's call and the next one when the PUBACK comes; no PUBACK within ``publish_timeout_s`` is a
-lost connection. Received packets are handed on in the client library's reader callback. The session is persistent (clean session off, one
-client id per link), so the broker keeps subscriptions and queued QoS-1 messages across a reconnect.
+lost connection. Received packets are handed on in the client library's reader callback. The session
+is persistent (clean session off, one client id per link), so the broker keeps subscriptions and queued
+QoS-1 messages across a reconnect.
 """
 
 from __future__ import annotations

@@ -318,7 +318,7 @@ class Plant:
             raise ValueError(f"set_valves: t_s must be finite, got {t_s!r}")
         if t < self._t_s:
             raise ValueError(f"set_valves: t_s {t!r} is before the plant's time {self._t_s!r}")
-        until = np.array(open_until_s, dtype=np.float64)
+        until = np.asarray(open_until_s, dtype=np.float64)  # copied into place below, after the checks
         if until.shape != (THRUSTER_COUNT,):
             raise ValueError(f"set_valves: open_until_s must have shape ({THRUSTER_COUNT},), "
                              f"got {until.shape}")

@@ -86,8 +86,23 @@ class SequenceTracker:
 
     def observe_packet(self, packet: bytes) -> SeqStatus:
         """``observe`` for a whole packet: APID and count from its header, its octets as fingerprint."""
-        return self.observe(((packet[0] & 0x07) << 8) | packet[1], ((packet[2] & 0x3F) << 8) | packet[3],
-                            packet if type(packet) is bytes else bytes(packet))
+        apid = ((packet[0] & 0x07) << 8) | packet[1]
+        seq_count = ((packet[2] & 0x3F) << 8) | packet[3]
+        fingerprint = packet if type(packet) is bytes else bytes(packet)
+        state = self._apids.get(apid)
+        if (state is None or (seq_count - state.last) % SEQ_COUNT_MODULUS != 1
+                or seq_count in state.per_count):
+            return self.observe(apid, seq_count, fingerprint)
+        # the next count, not in the window: in order (observe's common path, written out)
+        state.counts.packets += 1
+        state.last = seq_count
+        entry = (seq_count, fingerprint)
+        state.recent.append(entry)
+        state.keys.add(entry)
+        state.per_count[seq_count] = 1
+        if len(state.recent) > self.window:
+            self._forget_oldest(state)
+        return _IN_ORDER
 
     def observe(self, apid: int, seq_count: int, fingerprint: Hashable = None) -> SeqStatus:
         """Classify one packet; ``fingerprint`` (for example its octets) tells a restart from a repeat."""
@@ -134,15 +149,20 @@ class SequenceTracker:
         state.keys.add(entry)
         per_count[seq_count] = per_count[seq_count] + 1 if count_seen else 1
         if len(recent) > self.window:
-            old = recent.popleft()
-            state.keys.discard(old)
-            old_count = old[0]
-            n = per_count[old_count] - 1
-            if n:
-                per_count[old_count] = n
-            else:
-                del per_count[old_count]
+            self._forget_oldest(state)
         return status
+
+    @staticmethod
+    def _forget_oldest(state: _ApidState) -> None:
+        old = state.recent.popleft()
+        state.keys.discard(old)
+        per_count = state.per_count
+        old_count = old[0]
+        n = per_count[old_count] - 1
+        if n:
+            per_count[old_count] = n
+        else:
+            del per_count[old_count]
 
     def _remember(self, state: _ApidState, seq_count: int, fingerprint: Hashable) -> None:
         entry = (seq_count, fingerprint)
@@ -150,13 +170,7 @@ class SequenceTracker:
         state.keys.add(entry)
         state.per_count[seq_count] = state.per_count.get(seq_count, 0) + 1
         if len(state.recent) > self.window:
-            old = state.recent.popleft()
-            state.keys.discard(old)
-            n = state.per_count[old[0]] - 1
-            if n:
-                state.per_count[old[0]] = n
-            else:
-                del state.per_count[old[0]]
+            self._forget_oldest(state)
 
     def counts(self, apid: int) -> SequenceCounts:
         """The counters of one APID (zeros when it was never seen)."""

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from hil.drivers.timebase import CUC_EPOCH_OFFSET_S, T_MAX_S, T_MIN_S, tag_from_t, ticks_of
 from hil.protocol.sequence import HALF, SeqStatus, SequenceCounts, SequenceTracker
-from hil.protocol.spacepacket import FINE_TIME_PER_S, SEQ_COUNT_MODULUS
+from hil.protocol.spacepacket import FINE_TIME_PER_S, SEQ_COUNT_MODULUS, pack
 
 
 class PlainTracker:
@@ -99,6 +99,28 @@ def test_tracker_classifies_and_counts_as_the_plain_window(
         for name in ("packets", "gaps", "missing", "duplicates", "late", "resets"):
             setattr(total, name, getattr(total, name) + getattr(c, name))
     assert tracker.totals() == total
+
+
+@given(events, st.integers(1, 12), st.integers(0, SEQ_COUNT_MODULUS - 1))
+def test_observe_packet_classifies_and_counts_as_the_plain_window(
+        plan: list[tuple[int, str, int, bytes | None]], window: int, start: int) -> None:
+    """For the same kinds of packet sequences, built as packets (content from the fingerprint), every
+    status and counter of ``observe_packet`` (which takes the in-order case on a path of its own) equals
+    that of the plain window fed each packet's APID, count and octets."""
+    tracker, plain = SequenceTracker(window), PlainTracker(window)
+    cursor = {0x100: start, 0x202: (start + 7000) % SEQ_COUNT_MODULUS}
+    history: dict[int, list[int]] = {0x100: [], 0x202: []}
+    for apid, kind, k, fp in plan:
+        if kind == "repeat" and history[apid]:
+            seq = history[apid][-min(k, len(history[apid]))]
+        else:
+            step = {"next": 1, "jump": k + 1, "back": -k, "far": HALF + k}.get(kind, 0)
+            seq = 0 if kind == "zero" else (cursor[apid] + step) % SEQ_COUNT_MODULUS
+            cursor[apid] = seq
+        history[apid].append(seq)
+        packet = pack(apid, seq, fp or b"n", time_tag_s=0.0)
+        assert tracker.observe_packet(packet) is plain.observe(apid, seq, packet)
+        assert tracker.counts(apid) == plain.counts[apid]
 
 
 def reference_tag(t_s: float) -> tuple[int, int]:
