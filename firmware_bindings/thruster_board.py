@@ -9,7 +9,12 @@ Schedules are numpy arrays read from the core (copies). A rejected argument rais
 ``InvalidInputError`` of ``_status.ensure``.
 
     >>> from firmware_bindings.thruster_board import BoardConfig, ThrusterBoardLogic, ARM_PREPARE
-    >>> board = ThrusterBoardLogic(BoardConfig(), 0.0)
+    >>> config = BoardConfig(thrust_n=400.0, isp_s=300.0, min_on_s=0.02, max_on_s=3600.0, watchdog_s=1.0,
+    ...                      tank_pressure_pa=1.7e6, propellant_kg=16_000.0, ullage_fraction=0.4,
+    ...                      propellant_density_kg_m3=1190.0, low_pressure_fraction=0.45,
+    ...                      arm_confirm_timeout_s=5.0, watchdog_cycles=3.0, n_thrusters=46,
+    ...                      deorbit_first=16, deorbit_count=30)
+    >>> board = ThrusterBoardLogic(config, 0.0)
     >>> bool(board.arm(0.0, ARM_PREPARE, 7, 1) & board.R_ACCEPTED), board.armed_state_value
     (True, 1)
 """
@@ -44,23 +49,23 @@ _DOUBLE_SIZE = ffi.sizeof("double")
 
 @dataclass(frozen=True)
 class BoardConfig:
-    """The figures of ``fb_thr_config`` (SI units); defaults are the deorbit stack's 46 Dracos."""
+    """The figures of ``fb_thr_config`` (SI units; see ``csrc/fb_thr.h``)."""
 
-    thrust_n: float = 400.0
-    isp_s: float = 300.0
-    min_on_s: float = 0.02
-    max_on_s: float = 3600.0
-    watchdog_s: float = 1.0
-    tank_pressure_pa: float = 1.7e6
-    propellant_kg: float = 16_000.0
-    ullage_fraction: float = 0.4
-    propellant_density_kg_m3: float = 1190.0
-    low_pressure_fraction: float = 0.45
-    arm_confirm_timeout_s: float = 5.0
-    watchdog_cycles: float = 3.0
-    n_thrusters: int = 46
-    deorbit_first: int = 16
-    deorbit_count: int = 30
+    thrust_n: float
+    isp_s: float
+    min_on_s: float
+    max_on_s: float
+    watchdog_s: float
+    tank_pressure_pa: float
+    propellant_kg: float
+    ullage_fraction: float
+    propellant_density_kg_m3: float
+    low_pressure_fraction: float
+    arm_confirm_timeout_s: float
+    watchdog_cycles: float
+    n_thrusters: int
+    deorbit_first: int
+    deorbit_count: int
 
 
 class ThrusterBoardLogic:
@@ -91,7 +96,7 @@ class ThrusterBoardLogic:
         self._actual_view = view
 
     # -- commands ------------------------------------------------------------------------------------
-    def advance_to(self, t_s: float) -> bool:
+    def advance(self, t_s: float) -> bool:
         """Let time pass to ``t_s``; True when the state changed in a way worth a status report."""
         ensure(lib.fb_thr_advance(self._b, t_s, self._flag), "fb_thr_advance")
         return bool(self._flag[0])

@@ -146,8 +146,8 @@ class SimClock:
         if self.mode.lockstep:
             self._now_s = t
 
-    def _event(self) -> asyncio.Event:
-        loop = asyncio.get_running_loop()
+    def _event(self, loop: asyncio.AbstractEventLoop | None = None) -> asyncio.Event:
+        loop = asyncio.get_running_loop() if loop is None else loop
         if self._changed is None or self._changed_loop is not loop:
             self._changed = asyncio.Event()
             self._changed_loop = loop
@@ -207,9 +207,7 @@ class SimClock:
         loop = asyncio.get_running_loop()
         start = self._wall()
         deadline = loop.time() + self.stall_timeout_s
-        changed = self._changed
-        if changed is None or self._changed_loop is not loop:
-            changed = self._event()
+        changed = self._event(loop)
         self._gate_deadlines.append(deadline)
         self._arm_stall_timer(loop, deadline)
         opened = self._open

@@ -64,8 +64,8 @@ static void thr_account(fb_thr_board *b, double t_s)
     }
 }
 
-/* Every valve commanded closed at t_s (accounting first). */
-static void thr_close_schedule(fb_thr_board *b, double t_s)
+/* Every valve commanded closed at t_s (accounting first), mode ALL_OFF. */
+static void thr_close_all(fb_thr_board *b, double t_s)
 {
     uint32_t i;
     thr_account(b, t_s);
@@ -73,6 +73,7 @@ static void thr_close_schedule(fb_thr_board *b, double t_s)
         b->commanded_until_s[i] = t_s;
     }
     thr_actual(b, t_s);
+    b->mode = FB_THR_ALL_OFF;
 }
 
 static void thr_reset_state(fb_thr_board *b, double t_s)
@@ -154,11 +155,10 @@ static int thr_advance(fb_thr_board *b, double t_s)
     }
     expiry = b->last_valid_s + thr_watchdog_period(b);
     if (b->armed_state == FB_THR_ARMED && !b->watchdog_expired && t_s >= expiry) {
-        thr_close_schedule(b, expiry);
+        thr_close_all(b, expiry);
         b->watchdog_expired = 1;
         b->watchdog_expiries += 1;
         b->armed_state = FB_THR_SAFED;
-        b->mode = FB_THR_ALL_OFF;
         changed = 1;
     }
     thr_account(b, t_s);
@@ -227,8 +227,7 @@ fb_status fb_thr_command(fb_thr_board *b, double t_s, uint32_t cycle, uint32_t c
     b->cycle_period_s = period_s;
     b->last_valid_s = t;
     b->watchdog_expired = 0;
-    b->mode = mode;
-    thr_account(b, t);
+    b->mode = mode; /* propellant is accounted to t (thr_advance): the new schedule starts there */
     if (pulses) {
         double bound = period_s < b->cfg.max_on_s ? period_s : b->cfg.max_on_s;
         for (i = 0; i < n; ++i) {
@@ -275,8 +274,7 @@ fb_status fb_thr_arm(fb_thr_board *b, double t_s, int32_t action, uint32_t arm_c
     thr_advance(b, t_s);
     t = b->t_s;
     if (action == FB_THR_DISARM) {
-        thr_close_schedule(b, t);
-        b->mode = FB_THR_ALL_OFF;
+        thr_close_all(b, t);
         b->armed_state = FB_THR_DISARMED;
         b->watchdog_expired = 0;
         b->last_command_id = command_id;
@@ -298,8 +296,7 @@ fb_status fb_thr_arm(fb_thr_board *b, double t_s, int32_t action, uint32_t arm_c
     if (!(b->armed_state == FB_THR_PREPARED && arm_code == b->arm_code &&
           t - b->prepared_at_s <= b->cfg.arm_confirm_timeout_s)) {
         if (b->armed_state != FB_THR_SAFED) { /* only DISARM leaves SAFED */
-            thr_close_schedule(b, t);
-            b->mode = FB_THR_ALL_OFF;
+            thr_close_all(b, t);
             b->armed_state = FB_THR_DISARMED;
         }
         *reaction = thr_reject(b, FB_THR_F_ARM_SEQUENCE_ERROR) | FB_THR_R_VALVES_CHANGED;
@@ -335,9 +332,8 @@ fb_status fb_thr_fault(fb_thr_board *b, double t_s, int32_t kind, uint32_t thrus
     if (kind == FB_THR_FAULT_DEGRADED && !(factor >= 0.0 && factor <= 2.0)) {
         return isnan(factor) ? FB_E_NONFINITE : FB_E_RANGE;
     }
-    thr_advance(b, t_s);
+    thr_advance(b, t_s); /* accounts propellant to t under the faults before the change */
     t = b->t_s;
-    thr_account(b, t);
     bit = (uint64_t)1 << (thruster % FB_THR_MAX_THRUSTERS);
     switch (kind) {
     case FB_THR_FAULT_CLEAR:

@@ -32,6 +32,7 @@ timing and gives ``factor`` times its thrust (the plant's ``thrust_factor``).
 from __future__ import annotations
 
 import collections
+import dataclasses
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -110,11 +111,7 @@ class ThrusterBoardConfig:
     def core_config(self) -> BoardConfig:
         """The C core's configuration: these figures and the catalogue's thruster set and timing."""
         return BoardConfig(
-            thrust_n=self.thrust_n, isp_s=self.isp_s, min_on_s=self.min_on_s, max_on_s=self.max_on_s,
-            watchdog_s=self.watchdog_s, tank_pressure_pa=self.tank_pressure_pa,
-            propellant_kg=self.propellant_kg, ullage_fraction=self.ullage_fraction,
-            propellant_density_kg_m3=self.propellant_density_kg_m3,
-            low_pressure_fraction=self.low_pressure_fraction, arm_confirm_timeout_s=ARM_CONFIRM_TIMEOUT_S,
+            **dataclasses.asdict(self), arm_confirm_timeout_s=ARM_CONFIRM_TIMEOUT_S,
             watchdog_cycles=float(WATCHDOG_CYCLES), n_thrusters=THRUSTER_COUNT,
             deorbit_first=DEORBIT_THRUSTERS.start, deorbit_count=len(DEORBIT_THRUSTERS),
         )
@@ -165,10 +162,6 @@ class Faults:
     stuck_open: frozenset[int]
     stuck_closed: frozenset[int]
     factor: F64
-
-    @property
-    def active(self) -> bool:
-        return bool(self.stuck_open or self.stuck_closed or (self.factor != 1.0).any())
 
 
 _R_SEND = ThrusterBoardLogic.R_SEND_STATUS
@@ -238,15 +231,10 @@ class ThrusterBoardCore(ThrusterBoardLogic):
             "last_sync_id": self.last_sync_id,
         }
 
-    # -- time --------------------------------------------------------------------------------------
-    def advance(self, t_s: float) -> bool:
-        """Let time pass to ``t_s``; True when the state changed in a way worth a status report."""
-        return self.advance_to(t_s)
-
     # -- packets -----------------------------------------------------------------------------------
     def receive(self, t_s: float, packet: bytes) -> Reaction:
         """Handle one packet (any bytes) at board time ``t_s``; never raises on the bytes."""
-        changed = self.advance_to(t_s)
+        changed = self.advance(t_s)
         try:
             msg = CATALOGUE.decode(packet)  # checks the packet (length fields, CRC) first
         except DecodeError:
@@ -279,7 +267,7 @@ class ThrusterBoardCore(ThrusterBoardLogic):
                              f["on_time_us"] if mode else None)
             return Reaction("command", bool(r & _R_SEND), bool(r & _R_VALVES),
                             t_from_tag(msg.coarse_time, msg.fine_time), bool(r & _R_ACCEPTED))
-        self.advance_to(t_s)
+        self.advance(t_s)
         if name not in _COMMANDS:
             self.counters.rx_unexpected += 1
             return Reaction("ignored")
