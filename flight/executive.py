@@ -45,7 +45,7 @@ import numpy.typing as npt
 
 from firmware_bindings.frames import WGS84_A_M
 from firmware_bindings.orbit import apsis_altitudes_m
-from flight.bounded import bounded
+from flight.bounded import RepeatingTimeout, bounded
 from flight.commanding import ApplyAimPoint, ApplyStateVector, Commander, CommandIntent, PersistCommand
 from flight.config import FlightConfig
 from flight.control import AttitudeController, ControlMode
@@ -325,6 +325,7 @@ class Executive:
 
     async def _imu_intake(self) -> None:
         it = aiter(self.imu.samples())
+        wait_bound = RepeatingTimeout()  # a wait every sample: one timer, re-armed once per bound
         while True:
             t0 = time.perf_counter()
             # silent for imu_stale_factor output intervals at the rate the board confirmed, and never less
@@ -334,7 +335,7 @@ class Executive:
             if self._rate_commanded is not None:
                 bound_s = max(bound_s, self.fdir.config.imu_stale_factor * self._expected_interval_s)
             try:
-                async with asyncio.timeout(bound_s):
+                async with wait_bound.within(bound_s):
                     sample = await anext(it)
             except TimeoutError:
                 t = self.t_s if self.t_s is not None else 0.0
@@ -381,10 +382,11 @@ class Executive:
                                  f"closing command not sent: {exc}"))
 
     async def _control_cycle(self) -> None:
+        wait_bound = RepeatingTimeout()
         while True:
             if self._samples.empty():
                 try:
-                    async with asyncio.timeout(self.xc.imu_timeout_s):
+                    async with wait_bound.within(self.xc.imu_timeout_s):
                         sample, arrived = await self._samples.get()
                 except TimeoutError:
                     continue

@@ -118,6 +118,10 @@ class SeqState(enum.Enum):
     TRIM = "TRIM"
     SAFE = "SAFE"
 
+    # Members compare by identity; hashing by identity too (instead of Enum's hash of the name, a Python
+    # call) makes the state-set tests of every cycle (``state in ARMED_STATES``) plain C lookups.
+    __hash__ = object.__hash__
+
 
 ARMED_STATES = frozenset(
     {
