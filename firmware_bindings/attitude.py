@@ -35,7 +35,7 @@ infinity: ``InvalidInputError`` with FB_E_NONFINITE).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -497,9 +497,9 @@ def retrograde_target(r_eci_m: Any, v_eci_mps: Any) -> tuple[F64Array, F64Array]
     return q, w
 
 
-@dataclass(frozen=True)
-class AttitudeStepResult:
-    """One control cycle (see :class:`AttitudeStep`); vectors as tuples of floats."""
+class AttitudeStepResult(NamedTuple):
+    """One control cycle (see :class:`AttitudeStep`); vectors as tuples of floats. A named tuple: a control
+    loop makes one every cycle."""
 
     q_target_from_eci: tuple[float, ...]
     omega_target_rps: tuple[float, ...]  # target axes
@@ -550,12 +550,14 @@ class AttitudeStep:
         res = self._res
         code = lib.fb_ctl_attitude_step(self.gains._c, self.layout._c, self.config._c, self.warm._c,
                                         int(control), self._q, self._w, self._r, self._v, self._f, res)
-        ensure(code, "fb_ctl_attitude_step")
+        if code:
+            ensure(code, "fb_ctl_attitude_step")
         a = res.alloc
+        # cffi reads double and int fields as Python floats and ints
         return AttitudeStepResult(
             tuple(res.q_target_from_eci), tuple(res.omega_target_rps), tuple(res.omega_ref_body_rps),
-            float(res.attitude_error_rad), float(res.thrust_axis_error_rad), tuple(res.torque_cmd_body_nm),
-            tuple(a.on_time_s[0:self._n]), int(a.iterations), bool(a.converged))
+            res.attitude_error_rad, res.thrust_axis_error_rad, tuple(res.torque_cmd_body_nm),
+            tuple(ffi.unpack(a.on_time_s, self._n)), a.iterations, a.converged != 0)
 
 
 # ---- the deorbit stack (ISS with the US Deorbit Vehicle) ----

@@ -28,6 +28,7 @@ from __future__ import annotations
 import enum
 import math
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -46,6 +47,9 @@ from flight.ports import ATTITUDE_THRUSTERS, THRUSTER_COUNT, Vec3
 F64 = npt.NDArray[np.float64]
 _ZEROS = (0.0,) * THRUSTER_COUNT
 _NO_FORCE = (0.0, 0.0, 0.0)
+if range(len(ATTITUDE_THRUSTERS)) != ATTITUDE_THRUSTERS:
+    raise ImportError("flight.control assumes the attitude thrusters are the board's first ones")
+_MAIN_ZEROS = (0.0,) * (THRUSTER_COUNT - len(ATTITUDE_THRUSTERS))
 
 
 class ControlMode(enum.Enum):
@@ -72,16 +76,15 @@ class ControlConfig:
                        rate_limit_rps=self.rate_limit_rps, torque_limit_nm=self.torque_limit_nm)
 
 
-@dataclass(frozen=True)
-class ControlOutput:
-    """One cycle's command and what it is based on."""
+class ControlOutput(NamedTuple):
+    """One cycle's command and what it is based on (a named tuple: one per control cycle)."""
 
     on_time_s: tuple[float, ...]  # all 46 thrusters in board order
     main_burn: bool
     torque_cmd_body_nm: Vec3
     attitude_error_rad: float  # full attitude error angle to the target
     thrust_axis_error_rad: float  # angle between +x body and the target's +x
-    q_target_from_eci: tuple[float, float, float, float]
+    q_target_from_eci: tuple[float, ...]  # four floats
 
 
 def retrograde_target(r_eci_m: npt.ArrayLike, v_eci_mps: npt.ArrayLike) -> tuple[F64, F64]:
@@ -130,16 +133,14 @@ class AttitudeController:
         control = self.mode is not ControlMode.OFF
         res = self._step(q_body_from_eci, omega_body_rps, r_eci_m, v_eci_mps,
                          self._trim_force if self.trim else _NO_FORCE, control)
-        q_t = res.q_target_from_eci
-        q_tuple = (q_t[0], q_t[1], q_t[2], q_t[3])
+        q_tuple = res.q_target_from_eci  # a tuple of four floats already
         if not control:
             return ControlOutput(_ZEROS, self.main_burn, (0.0, 0.0, 0.0), res.attitude_error_rad,
                                  res.thrust_axis_error_rad, q_tuple)
         if not res.converged:
             self.unconverged += 1
-        on = [0.0] * THRUSTER_COUNT
-        for k, idx in enumerate(ATTITUDE_THRUSTERS):
-            on[idx] = res.on_time_s[k]
+        # the attitude thrusters are the board's first 16 (flight.ports), the rest the deorbit set
+        on = res.on_time_s + _MAIN_ZEROS
         tau = res.torque_cmd_body_nm
-        return ControlOutput(tuple(on), self.main_burn, (tau[0], tau[1], tau[2]), res.attitude_error_rad,
+        return ControlOutput(on, self.main_burn, (tau[0], tau[1], tau[2]), res.attitude_error_rad,
                              res.thrust_axis_error_rad, q_tuple)
