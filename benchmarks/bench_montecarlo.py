@@ -17,7 +17,7 @@ def _rate(n: int, workers: int, mode: str, keep: str = "summary") -> tuple[float
     the summary and plot not; the mean wall time of one run in its worker, s)."""
     with tempfile.TemporaryDirectory(prefix="bench-mc-") as d:
         opts = MonteCarloOptions("iss-final-burn", n=n, master_seed=0, mode=mode, out=Path(d), keep=keep)
-        with executor(workers, fresh_processes=mode == "closed-loop") as (pool, where):
+        with executor(workers) as (pool, where):
             s = run_montecarlo(opts, pool, where=where)
     return float(s["runs_per_minute"]), float(s["run_wall_time_s"]["mean"])
 

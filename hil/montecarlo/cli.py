@@ -152,7 +152,7 @@ def run(args: argparse.Namespace) -> int:
     err = sys.stderr
     try:
         check(opts)  # a bad scenario is reported before any worker starts
-        with executor(args.workers, args.scheduler, fresh_processes=not args.open_loop) as (pool, where):
+        with executor(args.workers, args.scheduler) as (pool, where):
             if not args.quiet:
                 print(
                     f"hil montecarlo: {args.n} {mode} runs of {args.scenario} on {where}, out {out}", file=err
