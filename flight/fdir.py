@@ -52,6 +52,9 @@ from dataclasses import dataclass, field
 
 from flight.ports import ArmState, Event, ImuSample, Severity, ThrusterFaults, ThrusterStatus
 
+_BOARD_RESET = int(ThrusterFaults.BOARD_RESET)
+_VALVE_STUCK_OPEN = int(ThrusterFaults.VALVE_STUCK_OPEN)
+
 
 class Response(enum.Enum):
     HOLD = "hold"
@@ -200,14 +203,15 @@ class Fdir:
         self._last_status_t_s = status.t_s
         if not new:
             return out
-        reset = bool(status.faults & ThrusterFaults.BOARD_RESET)
+        faults = int(status.faults)  # plain int operations: the flag class's operators are Python calls
+        reset = bool(faults & _BOARD_RESET)
         if reset or (needs_armed and status.arm_state is ArmState.DISARMED):
             why = "board reset" if reset else "board disarmed"
             out.append(self._raise(t_s, "thruster.reset", f"thruster {why}", Response.SAFE, Severity.ERROR))
             out.append(FdirAction(Response.REPLAN, "thruster.reset", why))
         else:
             self._clear(t_s, "thruster.reset")
-        if status.faults & ThrusterFaults.VALVE_STUCK_OPEN:
+        if faults & _VALVE_STUCK_OPEN:
             out.append(self._raise(t_s, "thruster.valve_stuck", "a valve is stuck open", Response.SAFE,
                                    Severity.CRITICAL))
         else:

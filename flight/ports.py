@@ -28,6 +28,7 @@ THRUSTER_COUNT = 46
 #: order (hil/protocol/catalogue.py): 0-15 attitude, 16-45 deorbit.
 MAIN_THRUSTERS = range(16, 46)
 ATTITUDE_THRUSTERS = range(0, 16)
+_MAIN_VALVES_MASK = sum(1 << i for i in MAIN_THRUSTERS)  # their bits in a valve-state word
 
 Vec3 = tuple[float, float, float]
 
@@ -197,8 +198,7 @@ class ThrusterStatus:
 
     @property
     def main_valves_open(self) -> bool:
-        mask = sum(1 << i for i in MAIN_THRUSTERS)
-        return bool(self.valves_open & mask)
+        return bool(self.valves_open & _MAIN_VALVES_MASK)
 
 
 @runtime_checkable
