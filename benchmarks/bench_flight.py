@@ -7,6 +7,9 @@ to its command's send) with in-memory ports, so the figure is the flight softwar
 FDIR, navigation, the sequencer, attitude control with the C allocator, and the command. The burn phase is
 reached through the real sequence (plan, GO, two-step arming, settle, ignition) with the stack at its burn
 attitude and 0.0267 m/s^2 of measured thrust acceleration per sample.
+
+``flight.nav_on_imu_us_{burn,coast}``: navigation's cost per IMU sample alone, with the numpy
+implementation it replaced (tests/oracles/navigation.py) measured in the same run as ``..._reference``.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import math
 import time
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Generic, TypeVar
 
 import numpy as np
@@ -39,6 +42,7 @@ from flight.ports import (
     ThrusterStatus,
 )
 from flight.sequencer import BurnPlan, SeqState
+from tests.oracles.navigation import Navigator as ReferenceNavigator
 
 T0_S = 959_774_400.0
 T = TypeVar("T")
@@ -216,7 +220,41 @@ def run(quick: bool) -> Iterable[dict[str, object]]:
         nav.on_imu(ImuSample(t[0], (0.0, 1.2e-4, 0.0), (0.00267, 0.0, 0.0), 0.1), thrusting=True)
 
     yield figure("flight.navigation_burn_sample", best_time_s(nav_step, 5, 200) * 1e6, "us")
+    yield from _nav_on_imu_figures(quick)
     yield from _plan_figures(quick)
+
+
+def _nav_on_imu_figures(quick: bool) -> Iterable[dict[str, object]]:
+    """``Navigator.on_imu`` per sample at 10 Hz, a burn sample and a coast sample, of flight/navigation.py
+    and of the numpy implementation it replaced (tests/oracles/navigation.py) in the same run. The coast
+    navigator first runs 1,300 samples (130 s) so that its 120 s calibration window is full and slides,
+    as in a real coast; the body turns at the orbit rate and the burn measures 0.0267 m/s^2 of thrust."""
+    r, v = state_from_elements((6378137.0 + 220e3, 0.0005, math.radians(51.64), 1.0, 2.0, 0.0))
+    q, w_orbit = retrograde_target(r, v)
+    dtheta = (float(w_orbit[0]) * 0.1, float(w_orbit[1]) * 0.1, float(w_orbit[2]) * 0.1)
+    number = 200 if quick else 1000
+    cases = (("burn", True, (0.00267, 1e-6, -2e-6)), ("coast", False, (-1e-5, 2e-6, 3e-6)))
+    for label, thrusting, dv in cases:
+        for impl, cls in (("", Navigator), ("_reference", ReferenceNavigator)):
+            nav = cls(q)
+            nav.apply_state_vector(T0_S, tuple(r), tuple(v), 450e3)
+            sample = _sampler(nav, dtheta, dv, thrusting)
+            for _ in range(1300 if not thrusting else 20):
+                sample()
+            us = best_time_s(sample, 5, number) * 1e6
+            yield figure(f"flight.nav_on_imu_us_{label}{impl}", us, "us")
+
+
+def _sampler(nav: Navigator | ReferenceNavigator, dtheta: tuple[float, float, float],
+             dv: tuple[float, float, float], thrusting: bool) -> Callable[[], object]:
+    """One 10 Hz sample after another into ``nav``."""
+    t = [T0_S]
+
+    def sample() -> object:
+        t[0] += 0.1
+        return nav.on_imu(ImuSample(t[0], dtheta, dv, 0.1), thrusting=thrusting)
+
+    return sample
 
 
 def _plan_figures(quick: bool) -> Iterable[dict[str, object]]:
