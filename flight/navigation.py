@@ -161,6 +161,7 @@ class Navigator:
         # what the burn's delta-v error depends on, as of its latest delta-v: the orbit state then, the
         # calibration time then and whether a bias estimate existed (None before any delta-v of the burn)
         self._burn_sigma_at: tuple[OrbitState, float, bool] | None = None
+        self._burn_sigma_mps: float | None = None  # computed from them at the first read
         self.samples = 0
         self.rejected = 0
         # accelerometer calibration window: (interval, measured dv, predicted drag dv), body axes, with
@@ -308,6 +309,7 @@ class Navigator:
         self._burn_dv_mps = 0.0
         self._burn_time_s = 0.0
         self._burn_sigma_at = None
+        self._burn_sigma_mps = None
 
     # ------------------------------------------------------------------------------ outputs
 
@@ -373,12 +375,14 @@ class Navigator:
     def _burn_dv_sigma_mps(self) -> float:
         """1-sigma error of the burn's measured delta-v: its bias (the residual one as of the burn's latest
         delta-v) over the burn time and the scale factor times the delta-v."""
-        at = self._burn_sigma_at
-        if at is None:
-            return 0.0
-        bias = self._residual_bias(*at)
-        return math.sqrt((bias * self._burn_time_s) ** 2
-                         + (self.config.imu.accel_scale_factor * self._burn_dv_mps) ** 2)
+        if self._burn_sigma_mps is None:
+            at = self._burn_sigma_at
+            if at is None:
+                return 0.0
+            bias = self._residual_bias(*at)
+            self._burn_sigma_mps = math.sqrt((bias * self._burn_time_s) ** 2
+                                             + (self.config.imu.accel_scale_factor * self._burn_dv_mps) ** 2)
+        return self._burn_sigma_mps
 
     def _attitude_sigma_rad(self, t: float) -> float:
         cfg = self.config
@@ -398,6 +402,7 @@ class Navigator:
         self._burn_dv_mps += dv_norm_mps
         self._burn_time_s += interval_s
         self._burn_sigma_at = (o, self._cal_time_s, self.accel_bias_known)
+        self._burn_sigma_mps = None
         att = self._attitude_sigma_rad(self.t_s if self.t_s is not None else 0.0)
         step = math.hypot(imu.accel_scale_factor * dv_norm_mps, att * dv_norm_mps)
         self._sigma_v_extra_mps = math.hypot(self._sigma_v_extra_mps, step + imu.accel_bias_mps2 * interval_s)

@@ -80,11 +80,13 @@ def _agree(new: fast.Navigator, old: ref.Navigator) -> None:
 
 @given(q0=QUAT, nu=st.floats(0.0, 2.0 * math.pi), uplink_first=st.sampled_from([True, True, True, False]),
        window_s=st.sampled_from([120.0, 30.0, 5.0]), min_s=st.sampled_from([10.0, 1.0]),
-       steps=st.lists(STEP, min_size=8, max_size=60))
+       steps=st.lists(st.tuples(STEP, st.booleans()), min_size=8, max_size=60))
 def test_fast_navigator_equals_the_reference_bit_for_bit(q0: tuple[float, ...], nu: float, uplink_first: bool,
                                                         window_s: float, min_s: float,
-                                                        steps: list[tuple[Any, ...]]) -> None:
-    """See the module docstring: after every step both navigators hold the same doubles (tolerance 0)."""
+                                                        steps: list[tuple[tuple[Any, ...], bool]]) -> None:
+    """See the module docstring: both navigators hold the same doubles (tolerance 0) after the steps that
+    say so (``check``) and at the end; the others go unread, as the error budget is between housekeeping
+    reads (it is computed when read)."""
     cfg_new, cfg_old = _configs(window_s, min(min_s, window_s))
     new, old = fast.Navigator(q0, cfg_new), ref.Navigator(q0, cfg_old)
     r, v = state_from_elements((6378137.0 + 220e3, 0.0005, math.radians(51.64), 1.0, 2.0, nu))
@@ -92,7 +94,7 @@ def test_fast_navigator_equals_the_reference_bit_for_bit(q0: tuple[float, ...], 
         new.apply_state_vector(T0_S, tuple(r), tuple(v), 450e3)
         old.apply_state_vector(T0_S, tuple(r), tuple(v), 450e3)
     t = T0_S
-    for step in steps:
+    for step, check in steps:
         kind = step[0]
         if kind == "imu":
             _, dt, rate, bias, thrusting, accel = step
@@ -135,7 +137,8 @@ def test_fast_navigator_equals_the_reference_bit_for_bit(q0: tuple[float, ...], 
         else:
             new.set_mass(step[1])
             old.set_mass(step[1])
-        _agree(new, old)
+        if check:
+            _agree(new, old)
     _agree(new, old)
     if old.accel_bias_known:
         event("bias estimated")
