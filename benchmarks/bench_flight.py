@@ -7,6 +7,9 @@ to its command's send) with in-memory ports, so the figure is the flight softwar
 FDIR, navigation, the sequencer, attitude control with the C allocator, and the command. The burn phase is
 reached through the real sequence (plan, GO, two-step arming, settle, ignition) with the stack at its burn
 attitude and 0.0267 m/s^2 of measured thrust acceleration per sample.
+
+``flight.nav_on_imu_us_{burn,coast}``: navigation's cost per IMU sample alone, with the numpy
+implementation it replaced (tests/oracles/navigation.py) measured in the same run as ``..._reference``.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import math
 import time
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from typing import Generic, TypeVar
 
 import numpy as np
@@ -39,6 +42,7 @@ from flight.ports import (
     ThrusterStatus,
 )
 from flight.sequencer import BurnPlan, SeqState
+from tests.oracles.navigation import Navigator as ReferenceNavigator
 
 T0_S = 959_774_400.0
 T = TypeVar("T")
@@ -216,7 +220,44 @@ def run(quick: bool) -> Iterable[dict[str, object]]:
         nav.on_imu(ImuSample(t[0], (0.0, 1.2e-4, 0.0), (0.00267, 0.0, 0.0), 0.1), thrusting=True)
 
     yield figure("flight.navigation_burn_sample", best_time_s(nav_step, 5, 200) * 1e6, "us")
+    yield from _nav_on_imu_figures(quick)
     yield from _plan_figures(quick)
+
+
+def _nav_on_imu_figures(quick: bool) -> Iterable[dict[str, object]]:
+    """``Navigator.on_imu`` per sample at 10 Hz, a burn sample and a coast sample, of flight/navigation.py
+    and of the numpy implementation it replaced (tests/oracles/navigation.py) in the same run; the samples
+    are made beforehand, so the figure is navigation's alone. The coast navigator first runs 1,300 samples
+    (130 s) so that its 120 s calibration window is full and slides, as in a real coast; the body turns at
+    the orbit rate and the burn measures 0.0267 m/s^2 of thrust."""
+    r, v = state_from_elements((6378137.0 + 220e3, 0.0005, math.radians(51.64), 1.0, 2.0, 0.0))
+    q, w_orbit = retrograde_target(r, v)
+    dtheta = (float(w_orbit[0]) * 0.1, float(w_orbit[1]) * 0.1, float(w_orbit[2]) * 0.1)
+    number = 200 if quick else 1000
+    repeat = 5
+    cases = (("burn", True, (0.00267, 1e-6, -2e-6)), ("coast", False, (-1e-5, 2e-6, 3e-6)))
+    for label, thrusting, dv in cases:
+        warm = 20 if thrusting else 1300
+        samples = [ImuSample(T0_S + 0.1 * (k + 1), dtheta, dv, 0.1) for k in range(warm + repeat * number)]
+        for impl, cls in (("", Navigator), ("_reference", ReferenceNavigator)):
+            nav = cls(q)
+            nav.apply_state_vector(T0_S, tuple(r), tuple(v), 450e3)
+            feed = iter(samples)
+            for _ in range(warm):
+                nav.on_imu(next(feed), thrusting=thrusting)
+            us = best_time_s(_feeder(nav, feed, thrusting), repeat, number) * 1e6
+            yield figure(f"flight.nav_on_imu_us_{label}{impl}", us, "us")
+
+
+def _feeder(nav: Navigator | ReferenceNavigator, feed: Iterator[ImuSample],
+            thrusting: bool) -> Callable[[], object]:
+    """A call that hands ``nav`` the next sample of ``feed``."""
+    on_imu = nav.on_imu
+
+    def sample() -> object:
+        return on_imu(next(feed), thrusting=thrusting)
+
+    return sample
 
 
 def _plan_figures(quick: bool) -> Iterable[dict[str, object]]:

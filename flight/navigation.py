@@ -38,9 +38,10 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import numpy.typing as npt
 
-from firmware_bindings.attitude import quat_imu_step, quat_normalize, quat_propagate, quat_rotate
+from firmware_bindings.attitude import quat_normalize
 from firmware_bindings.environment import AtmosphereModel
-from firmware_bindings.orbit import G0_MPS2, ForceModel, OrbitStepper, propagate
+from firmware_bindings.nav_step import NavStep
+from firmware_bindings.orbit import G0_MPS2, ForceModel, propagate
 from flight.ports import ImuSample, Vec3
 
 F64 = npt.NDArray[np.float64]
@@ -117,53 +118,80 @@ class NavUpdate:
     dv_thrust_axis_mps: float  # the delta-v component along +x body, the thrust axis
 
 
+Quat = tuple[float, float, float, float]
+
+
 def _vec3(a: npt.ArrayLike) -> Vec3:
     x = np.asarray(a, dtype=np.float64).reshape(3)
     return (float(x[0]), float(x[1]), float(x[2]))
 
 
+def _unit_quat(q_body_from_eci: npt.ArrayLike, check_norm: bool) -> Quat:
+    q = np.asarray(q_body_from_eci, dtype=np.float64)
+    if q.shape != (4,) or not np.all(np.isfinite(q)) or (check_norm and np.linalg.norm(q) < 0.5):
+        what = "a finite unit quaternion" if check_norm else "4 finite numbers"
+        raise ValueError(f"q_body_from_eci must be {what}, got {q_body_from_eci!r}")
+    n = quat_normalize(q)
+    return (float(n[0]), float(n[1]), float(n[2]), float(n[3]))
+
+
 class Navigator:
-    """Attitude, orbit and burn delta-v from IMU samples and ground state vectors. Time is passed in."""
+    """Attitude, orbit and burn delta-v from IMU samples and ground state vectors. Time is passed in.
+
+    ``q_body_from_eci`` (w, x, y, z) and ``omega_body_rps`` are tuples of floats; ``accel_bias_mps2`` is
+    read as a numpy array. Per sample the work is plain float arithmetic around one or two calls of a
+    :class:`firmware_bindings.nav_step.NavStep` (the quaternion step, the coast model's drag and the orbit
+    step, through buffers made once); the burn's delta-v error, which depends on the latest orbit state
+    alone, is computed when it is read.
+    """
 
     def __init__(self, q_body_from_eci: npt.ArrayLike, config: NavConfig | None = None,
                  orbit: OrbitState | None = None) -> None:
         self.config = config or NavConfig()
-        q = np.asarray(q_body_from_eci, dtype=np.float64)
-        if q.shape != (4,) or not np.all(np.isfinite(q)) or np.linalg.norm(q) < 0.5:
-            raise ValueError(f"q_body_from_eci must be a finite unit quaternion, got {q_body_from_eci!r}")
-        self.q_body_from_eci: F64 = quat_normalize(q)
-        self.omega_body_rps: F64 = np.zeros(3)
+        self.q_body_from_eci: Quat = _unit_quat(q_body_from_eci, check_norm=True)
+        self.omega_body_rps: Vec3 = (0.0, 0.0, 0.0)
         self.t_s: float | None = None  # time of the latest sample
         self._t_attitude_ref_s: float | None = None  # when the attitude was last set
         self._angle_turned_rad = 0.0
         self._orbit = orbit
         self._orbit_ref: OrbitState | None = orbit  # the latest uplink, for the error budget
         self._sigma_v_extra_mps = 0.0  # velocity error added by burns since the uplink
-        self._burn_dv_sigma_mps = 0.0
         self._burn_dv_mps = 0.0
         self._burn_time_s = 0.0
+        # what the burn's delta-v error depends on, as of its latest delta-v: the orbit state then, the
+        # calibration time then and whether a bias estimate existed (None before any delta-v of the burn)
+        self._burn_sigma_at: tuple[OrbitState, float, bool] | None = None
+        self._burn_sigma_mps: float | None = None  # computed from them at the first read
         self.samples = 0
         self.rejected = 0
-        # accelerometer calibration window: (interval, measured dv, predicted drag dv), body axes
-        self._cal: collections.deque[tuple[float, F64, F64]] = collections.deque()
+        # accelerometer calibration window: (interval, measured dv, predicted drag dv), body axes, with
+        # the running sums of the measured and predicted delta-v
+        self._cal: collections.deque[tuple[float, Vec3, Vec3]] = collections.deque()
         self._cal_time_s = 0.0
-        self.accel_bias_mps2: F64 = np.zeros(3)
+        self._cal_meas: Vec3 = (0.0, 0.0, 0.0)
+        self._cal_pred: Vec3 = (0.0, 0.0, 0.0)
+        self._bias: Vec3 = (0.0, 0.0, 0.0)
         self.accel_bias_known = False
-        # the coast model's C structs, made once; the drag acceleration of the latest orbit state, cached
-        self._stepper = OrbitStepper(self.config.model)
+        # the coast model's C structs and buffers, made once; the drag acceleration of one orbit state
+        self._step = NavStep(self.config.model)
+        self._v_exhaust_mps = self.config.model.isp_s * G0_MPS2
         self._drag_for: OrbitState | None = None
-        self._drag_eci: F64 = np.zeros(3)
-        self._cal_meas = np.zeros(3)
-        self._cal_pred = np.zeros(3)
+        self._drag_eci: Vec3 = (0.0, 0.0, 0.0)
+
+    @property
+    def accel_bias_mps2(self) -> F64:
+        """The accelerometer bias estimate (m/s^2, body axes) subtracted from every measured delta-v."""
+        return np.array(self._bias)
+
+    @accel_bias_mps2.setter
+    def accel_bias_mps2(self, value: npt.ArrayLike) -> None:
+        self._bias = _vec3(value)
 
     # ------------------------------------------------------------------------------- inputs
 
     def set_attitude(self, t_s: float, q_body_from_eci: npt.ArrayLike) -> None:
         """Re-set the attitude (an external fix); its error budget starts again from ``attitude_sigma0``."""
-        q = np.asarray(q_body_from_eci, dtype=np.float64)
-        if q.shape != (4,) or not np.all(np.isfinite(q)):
-            raise ValueError("q_body_from_eci must be 4 finite numbers")
-        self.q_body_from_eci = quat_normalize(q)
+        self.q_body_from_eci = _unit_quat(q_body_from_eci, check_norm=False)
         self._t_attitude_ref_s = t_s
         self._angle_turned_rad = 0.0
 
@@ -191,79 +219,97 @@ class Navigator:
         ``thrusting``: the executive's word that a burn or trim is under way: the measured delta-v is then
         integrated into the orbit. A sample not after the previous one raises ``ValueError``.
         """
-        if self.t_s is not None and sample.t_s <= self.t_s:
+        t = sample.t_s
+        if self.t_s is not None and t <= self.t_s:
             self.rejected += 1
-            raise ValueError(f"IMU sample at {sample.t_s} s is not after {self.t_s} s")
-        dtheta = np.array(sample.dtheta_body_rad, dtype=np.float64)
-        dv_body = np.array(sample.dv_body_mps, dtype=np.float64)
-        if dtheta.shape != (3,) or dv_body.shape != (3,):
-            raise ValueError("an IMU sample carries 3 delta-angles and 3 delta-velocities")
-        q_before = self.q_body_from_eci
-        dv_corr = dv_body - self.accel_bias_mps2 * sample.interval_s
-        burn = thrusting and self._orbit is not None and sample.t_s > self._orbit.t_s
-        if burn:  # the delta-v to ECI with the mid-interval attitude, in the same core call
-            self.q_body_from_eci, dv_eci = quat_imu_step(q_before, dtheta, dv_corr)
-        else:
-            self.q_body_from_eci = quat_propagate(q_before, dtheta)
-        self.omega_body_rps = dtheta / sample.interval_s
-        self._angle_turned_rad += _norm(dtheta)
-        if self._t_attitude_ref_s is None:
-            self._t_attitude_ref_s = sample.t_s - sample.interval_s
-        self.t_s = sample.t_s
-        self.samples += 1
-        if self._orbit is not None and sample.t_s > self._orbit.t_s:
-            if burn:
-                self._coast_to(sample.t_s, drag=False)
-                self._add_dv(dv_eci, _norm(dv_corr), sample.interval_s)
+            raise ValueError(f"IMU sample at {t} s is not after {self.t_s} s")
+        dtheta = sample.dtheta_body_rad
+        dv_body = sample.dv_body_mps
+        try:
+            dx, dy, dz = dtheta
+            ax, ay, az = dv_body
+        except (TypeError, ValueError):
+            raise ValueError("an IMU sample carries 3 delta-angles and 3 delta-velocities") from None
+        dt = sample.interval_s
+        bx, by, bz = self._bias
+        cx, cy, cz = ax - bx * dt, ay - by * dt, az - bz * dt
+        o = self._orbit
+        advance = o is not None and t > o.t_s
+        if advance:
+            assert o is not None
+            if thrusting:  # the delta-v to ECI with the mid-interval attitude, in the same call
+                q, dv_eci, r, v = self._step.burn(self.q_body_from_eci, dtheta, (cx, cy, cz), o.t_s,
+                                                  o.r_eci_m, o.v_eci_mps, o.mass_kg, t)
             else:
-                o = self._orbit
-                a_drag_eci = self._drag_accel_eci(o)
-                self._calibrate(sample.interval_s, dv_body, quat_rotate(self.q_body_from_eci, a_drag_eci))
-                self._coast_to(sample.t_s, drag=True)
-        return NavUpdate(sample.t_s, sample.interval_s, _vec3(self.omega_body_rps), _vec3(dv_corr),
-                         float(dv_corr[0]))
+                q, _, a_drag_body, r, v = self._step.coast(self.q_body_from_eci, dtheta, o.t_s, o.r_eci_m,
+                                                            o.v_eci_mps, o.mass_kg, t)
+        else:
+            q = self._step.attitude(self.q_body_from_eci, dtheta)
+        self.q_body_from_eci = q
+        self.omega_body_rps = (dx / dt, dy / dt, dz / dt)
+        self._angle_turned_rad += math.sqrt(dx * dx + dy * dy + dz * dz)
+        if self._t_attitude_ref_s is None:
+            self._t_attitude_ref_s = t - dt
+        self.t_s = t
+        self.samples += 1
+        if advance:
+            assert o is not None
+            if thrusting:
+                self._add_dv(t, r, v, o.mass_kg, dv_eci, math.sqrt(cx * cx + cy * cy + cz * cz), dt)
+            else:
+                self._calibrate(dt, dv_body, a_drag_body)
+                self._orbit = OrbitState(t, r, v, o.mass_kg)
+        return NavUpdate(t, dt, self.omega_body_rps, (cx, cy, cz), cx)
 
-    def _drag_accel_eci(self, o: OrbitState) -> F64:
+    def _drag_accel_eci(self, o: OrbitState) -> Vec3:
         """The model's drag acceleration at ``o`` (computed once per orbit state: the state objects are
         immutable and replaced on every change)."""
         if self._drag_for is not o:
-            self._drag_eci = np.array(self._stepper.drag_accel(o.t_s, o.r_eci_m, o.v_eci_mps, o.mass_kg))
+            self._drag_eci = self._step.drag_accel(o.t_s, o.r_eci_m, o.v_eci_mps, o.mass_kg)
             self._drag_for = o
         return self._drag_eci
 
-    def _calibrate(self, interval_s: float, dv_body: F64, a_drag_body: F64) -> None:
+    def _calibrate(self, interval_s: float, dv_body: Vec3, a_drag_body: Vec3) -> None:
         cfg = self.config
-        pred = a_drag_body * interval_s
-        self._cal.append((interval_s, dv_body, pred))
-        self._cal_time_s += interval_s
-        self._cal_meas += dv_body
-        self._cal_pred += pred
-        while self._cal and self._cal_time_s - self._cal[0][0] >= cfg.accel_cal_window_s:
-            old = self._cal.popleft()
-            self._cal_time_s -= old[0]
-            self._cal_meas -= old[1]
-            self._cal_pred -= old[2]
-        if not self._cal:
-            self._cal_meas[:] = 0.0  # no drift from the running sums when the window empties
-            self._cal_pred[:] = 0.0
-        if self._cal_time_s >= cfg.accel_cal_min_s:
-            self.accel_bias_mps2 = (self._cal_meas - self._cal_pred) / self._cal_time_s
+        px, py, pz = a_drag_body[0] * interval_s, a_drag_body[1] * interval_s, a_drag_body[2] * interval_s
+        cal = self._cal
+        cal.append((interval_s, dv_body, (px, py, pz)))
+        ct = self._cal_time_s + interval_s
+        mx, my, mz = self._cal_meas
+        sx, sy, sz = self._cal_pred
+        mx, my, mz = mx + dv_body[0], my + dv_body[1], mz + dv_body[2]
+        sx, sy, sz = sx + px, sy + py, sz + pz
+        window_s = cfg.accel_cal_window_s
+        while cal and ct - cal[0][0] >= window_s:
+            w, om, op = cal.popleft()
+            ct -= w
+            mx, my, mz = mx - om[0], my - om[1], mz - om[2]
+            sx, sy, sz = sx - op[0], sy - op[1], sz - op[2]
+        if not cal:  # no drift from the running sums when the window empties
+            mx = my = mz = sx = sy = sz = 0.0
+        self._cal_time_s = ct
+        self._cal_meas = (mx, my, mz)
+        self._cal_pred = (sx, sy, sz)
+        if ct >= cfg.accel_cal_min_s:
+            self._bias = ((mx - sx) / ct, (my - sy) / ct, (mz - sz) / ct)
             self.accel_bias_known = True
 
     def bridge_gap(self, dv_thrust_axis_mps: float, duration_s: float) -> None:
         """Add delta-v the IMU did not report (its outputs lost in a burn), assumed along +x body, the thrust
         axis, at the current attitude; its whole size counts into the error budget."""
-        if self._orbit is None or not (math.isfinite(dv_thrust_axis_mps) and duration_s > 0.0):
+        o = self._orbit
+        if o is None or not (math.isfinite(dv_thrust_axis_mps) and duration_s > 0.0):
             return
-        dv_eci = quat_rotate(_conj(self.q_body_from_eci), np.array([dv_thrust_axis_mps, 0.0, 0.0]))
-        self._add_dv(dv_eci, abs(dv_thrust_axis_mps), duration_s)
+        dv_eci = self._step.rotate(_conj(self.q_body_from_eci), (float(dv_thrust_axis_mps), 0.0, 0.0))
+        self._add_dv(o.t_s, o.r_eci_m, o.v_eci_mps, o.mass_kg, dv_eci, abs(dv_thrust_axis_mps), duration_s)
         self._sigma_v_extra_mps = math.hypot(self._sigma_v_extra_mps, 0.1 * abs(dv_thrust_axis_mps))
 
     def begin_burn(self) -> None:
         """Start counting a burn's measured delta-v (for the error budget)."""
         self._burn_dv_mps = 0.0
         self._burn_time_s = 0.0
-        self._burn_dv_sigma_mps = 0.0
+        self._burn_sigma_at = None
+        self._burn_sigma_mps = None
 
     # ------------------------------------------------------------------------------ outputs
 
@@ -290,21 +336,17 @@ class Navigator:
 
     def retrograde_eci(self) -> Vec3:
         """Unit vector opposite to the inertial velocity (the burn direction) at the latest time."""
-        v = np.asarray(self.orbit().v_eci_mps)
-        return _vec3(-v / np.linalg.norm(v))
+        vx, vy, vz = self.orbit().v_eci_mps
+        n = math.sqrt(vx * vx + vy * vy + vz * vz)
+        return (-vx / n, -vy / n, -vz / n)
 
     def residual_accel_bias_mps2(self) -> float:
         """1-sigma accelerometer bias left after calibration (the full bias when none has been made)."""
-        cfg = self.config
-        if not self.accel_bias_known or self._orbit is None:
-            return cfg.imu.accel_bias_mps2
-        a_drag = float(np.linalg.norm(self._drag_accel_eci(self._orbit)))
-        return math.hypot(cfg.drag_model_error_fraction * a_drag,
-                          cfg.imu.accel_vrw_mps_per_sqrt_s / math.sqrt(self._cal_time_s))
+        return self._residual_bias(self._orbit, self._cal_time_s, self.accel_bias_known)
 
     def thrust_axis_eci(self) -> Vec3:
         """Where +x body points, in ECI."""
-        return _vec3(quat_rotate(_conj(self.q_body_from_eci), np.array([1.0, 0.0, 0.0])))
+        return self._step.rotate(_conj(self.q_body_from_eci), (1.0, 0.0, 0.0))
 
     def error_budget(self, t_s: float | None = None) -> ErrorBudget:
         """1-sigma errors of attitude, position, velocity and burn delta-v at ``t_s`` (default: now)."""
@@ -315,14 +357,32 @@ class Navigator:
         if self._orbit_ref is not None and self._orbit is not None:
             o = self._orbit
             dt = max(0.0, t - self._orbit_ref.t_s)
-            a_drag = float(np.linalg.norm(self._drag_accel_eci(o)))
-            sa = cfg.drag_model_error_fraction * a_drag
+            sa = cfg.drag_model_error_fraction * _norm(self._drag_accel_eci(o))
             sv0 = math.hypot(cfg.uplink_sigma_v_mps, self._sigma_v_extra_mps)
             vel = math.hypot(sv0, sa * dt)
             pos = math.sqrt(cfg.uplink_sigma_r_m ** 2 + (sv0 * dt) ** 2 + (0.5 * sa * dt * dt) ** 2)
-        return ErrorBudget(t, att, pos, vel, self._burn_dv_sigma_mps)
+        return ErrorBudget(t, att, pos, vel, self._burn_dv_sigma_mps())
 
     # ----------------------------------------------------------------------------- helpers
+
+    def _residual_bias(self, o: OrbitState | None, cal_time_s: float, known: bool) -> float:
+        cfg = self.config
+        if not known or o is None:
+            return cfg.imu.accel_bias_mps2
+        return math.hypot(cfg.drag_model_error_fraction * _norm(self._drag_accel_eci(o)),
+                          cfg.imu.accel_vrw_mps_per_sqrt_s / math.sqrt(cal_time_s))
+
+    def _burn_dv_sigma_mps(self) -> float:
+        """1-sigma error of the burn's measured delta-v: its bias (the residual one as of the burn's latest
+        delta-v) over the burn time and the scale factor times the delta-v."""
+        if self._burn_sigma_mps is None:
+            at = self._burn_sigma_at
+            if at is None:
+                return 0.0
+            bias = self._residual_bias(*at)
+            self._burn_sigma_mps = math.sqrt((bias * self._burn_time_s) ** 2
+                                             + (self.config.imu.accel_scale_factor * self._burn_dv_mps) ** 2)
+        return self._burn_sigma_mps
 
     def _attitude_sigma_rad(self, t: float) -> float:
         cfg = self.config
@@ -332,31 +392,26 @@ class Navigator:
                          + (imu.gyro_bias_rps * dt_att) ** 2
                          + (imu.gyro_scale_factor * self._angle_turned_rad) ** 2)
 
-    def _coast_to(self, t_s: float, drag: bool) -> None:
-        o = self._orbit
-        assert o is not None
-        r, v = self._stepper.propagate(o.t_s, o.r_eci_m, o.v_eci_mps, o.mass_kg, t_s, drag=drag)
-        self._orbit = OrbitState(t_s, r, v, o.mass_kg)
-
-    def _add_dv(self, dv_eci: F64, dv_norm_mps: float, interval_s: float) -> None:
-        o = self._orbit
-        assert o is not None
+    def _add_dv(self, t_s: float, r_eci_m: Vec3, v_eci_mps: Vec3, mass_kg: float, dv_eci: Vec3,
+                dv_norm_mps: float, interval_s: float) -> None:
+        """The orbit state at ``t_s`` with the delta-v added and the mass after it (rocket equation)."""
         imu = self.config.imu
-        v = np.asarray(o.v_eci_mps) + dv_eci
-        mass = o.mass_kg * math.exp(-dv_norm_mps / (self.config.model.isp_s * G0_MPS2))
-        self._orbit = OrbitState(o.t_s, o.r_eci_m, _vec3(v), mass)
+        v = (v_eci_mps[0] + dv_eci[0], v_eci_mps[1] + dv_eci[1], v_eci_mps[2] + dv_eci[2])
+        o = OrbitState(t_s, r_eci_m, v, mass_kg * math.exp(-dv_norm_mps / self._v_exhaust_mps))
+        self._orbit = o
         self._burn_dv_mps += dv_norm_mps
         self._burn_time_s += interval_s
+        self._burn_sigma_at = (o, self._cal_time_s, self.accel_bias_known)
+        self._burn_sigma_mps = None
         att = self._attitude_sigma_rad(self.t_s if self.t_s is not None else 0.0)
-        self._burn_dv_sigma_mps = math.sqrt((self.residual_accel_bias_mps2() * self._burn_time_s) ** 2
-                                            + (imu.accel_scale_factor * self._burn_dv_mps) ** 2)
         step = math.hypot(imu.accel_scale_factor * dv_norm_mps, att * dv_norm_mps)
         self._sigma_v_extra_mps = math.hypot(self._sigma_v_extra_mps, step + imu.accel_bias_mps2 * interval_s)
 
 
-def _conj(q: F64) -> F64:
-    return np.array([q[0], -q[1], -q[2], -q[3]])
+def _conj(q: Quat) -> Quat:
+    return (q[0], -q[1], -q[2], -q[3])
 
 
-def _norm(a: F64) -> float:
-    return math.sqrt(float(a @ a))
+def _norm(a: Vec3) -> float:
+    """``|a|``, summed in the order numpy's ``a @ a`` sums a 3-vector."""
+    return math.sqrt(a[0] * a[0] + a[1] * a[1] + a[2] * a[2])

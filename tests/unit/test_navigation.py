@@ -8,6 +8,7 @@ import math
 from dataclasses import replace
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 
 from firmware_bindings.attitude import quat_error, quat_from_rotvec, quat_multiply, rotvec_from_quat
@@ -24,7 +25,7 @@ def orbit() -> tuple[np.ndarray, np.ndarray]:
     return state_from_elements((6378137.0 + 220e3, 0.0005, math.radians(51.64), 1.0, 2.0, 0.0))
 
 
-def angle_between(q1: np.ndarray, q2: np.ndarray) -> float:
+def angle_between(q1: npt.ArrayLike, q2: npt.ArrayLike) -> float:
     return float(np.linalg.norm(rotvec_from_quat(quat_error(q1, q2))))
 
 
@@ -175,3 +176,91 @@ def test_bridged_gap_adds_delta_v_along_the_thrust_axis() -> None:
     dv = np.asarray(nav.orbit().v_eci_mps) - before
     assert float(np.dot(dv, -v / np.linalg.norm(v))) == pytest.approx(0.0027, abs=1e-9)
     assert nav.error_budget(T0_S).velocity_mps > s0
+
+
+def test_nav_step_equals_the_array_api_bit_for_bit() -> None:
+    """Authority: the array API over the same core routines (firmware_bindings.attitude quat_imu_step,
+    quat_propagate and quat_rotate; OrbitStepper.propagate and drag_accel). NavStep's buffers and tuples
+    change nothing: tolerance 0 (the same doubles)."""
+    from firmware_bindings.attitude import quat_imu_step, quat_propagate, quat_rotate
+    from firmware_bindings.nav_step import NavStep
+    from firmware_bindings.orbit import OrbitStepper
+
+    r, v = orbit()
+    rt, vt = tuple(float(x) for x in r), tuple(float(x) for x in v)
+    q = tuple(float(x) for x in retrograde_target(r, v)[0])
+    dth, dvb = (1e-5, 1.2e-4, -3e-6), (0.00267, 1e-6, -2e-6)
+    model = NavConfig().model
+    step, stepper = NavStep(model), OrbitStepper(model)
+    q1, dv_eci, r1, v1 = step.burn(q, dth, dvb, T0_S, rt, vt, 450e3, T0_S + 0.1)
+    q_ref, dv_ref = quat_imu_step(np.array(q), np.array(dth), np.array(dvb))
+    assert q1 == tuple(q_ref) and dv_eci == tuple(dv_ref)
+    assert (r1, v1) == stepper.propagate(T0_S, rt, vt, 450e3, T0_S + 0.1, drag=False)
+    q2, a_eci, a_body, r2, v2 = step.coast(q, dth, T0_S, rt, vt, 450e3, T0_S + 10.0)
+    assert q2 == tuple(quat_propagate(np.array(q), np.array(dth))) == step.attitude(q, dth)
+    assert a_eci == stepper.drag_accel(T0_S, rt, vt, 450e3) == step.drag_accel(T0_S, rt, vt, 450e3)
+    assert a_body == tuple(quat_rotate(np.array(q2), np.array(a_eci))) == step.rotate(q2, a_eci)
+    assert (r2, v2) == stepper.propagate(T0_S, rt, vt, 450e3, T0_S + 10.0) == step.propagate(
+        T0_S, rt, vt, 450e3, T0_S + 10.0)
+    assert all(type(x) is float for x in (*q1, *dv_eci, *r1, *v1, *a_body))
+
+
+def test_nav_step_refuses_bad_input() -> None:
+    """Wrong lengths raise ValueError naming the input; NaN and a backward time come back from the core as
+    InvalidInputError (FB_E_NONFINITE, FB_E_RANGE)."""
+    from firmware_bindings import CoreError, InvalidInputError
+    from firmware_bindings.nav_step import NavStep
+
+    r, v = orbit()
+    rt, vt = tuple(float(x) for x in r), tuple(float(x) for x in v)
+    step = NavStep()
+    with pytest.raises(ValueError, match="q_body_from_eci must be 4 numbers"):
+        step.attitude((1.0, 0.0, 0.0), (0.0, 0.0, 0.0))
+    with pytest.raises(ValueError, match="r_eci_m and v_eci_mps"):
+        step.propagate(T0_S, rt[:2], vt, 450e3, T0_S + 1.0)
+    with pytest.raises(ValueError, match="body vector"):
+        step.burn((1.0, 0.0, 0.0, 0.0), (0.0, 0.0, 0.0), (1.0, 2.0), T0_S, rt, vt, 450e3, T0_S + 1.0)
+    with pytest.raises(InvalidInputError):
+        step.attitude((1.0, 0.0, 0.0, 0.0), (math.nan, 0.0, 0.0))
+    with pytest.raises(CoreError):
+        step.coast((1.0, 0.0, 0.0, 0.0), (0.0, 0.0, 0.0), T0_S, rt, vt, 450e3, T0_S - 1.0)
+
+
+def test_burn_delta_v_error_is_that_of_the_burns_last_sample() -> None:
+    """The burn's delta-v sigma, computed when read, is the one of the burn's latest delta-v: coast samples
+    after the burn (which move the orbit and the calibration window) leave it unchanged, and it equals
+    sqrt((b T)^2 + (k dv)^2) with the bias b = 25 micro-g before any calibration, T the burn time and k the
+    accelerometer scale factor (relative tolerance 1e-12)."""
+    r, v = orbit()
+    q, _ = retrograde_target(r, v)
+    read, unread = Navigator(q), Navigator(q)  # the budget of one is read right after the burn
+    for nav in (read, unread):
+        nav.apply_state_vector(T0_S, tuple(r), tuple(v), 450e3)
+        nav.begin_burn()
+        assert nav.error_budget().burn_dv_mps == 0.0
+        for k in range(1, 51):
+            nav.on_imu(ImuSample(T0_S + 0.1 * k, (0.0, 0.0, 0.0), (0.003, 0.0, 0.0), 0.1), thrusting=True)
+    spec = read.config.imu
+    expect = math.hypot(spec.accel_bias_mps2 * 5.0, spec.accel_scale_factor * 0.15)
+    after_burn = read.error_budget().burn_dv_mps
+    assert after_burn == pytest.approx(expect, rel=1e-12)
+    for nav in (read, unread):
+        for k in range(1, 21):
+            nav.on_imu(ImuSample(T0_S + 5.0 + 10.0 * k, (0.0, 0.0, 0.0), (1e-4, 0.0, 0.0), 10.0))
+        assert nav.accel_bias_known
+        assert nav.residual_accel_bias_mps2() < 0.5 * spec.accel_bias_mps2  # calibrated since the burn
+        assert nav.error_budget().burn_dv_mps == after_burn
+        nav.begin_burn()
+        assert nav.error_budget().burn_dv_mps == 0.0
+
+
+def test_attitude_and_rate_are_tuples_of_floats() -> None:
+    """The executive copies q_body_from_eci and omega_body_rps into the controller's buffers: both are
+    plain tuples of floats, the quaternion normalised (|q| = 1 within 1e-15)."""
+    nav = Navigator(np.array([2.0, 0.0, 0.0, 0.0]))
+    assert nav.q_body_from_eci == (1.0, 0.0, 0.0, 0.0)
+    nav.on_imu(ImuSample(T0_S + 0.5, (1e-4, -2e-4, 3e-4), (0.0, 0.0, 0.0), 0.5))
+    assert type(nav.q_body_from_eci) is tuple and type(nav.omega_body_rps) is tuple
+    assert all(type(x) is float for x in (*nav.q_body_from_eci, *nav.omega_body_rps))
+    assert nav.omega_body_rps == pytest.approx((2e-4, -4e-4, 6e-4), rel=1e-15)
+    assert math.sqrt(sum(x * x for x in nav.q_body_from_eci)) == pytest.approx(1.0, abs=1e-15)
