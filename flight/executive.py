@@ -2,14 +2,17 @@
 
 Tasks (``Executive.run``):
 
-- ``imu-intake``: takes IMU samples from the port, every wait bounded by ``imu_timeout_s`` (host time); a
-  timeout is the FDIR ``imu.stale`` input. Samples go to a bounded queue with their host arrival time.
-- ``control-cycle``: answers *every* IMU sample with exactly one thruster command tagged with that
-  sample's time and interval (zero on-times when nothing is to fire): the emulated plant runs in lockstep
-  on it. In between: FDIR on the sample, navigation, the sequencer (thruster status, attitude error,
-  measured delta-v, time), the plan from guidance, attitude control and allocation, and the IMU output
-  rate when the phase (or the ground) changes it: sent before the cycle's thruster command, so in
-  lockstep it takes effect at a defined spacecraft time (see ``_command_imu_rate``).
+- ``control-cycle``: the IMU intake and the control cycle in one task. It takes each IMU sample from the
+  port as it comes, every wait bounded by ``imu_timeout_s`` (host time; a timeout is the FDIR ``imu.stale``
+  input), and answers *every* sample with exactly one thruster command tagged with that sample's time and
+  interval (zero on-times when nothing is to fire): the emulated plant runs in lockstep on it. In between:
+  FDIR on the sample, navigation, the sequencer (thruster status, attitude error, measured delta-v, time),
+  the plan from guidance, attitude control and allocation, and the IMU output rate when the phase (or the
+  ground) changes it: sent before the cycle's thruster command, so in lockstep it takes effect at a defined
+  spacecraft time (see ``_command_imu_rate``). Samples that come while a cycle runs wait in the port's
+  own bounded queue. (An intake task of its own, handing samples on through a queue, added a task switch
+  to every sample's latency and bought nothing on one event loop: it could run only while the cycle
+  waited, and every wait of the cycle is bounded.)
 - ``thruster-status``: waits (bounded) for the board's first status and then watches it in host time; the
   control cycle hands each new report to the sequencer at the spacecraft time it was seen.
 - ``ground-link``: verified telecommands to the commander, acknowledgements back (bounded sends).
@@ -19,8 +22,9 @@ Tasks (``Executive.run``):
   and FDIR request), each plan bounded by ``plan_timeout_s``; the control cycle loads its next burn.
 
 Time: rate groups (housekeeping, ground-contact checks, the plan) run on spacecraft time from the IMU time
-tags; host time is used only to bound waits and to measure the cycle latency (from a sample's arrival to its
-command's send), whose statistics (p50, p99, max, deadline misses) the deadline monitor keeps.
+tags; host time is used only to bound waits and to measure the cycle latency (from the cycle taking a
+sample from the port to its command's send), whose statistics (p50, p99, max, deadline misses) the
+deadline monitor keeps.
 
 Shutdown: ``stop`` (an ``asyncio.Event``), ``until_s`` (spacecraft time) or the end of the IMU stream end
 the task group; every valve is then commanded closed and the board disarmed (bounded waits) in ``finally``.
@@ -105,7 +109,6 @@ class ExecutiveConfig:
     rate_timeout_s: float = 0.25  # host time for the IMU board to confirm a rate change
     rate_retry_s: float = 1.0  # spacecraft time before an unconfirmed rate change is sent again
     plan_timeout_s: float = 120.0  # host time for one re-plan
-    queue_size: int = 256
     latency_history: int = 100_000
     auto_imu_rate: bool = True  # command the IMU rate by phase from the plan
     # re-plan at the end of the control cycle that first sees the request, after its command (deterministic
@@ -245,7 +248,6 @@ class Executive:
         self.events = 0
         self.command_log: list[ThrusterCommand] = []
         self.keep_command_log = False
-        self._samples: asyncio.Queue[tuple[ImuSample, float]] = asyncio.Queue(self.xc.queue_size)
         self._pending = list(startup_intents or [])
         self._hk = HousekeepingSchedule(self.config.housekeeping_period_s)
         self._status_seen_t_s: float | None = None
@@ -263,7 +265,6 @@ class Executive:
         self._last_sample_host: float | None = None
         self._expected_interval_s = 1.0 / self.config.imu_rate_coast_hz
         self._stop_reason = "stopped"
-        self.samples_dropped = 0
         self.gaps_bridged = 0
         self.bridged_dv_mps = 0.0
         self._last_period_s = 0.0
@@ -284,7 +285,6 @@ class Executive:
             self._replan.set()
         try:
             async with asyncio.TaskGroup() as tg:
-                tg.create_task(self._imu_intake(), name="imu-intake")
                 tg.create_task(self._control_cycle(), name="control-cycle")
                 tg.create_task(self._thruster_status(), name="thruster-status")
                 tg.create_task(self._ground_link(), name="ground-link")
@@ -323,7 +323,28 @@ class Executive:
 
     # ----------------------------------------------------------------------------- tasks
 
-    async def _imu_intake(self) -> None:
+    async def _act_without_sample(self) -> None:
+        """Carry out pending FDIR intents when no sample comes to carry them (a silent IMU): SAFE must not
+        wait for the sensor that failed. If that leaves valves commanded open, a closing command goes out
+        at once (tagged with the last sample's time; the board's own watchdog is the backstop)."""
+        if not self._pending:
+            return
+        pending, self._pending = self._pending, []
+        was_open = self.control.main_burn or self.control.trim
+        await self._apply(pending)
+        if was_open and not (self.control.main_burn or self.control.trim):
+            self.cycle += 1
+            cmd = ThrusterCommand(self.cycle, (0.0,) * THRUSTER_COUNT, False, self.cycle, t_s=self.t_s)
+            try:
+                async with asyncio.timeout(self.xc.port_timeout_s):
+                    await self.thrusters.command(cmd)
+                self.commands_sent += 1
+                self._cycle_sent = cmd.cycle
+            except Exception as exc:  # a port's own errors; cancellation passes
+                self._emit(Event(self.t_s or 0.0, Severity.ERROR, "executive.command_failed",
+                                 f"closing command not sent: {exc}"))
+
+    async def _control_cycle(self) -> None:
         it = aiter(self.imu.samples())
         wait_bound = RepeatingTimeout()  # a wait every sample: one timer, re-armed once per bound
         while True:
@@ -351,48 +372,7 @@ class Executive:
                                  f"IMU port error: {exc}"))
                 await asyncio.sleep(min(1.0, self.xc.imu_timeout_s))
                 continue
-            if not self._samples.full():  # the common case: no wait to bound
-                self._samples.put_nowait((sample, time.perf_counter()))
-                continue
-            try:
-                async with asyncio.timeout(self.xc.port_timeout_s):
-                    await self._samples.put((sample, time.perf_counter()))
-            except TimeoutError:
-                self.samples_dropped += 1
-
-    async def _act_without_sample(self) -> None:
-        """Carry out pending FDIR intents when no sample comes to carry them (a silent IMU): SAFE must not
-        wait for the sensor that failed. If that leaves valves commanded open, a closing command goes out
-        at once (tagged with the last sample's time; the board's own watchdog is the backstop)."""
-        if not self._pending:
-            return
-        pending, self._pending = self._pending, []
-        was_open = self.control.main_burn or self.control.trim
-        await self._apply(pending)
-        if was_open and not (self.control.main_burn or self.control.trim):
-            self.cycle += 1
-            cmd = ThrusterCommand(self.cycle, (0.0,) * THRUSTER_COUNT, False, self.cycle, t_s=self.t_s)
-            try:
-                async with asyncio.timeout(self.xc.port_timeout_s):
-                    await self.thrusters.command(cmd)
-                self.commands_sent += 1
-                self._cycle_sent = cmd.cycle
-            except Exception as exc:  # a port's own errors; cancellation passes
-                self._emit(Event(self.t_s or 0.0, Severity.ERROR, "executive.command_failed",
-                                 f"closing command not sent: {exc}"))
-
-    async def _control_cycle(self) -> None:
-        wait_bound = RepeatingTimeout()
-        while True:
-            if self._samples.empty():
-                try:
-                    async with wait_bound.within(self.xc.imu_timeout_s):
-                        sample, arrived = await self._samples.get()
-                except TimeoutError:
-                    continue
-            else:
-                sample, arrived = self._samples.get_nowait()
-            await self._cycle(sample, arrived)
+            await self._cycle(sample, time.perf_counter())
             if self._until_s is not None and sample.t_s >= self._until_s:
                 self._stop_reason = "until_s reached"
                 raise _Stop()

@@ -201,8 +201,7 @@ def test_stop_request_ends_every_task() -> None:
         stop.set()
         report = await asyncio.wait_for(run, 5.0)
         left = {t.get_name() for t in asyncio.all_tasks() if t is not asyncio.current_task()}
-        assert {"imu-intake", "control-cycle", "ground-link", "telemetry", "health",
-                "thruster-status"} <= names
+        assert {"control-cycle", "ground-link", "telemetry", "health", "thruster-status"} <= names
         return report.reason, left
 
     reason, left = asyncio.run(main())
