@@ -552,7 +552,7 @@ def _generate_encoder(spec: PacketSpec, encoders: Sequence[tuple[str, Converter,
     src = _Source()
     sp = spacepacket
     fields = spec.all_fields
-    src.names.update(REFERENCE=reference, PACK=spec._packet_struct.pack, CRC=crc16, INIT=INIT,
+    src.names.update(REFERENCE=reference, PACK=spec._packet_struct.pack, CRC=binascii.crc_hqx, INIT=INIT,
                      StructError=struct.error, EncodeError=EncodeError, int=int, float=float, list=list,
                      tuple=tuple, bytes=bytes, type=type, len=len, round=round, set=set, map=map, min=min,
                      max=max, INT_ONLY=_INT_ONLY)
