@@ -79,9 +79,11 @@ class ThrusterBoard:
         changes = self.core.fault_changes
         factor = self.core.thrust_factor if changes != self._fault_changes_given else None
         until = self.core.actual_until_view  # set_valves copies it
+        last = self.core.actual_last_s
         if self.clock_offset_s:
             until = until - self.clock_offset_s
-        self.plant.set_valves(max(plant_t, self.plant.t_s), until, thrust_factor=factor)
+            last -= self.clock_offset_s
+        self.plant.set_valves(max(plant_t, self.plant.t_s), until, thrust_factor=factor, last_s=last)
         self._fault_changes_given = changes
 
     def _time_sync(self, raw: bytes) -> None:

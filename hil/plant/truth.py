@@ -306,13 +306,18 @@ class Plant:
 
     # ---- valves ----
 
-    def set_valves(self, t_s: float, open_until_s: Any, thrust_factor: Any = None) -> None:
+    def set_valves(self, t_s: float, open_until_s: Any, thrust_factor: Any = None,
+                   last_s: float | None = None) -> None:
         """From ``t_s`` thruster i produces thrust until ``open_until_s[i]`` (<= t_s: closed; +inf: open until
         changed). ``t_s`` must not be before the plant's time; the plant advances to it first.
 
         ``thrust_factor`` (optional, 46 values in [0, 2]) scales each thruster's thrust, torque and flow from
         ``t_s`` on (a degraded thruster, also in main-burn mode where the on-time cannot carry it); it stays
-        until given again. None leaves the factors as they are (1 at the start)."""
+        until given again. None leaves the factors as they are (1 at the start).
+
+        ``last_s``: the latest time of ``open_until_s``, from a caller that keeps it (the thruster board's
+        core does); the schedule is then not scanned for it again, nor for NaN (the caller vouches for
+        it, as the core's checks of its own inputs do)."""
         t = float(t_s)
         if not math.isfinite(t):
             raise ValueError(f"set_valves: t_s must be finite, got {t_s!r}")
@@ -322,7 +327,8 @@ class Plant:
         if until.shape != (THRUSTER_COUNT,):
             raise ValueError(f"set_valves: open_until_s must have shape ({THRUSTER_COUNT},), "
                              f"got {until.shape}")
-        last_s = float(_max_reduce(until))
+        if last_s is None:
+            last_s = float(_max_reduce(until))
         if math.isnan(last_s):  # a NaN anywhere makes the maximum NaN
             raise ValueError("set_valves: open_until_s holds NaN")
         factor = None

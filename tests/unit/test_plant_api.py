@@ -74,6 +74,23 @@ def test_set_valves_checks_its_input(iss: scenario.Scenario) -> None:
         p.set_valves(p.t_s, np.full(THRUSTER_COUNT, math.nan))
 
 
+def test_set_valves_given_the_schedules_last_time_flies_the_same(iss: scenario.Scenario) -> None:
+    """``last_s`` (the latest time of the schedule, as the thruster board's core keeps it) spares the scan
+    and changes nothing: the same truth, valve times and impulse, bit for bit, as without it."""
+    def run(give_last: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        p = Plant.from_scenario(iss, seed=0)
+        for k in range(40):
+            until = np.full(THRUSTER_COUNT, -math.inf)
+            until[list(DEORBIT_THRUSTERS)] = p.t_s + (0.1 if k % 3 else 0.0)
+            until[k % 16] = p.t_s + 0.01 * (k % 7)
+            p.set_valves(p.t_s, until, last_s=float(until.max()) if give_last else None)
+            p.advance_to(p.t_s + 0.1)
+        return p.state_vector, p.valve_open_s, p.impulse_body_ns
+
+    for given, plain in zip(run(True), run(False), strict=True):
+        assert np.array_equal(given, plain)
+
+
 def test_set_valves_later_advances_first(iss: scenario.Scenario) -> None:
     """set_valves at a time after the plant's advances the truth to it first."""
     p = Plant.from_scenario(iss, seed=0)
