@@ -117,7 +117,7 @@ class ThrusterBoardConfig:
         )
 
 
-@dataclass
+@dataclass(slots=True)
 class Reaction:
     """What the board did with one packet, for the I/O wrapper."""
 

@@ -61,12 +61,12 @@ class SequenceCounts:
 @dataclass(slots=True)
 class _ApidState:
     """The last ``window`` new packets of one APID, as (count, fingerprint), oldest first, and its
-    counters. Every entry of ``recent`` is distinct and ``keys`` holds exactly them."""
+    counters. Every entry of ``recent`` is distinct; ``per_count`` says which counts they hold (a packet
+    whose count is not among them is new without looking further)."""
 
     last: int
     counts: SequenceCounts
     recent: deque[tuple[int, Hashable]] = field(default_factory=deque)
-    keys: set[tuple[int, Hashable]] = field(default_factory=set)
     per_count: dict[int, int] = field(default_factory=dict)  # count -> how many entries of `recent`
 
 
@@ -96,9 +96,7 @@ class SequenceTracker:
         # the next count, not in the window: in order (observe's common path, written out)
         state.counts.packets += 1
         state.last = seq_count
-        entry = (seq_count, fingerprint)
-        state.recent.append(entry)
-        state.keys.add(entry)
+        state.recent.append((seq_count, fingerprint))
         state.per_count[seq_count] = 1
         if len(state.recent) > self.window:
             self._forget_oldest(state)
@@ -118,11 +116,10 @@ class SequenceTracker:
         counts.packets += 1
         per_count = state.per_count
         count_seen = seq_count in per_count
-        if count_seen:
-            keys = state.keys
-            if fingerprint is None or (seq_count, fingerprint) in keys or (seq_count, None) in keys:
-                counts.duplicates += 1
-                return _DUPLICATE
+        if count_seen and (fingerprint is None or any(
+                c == seq_count and (f is None or f == fingerprint) for c, f in state.recent)):
+            counts.duplicates += 1
+            return _DUPLICATE
         ahead = (seq_count - state.last) % SEQ_COUNT_MODULUS
         if ahead == 1:
             status = _IN_ORDER
@@ -143,10 +140,8 @@ class SequenceTracker:
             status = _RESET
         state.last = seq_count
         # _remember, written out for the common path
-        entry = (seq_count, fingerprint)
         recent = state.recent
-        recent.append(entry)
-        state.keys.add(entry)
+        recent.append((seq_count, fingerprint))
         per_count[seq_count] = per_count[seq_count] + 1 if count_seen else 1
         if len(recent) > self.window:
             self._forget_oldest(state)
@@ -154,10 +149,8 @@ class SequenceTracker:
 
     @staticmethod
     def _forget_oldest(state: _ApidState) -> None:
-        old = state.recent.popleft()
-        state.keys.discard(old)
+        old_count = state.recent.popleft()[0]
         per_count = state.per_count
-        old_count = old[0]
         n = per_count[old_count] - 1
         if n:
             per_count[old_count] = n
@@ -165,9 +158,7 @@ class SequenceTracker:
             del per_count[old_count]
 
     def _remember(self, state: _ApidState, seq_count: int, fingerprint: Hashable) -> None:
-        entry = (seq_count, fingerprint)
-        state.recent.append(entry)
-        state.keys.add(entry)
+        state.recent.append((seq_count, fingerprint))
         state.per_count[seq_count] = state.per_count.get(seq_count, 0) + 1
         if len(state.recent) > self.window:
             self._forget_oldest(state)
