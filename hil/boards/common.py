@@ -19,7 +19,8 @@ class PlantLike(Protocol):
     def imu_accumulators(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]: ...
 
     def set_valves(
-        self, t_s: float, open_until_s: NDArray[np.float64], thrust_factor: NDArray[np.float64] | None = None
+        self, t_s: float, open_until_s: NDArray[np.float64], thrust_factor: NDArray[np.float64] | None = None,
+        last_s: float | None = None,
     ) -> None: ...
 
 
