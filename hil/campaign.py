@@ -105,6 +105,8 @@ class RunOptions:
     # PNG plots and the HTML report (every other file is always written): always, never, or "failures" (only
     # when the outcome is not reentry_in_zone, as a Monte Carlo campaign keeps them)
     plots: bool | str = True
+    # truth.csv and burns.csv: the same choices (a Monte Carlo run that keeps only its summary needs none)
+    tables: bool | str = True
     flight: str = "internal"  # "external": a flight computer takes the flight ends of the links
     #: external flight: called with the URL of each link the flight computer opens (imu, thrusters, ground)
     on_flight_links: Callable[[dict[str, str]], None] | None = None
@@ -560,6 +562,8 @@ async def run_campaign(opts: RunOptions) -> RunResult:
                             "in-process)")
     if opts.plots not in (True, False, "failures"):
         raise CampaignError(f"plots must be True, False or 'failures', got {opts.plots!r}")
+    if opts.tables not in (True, False, "failures"):
+        raise CampaignError(f"tables must be True, False or 'failures', got {opts.tables!r}")
     mode = TimeMode.parse(opts.time_mode)
     scenario = load(opts.scenario)
     faults: FaultPlan = load_faults(opts.faults) if opts.faults is not None else FaultPlan()
@@ -715,8 +719,9 @@ async def run_campaign(opts: RunOptions) -> RunResult:
         if not link_stats:
             link_stats = _link_stats(links)
     summary = _summary(rec, plant, flight, clock, link_stats, faults, state, time.monotonic() - wall0, t0)
-    plots = opts.plots if isinstance(opts.plots, bool) else summary.get("outcome") != "reentry_in_zone"
-    summary = rec.finish(summary, plots=plots)
+    failed = summary.get("outcome") != "reentry_in_zone"
+    summary = rec.finish(summary, plots=opts.plots if isinstance(opts.plots, bool) else failed,
+                         tables=opts.tables if isinstance(opts.tables, bool) else failed)
     return RunResult(out, summary)
 
 

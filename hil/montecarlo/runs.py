@@ -42,7 +42,7 @@ KEEP = ("failures", "all", "summary")
 OUTCOMES = ("reentry_in_zone", "reentry_outside_zone", "aborted", "error")
 #: what stays in a closed-loop run folder that ended in the zone (keep="failures") or always (keep="summary")
 KEPT_ALWAYS = ("summary.json", "scenario.toml")
-#: plots per keep policy: every run, only runs that did not end in the zone (the others' go), none
+#: plots and tables per keep policy: every run, only runs that did not end in the zone (the others' go), none
 _PLOTS: dict[str, bool | str] = {"all": True, "failures": "failures", "summary": False}
 
 
@@ -274,6 +274,7 @@ def closed_loop(scenario: Scenario, dr: dispersions.Draw, task: RunTask) -> dict
                 seed=dr.seed,
                 out=folder,
                 plots=_PLOTS.get(task.keep, False),
+                tables=_PLOTS.get(task.keep, False),  # kept with the plots, or deleted below
             )
         )
     )

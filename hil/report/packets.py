@@ -51,12 +51,17 @@ class PacketRecord:
     packet: bytes
 
 
+#: The recorder's write buffer.
+RECORD_BUFFER_OCTETS = 256 * 1024
+
+
 class PacketRecorder:
     """Writes ``packets.hilrec`` (see the module docstring); attach links, then close at the end."""
 
     def __init__(self, path: Path, t0_s: float) -> None:
         self.path = path
-        self._f: BinaryIO | None = path.open("wb")
+        # a large buffer: a lockstep run records thousands of packets a second (flush() and close() empty it)
+        self._f: BinaryIO | None = path.open("wb", buffering=RECORD_BUFFER_OCTETS)
         header = {"format": FORMAT, "channels": list(CHANNELS), "directions": list(DIRECTIONS), "t0_s": t0_s}
         self._f.write(MAGIC + json.dumps(header).encode() + b"\n")
         self._wall0 = time.monotonic()

@@ -189,10 +189,12 @@ class RunRecorder:
             )
             w.writerows(self.burn_rows)
 
-    def finish(self, summary: dict[str, Any], *, plots: bool = True) -> dict[str, Any]:
-        """Close the streams, write tables, ``summary.json``, plots and the HTML report; return it."""
+    def finish(self, summary: dict[str, Any], *, plots: bool = True, tables: bool = True) -> dict[str, Any]:
+        """Close the streams, write the tables (with ``tables``), ``summary.json``, plots and the HTML report
+        (with ``plots``); return the summary."""
         self.close()
-        self.write_tables()
+        if tables:
+            self.write_tables()
         summary = _clean(summary)
         if plots:
             from hil.report import html
