@@ -34,12 +34,15 @@ EVENT_HISTORY = 1024
 
 class Stream(Generic[T]):
     """A bounded, single-consumer async iterator. Awaiting the next item may be cancelled (for example by
-    the caller's ``asyncio.timeout``) without ending the stream; ``close()`` ends it once drained."""
+    the caller's ``asyncio.timeout``) without ending the stream; ``close()`` ends it once drained.
+
+    The consumer waits on a future of its own, which ``put`` completes: one consumer needs no
+    ``asyncio.Event`` (whose wait and set cost a loop check and a waiter list every item)."""
 
     def __init__(self, maxsize: int = 4096) -> None:
         self._items: collections.deque[T] = collections.deque()
         self._maxsize = maxsize
-        self._ready = asyncio.Event()
+        self._waiter: asyncio.Future[None] | None = None
         self._closed = False
         self.dropped = 0
 
@@ -48,11 +51,15 @@ class Stream(Generic[T]):
             self._items.popleft()
             self.dropped += 1
         self._items.append(item)
-        self._ready.set()
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
 
     def close(self) -> None:
         self._closed = True
-        self._ready.set()
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
 
     @property
     def closed(self) -> bool:
@@ -70,8 +77,13 @@ class Stream(Generic[T]):
                 return self._items.popleft()
             if self._closed:
                 raise StopAsyncIteration
-            self._ready.clear()
-            await self._ready.wait()
+            if self._waiter is not None:
+                raise RuntimeError("Stream: a second consumer is waiting")
+            waiter = self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await waiter
+            finally:
+                self._waiter = None
 
 
 @dataclasses.dataclass

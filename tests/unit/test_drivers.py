@@ -17,6 +17,7 @@ from flight.ports import (
     ThrusterFaults,
     ThrusterPort,
 )
+from hil.drivers.base import Stream
 from hil.drivers.imu import ImuCommandTimeout, ImuDriver, flags_from_status
 from hil.drivers.packets import PacketWriter, message_t_s
 from hil.drivers.thruster import ThrusterDriver, ThrusterStatusTimeout, command_values
@@ -210,3 +211,27 @@ def test_without_a_time_source_commands_carry_the_time_sync() -> None:
             return names
 
     assert run(scenario()) == ["THRUSTER_TIME_SYNC", "THRUSTER_COMMAND", "THRUSTER_COMMAND"]
+
+
+def test_a_stream_survives_a_cancelled_wait_and_refuses_a_second_consumer() -> None:
+    """A consumer's wait cut short by its timeout leaves the stream usable (the next item still comes, in
+    order); a second consumer waiting at the same time is refused; close() ends the stream once drained."""
+    async def go() -> tuple[list[int], bool]:
+        stream: Stream[int] = Stream(4)
+        with pytest.raises(TimeoutError):
+            async with asyncio.timeout(0.01):
+                await anext(stream)
+        first = asyncio.create_task(anext(stream))
+        await asyncio.sleep(0)
+        with pytest.raises(RuntimeError, match="second consumer"):
+            await anext(stream)
+        stream.put(1)
+        got = [await first]
+        for k in (2, 3):
+            stream.put(k)
+        stream.close()
+        got += [x async for x in stream]
+        return got, stream.closed
+
+    got, closed = run(go())
+    assert got == [1, 2, 3] and closed
