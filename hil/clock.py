@@ -21,6 +21,7 @@ when time passes its successor is counted in ``late_cycles``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import re
 import time
@@ -98,6 +99,34 @@ class Stall:
     waited_wall_s: float  # wall time spent waiting
 
 
+class _Wakeup:
+    """The gate's waiters, woken together by ``notify``: an ``asyncio.Event`` that is cleared before every
+    wait, without its set state, its loop check and its waiter deque (a lockstep run waits every cycle)."""
+
+    __slots__ = ("_loop", "_waiters")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._waiters: list[asyncio.Future[None]] = []
+
+    async def wait(self) -> None:
+        """Until the next ``notify`` (cancellable)."""
+        waiter: asyncio.Future[None] = self._loop.create_future()
+        self._waiters.append(waiter)
+        try:
+            await waiter
+        finally:
+            if not waiter.done() or waiter.cancelled():
+                with contextlib.suppress(ValueError):
+                    self._waiters.remove(waiter)
+
+    def notify(self) -> None:
+        waiters, self._waiters = self._waiters, []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+
+
 class SimClock:
     """Simulated time for one run (see the module docstring).
 
@@ -120,7 +149,7 @@ class SimClock:
         self._wall0 = wall()
         self._now_s = float(t0_s)
         self._open: set[float] = set()
-        self._changed: asyncio.Event | None = None  # made in the running loop on first use
+        self._changed: _Wakeup | None = None  # made in the running loop on first use
         self._changed_loop: asyncio.AbstractEventLoop | None = None
         self._gate_deadlines: list[float] = []  # loop-time deadlines of the waits at the gate
         self._stall_timer: asyncio.TimerHandle | None = None
@@ -146,10 +175,10 @@ class SimClock:
         if self.mode.lockstep:
             self._now_s = t
 
-    def _event(self, loop: asyncio.AbstractEventLoop | None = None) -> asyncio.Event:
+    def _event(self, loop: asyncio.AbstractEventLoop | None = None) -> _Wakeup:
         loop = asyncio.get_running_loop() if loop is None else loop
         if self._changed is None or self._changed_loop is not loop:
-            self._changed = asyncio.Event()
+            self._changed = _Wakeup(loop)
             self._changed_loop = loop
         return self._changed
 
@@ -216,7 +245,6 @@ class SimClock:
                 if loop.time() >= deadline:
                     self._stall(t_s, self._wall() - start)
                     return
-                changed.clear()
                 await changed.wait()
         finally:
             self._gate_deadlines.remove(deadline)
@@ -238,7 +266,7 @@ class SimClock:
     def _on_stall_timer(self, loop: asyncio.AbstractEventLoop) -> None:
         self._stall_timer = None
         if self._changed is not None:
-            self._changed.set()
+            self._changed.notify()
         if self._gate_deadlines:
             self._arm_stall_timer(loop, min(self._gate_deadlines))
 
@@ -251,7 +279,7 @@ class SimClock:
             if self.on_stall is not None:
                 self.on_stall(stall)
         if self._changed is not None:
-            self._changed.set()  # other waiters held by the same cycles go on too
+            self._changed.notify()  # other waiters held by the same cycles go on too
 
     # ---- the lockstep gate ----
 
@@ -268,7 +296,7 @@ class SimClock:
             self._open.discard(float(t_k))
             self.cycles_commanded += 1
             if self._changed is not None:
-                self._changed.set()
+                self._changed.notify()
         else:
             self.unmatched_commands += 1
 
@@ -278,7 +306,7 @@ class SimClock:
             self._open.discard(float(t_k))
             self.cycles_skipped += 1
             if self._changed is not None:
-                self._changed.set()
+                self._changed.notify()
 
     @property
     def open_cycles(self) -> tuple[float, ...]:
