@@ -82,10 +82,11 @@ class _Thrusters:
         self.arm = ArmState.DISARMED
         self.t_s = T0_S
         self.done: asyncio.Queue[ThrusterCommand] = asyncio.Queue()
+        self.last_cycle = self.last_id = 0  # of the last command: a report answers it
         self._status = ThrusterStatus(self.t_s, self.arm, 0, 0, 0, 2e6, 16e3)
 
     def report(self) -> None:
-        self._status = ThrusterStatus(self.t_s, self.arm, 0, 0, 0, 2e6, 16e3)
+        self._status = ThrusterStatus(self.t_s, self.arm, 0, self.last_cycle, self.last_id, 2e6, 16e3)
 
     async def arm_prepare(self, code: int) -> None:
         self.arm = ArmState.PREPARED
@@ -101,6 +102,7 @@ class _Thrusters:
 
     async def command(self, cmd: ThrusterCommand) -> None:
         self.t_s = cmd.t_s if cmd.t_s is not None else self.t_s
+        self.last_cycle, self.last_id = cmd.cycle, cmd.command_id
         self.done.put_nowait(cmd)
 
     async def status(self) -> ThrusterStatus:
