@@ -21,11 +21,10 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 
 from firmware_bindings._core import ffi, lib
 from firmware_bindings._status import ensure
-from firmware_bindings.orbit import ForceModel, Tolerance
+from firmware_bindings.orbit import ForceModel, OrbitStepper, Tolerance
 
 __all__ = ["NavStep"]
 
@@ -34,26 +33,19 @@ Vec3 = tuple[float, float, float]
 _Seq = Sequence[float]
 
 
-class NavStep:
+class NavStep(OrbitStepper):
     """Attitude propagation, delta-v to ECI, the coast model's drag and the orbit step of one force model
-    (its ``burn`` ignored: thrust comes in as measured delta-v), for one IMU sample at a time."""
+    (its ``burn`` ignored: thrust comes in as measured delta-v), for one IMU sample at a time. The orbit
+    half is :class:`OrbitStepper`'s (``propagate``, ``drag_accel`` and its buffers); this adds the attitude
+    routines and the two per-sample calls that combine them."""
 
     def __init__(self, model: ForceModel | None = None, tol: Tolerance | None = None) -> None:
-        base = replace(model if model is not None else ForceModel(), burn=None)
-        self.model = base
-        self.tol = tol if tol is not None else Tolerance()
-        self._m_drag = base._c()
-        self._m_grav = replace(base, drag=False)._c()
-        self._tol = self.tol._c()
+        super().__init__(model, tol)
         self._q = ffi.new("double[4]")
         self._dth = ffi.new("double[3]")
         self._vb = ffi.new("double[3]")
         self._qn = ffi.new("double[4]")
         self._ve = ffi.new("double[3]")
-        self._y0 = ffi.new("double[7]")
-        self._y1 = ffi.new("double[7]")
-        self._da = ffi.new("double[7]")
-        self._dg = ffi.new("double[7]")
 
     # ------------------------------------------------------------------------------ loading
 
@@ -63,15 +55,6 @@ class NavStep:
             self._dth[0:3] = dtheta_body_rad
         except (IndexError, TypeError, ValueError) as exc:
             raise ValueError(f"q_body_from_eci must be 4 numbers and dtheta_body_rad 3: {exc}") from None
-
-    def _load_state(self, r_eci_m: _Seq, v_eci_mps: _Seq, mass_kg: float) -> None:
-        y = self._y0
-        try:
-            y[0:3] = r_eci_m
-            y[3:6] = v_eci_mps
-        except (IndexError, TypeError, ValueError) as exc:
-            raise ValueError(f"r_eci_m and v_eci_mps must be 3 numbers each: {exc}") from None
-        y[6] = float(mass_kg)
 
     def _load_vec(self, v_body: _Seq) -> None:
         try:
@@ -103,29 +86,6 @@ class NavStep:
             ensure(code, "fb_quat_rotate")
         return (ve[0], ve[1], ve[2])
 
-    def drag_accel(self, t_s: float, r_eci_m: _Seq, v_eci_mps: _Seq, mass_kg: float) -> Vec3:
-        """The model's drag acceleration (m/s^2, ECI): its coast acceleration less gravity's."""
-        self._load_state(r_eci_m, v_eci_mps, mass_kg)
-        return self._drag(float(t_s))
-
-    def _drag(self, t_s: float) -> Vec3:
-        da, dg = self._da, self._dg
-        code = lib.fb_orbit_deriv(self._m_drag, t_s, self._y0, da)
-        if code:
-            ensure(code, "fb_orbit_deriv")
-        code = lib.fb_orbit_deriv(self._m_grav, t_s, self._y0, dg)
-        if code:
-            ensure(code, "fb_orbit_deriv")
-        return (da[3] - dg[3], da[4] - dg[4], da[5] - dg[5])
-
-    def _propagate(self, t0_s: float, t1_s: float, drag: bool) -> tuple[Vec3, Vec3]:
-        y1 = self._y1
-        code = lib.fb_orbit_propagate(self._m_drag if drag else self._m_grav, self._tol, t0_s, self._y0,
-                                      t1_s, y1)
-        if code:
-            ensure(code, "fb_orbit_propagate")
-        return (y1[0], y1[1], y1[2]), (y1[3], y1[4], y1[5])
-
     def burn(self, q_body_from_eci: _Seq, dtheta_body_rad: _Seq, dv_body_mps: _Seq, t0_s: float,
              r_eci_m: _Seq, v_eci_mps: _Seq, mass_kg: float, t1_s: float) -> tuple[Quat, Vec3, Vec3, Vec3]:
         """A thrusting sample: the attitude after the delta-angle and the body delta-v in ECI at the
@@ -134,12 +94,12 @@ class NavStep:
         dv_eci_mps, r_eci_m, v_eci_mps)``; the caller adds the delta-v."""
         self._load_att(q_body_from_eci, dtheta_body_rad)
         self._load_vec(dv_body_mps)
-        self._load_state(r_eci_m, v_eci_mps, mass_kg)
+        self._load(r_eci_m, v_eci_mps, mass_kg)
         qn, ve = self._qn, self._ve
         code = lib.fb_quat_imu_step(1, self._q, self._dth, self._vb, qn, ve)
         if code:
             ensure(code, "fb_quat_imu_step")
-        r, v = self._propagate(float(t0_s), float(t1_s), False)
+        r, v = self._propagate_loaded(float(t0_s), float(t1_s), False)
         return (qn[0], qn[1], qn[2], qn[3]), (ve[0], ve[1], ve[2]), r, v
 
     def coast(self, q_body_from_eci: _Seq, dtheta_body_rad: _Seq, t0_s: float, r_eci_m: _Seq,
@@ -149,23 +109,16 @@ class NavStep:
         coasted with drag to ``t1_s``. Returns ``(q_body_from_eci, a_drag_eci_mps2, a_drag_body_mps2,
         r_eci_m, v_eci_mps)``."""
         self._load_att(q_body_from_eci, dtheta_body_rad)
-        self._load_state(r_eci_m, v_eci_mps, mass_kg)
+        self._load(r_eci_m, v_eci_mps, mass_kg)
         qn, vb, ve = self._qn, self._vb, self._ve
         code = lib.fb_quat_propagate(1, self._q, self._dth, qn)
         if code:
             ensure(code, "fb_quat_propagate")
         t0 = float(t0_s)
-        a = self._drag(t0)
+        a = self._drag_loaded(t0)
         vb[0], vb[1], vb[2] = a
         code = lib.fb_quat_rotate(1, qn, vb, ve)
         if code:
             ensure(code, "fb_quat_rotate")
-        r, v = self._propagate(t0, float(t1_s), True)
+        r, v = self._propagate_loaded(t0, float(t1_s), True)
         return (qn[0], qn[1], qn[2], qn[3]), a, (ve[0], ve[1], ve[2]), r, v
-
-    def propagate(self, t0_s: float, r_eci_m: _Seq, v_eci_mps: _Seq, mass_kg: float, t1_s: float,
-                  drag: bool = True) -> tuple[Vec3, Vec3]:
-        """``(r_eci_m, v_eci_mps)`` coasted from ``t0_s`` to ``t1_s >= t0_s`` (drag when ``drag`` and the
-        model has it)."""
-        self._load_state(r_eci_m, v_eci_mps, mass_kg)
-        return self._propagate(float(t0_s), float(t1_s), drag)

@@ -384,6 +384,7 @@ class OrbitStepper:
         self._y0 = ffi.new("double[7]")
         self._y1 = ffi.new("double[7]")
         self._d = ffi.new("double[7]")
+        self._dg = ffi.new("double[7]")  # gravity's part, for drag_accel
 
     def _load(self, r_eci_m: Any, v_eci_mps: Any, mass_kg: float) -> None:
         try:
@@ -398,10 +399,15 @@ class OrbitStepper:
         """``(r_eci_m, v_eci_mps)`` at ``t1_s >= t0_s`` (the mass is constant in coast), with drag when
         ``drag`` and the model has it."""
         self._load(r_eci_m, v_eci_mps, mass_kg)
-        m = self._m_drag if drag else self._m_grav
-        ensure(lib.fb_orbit_propagate(m, self._tol, float(t0_s), self._y0, float(t1_s), self._y1),
-               "fb_orbit_propagate")
-        y = self._y1
+        return self._propagate_loaded(float(t0_s), float(t1_s), drag)
+
+    def _propagate_loaded(self, t0_s: float, t1_s: float,
+                          drag: bool) -> tuple[tuple[float, float, float], tuple[float, float, float]]:
+        """``propagate`` of the state ``_load`` put in the buffer."""
+        y, m = self._y1, self._m_drag if drag else self._m_grav
+        code = lib.fb_orbit_propagate(m, self._tol, t0_s, self._y0, t1_s, y)
+        if code:
+            ensure(code, "fb_orbit_propagate")
         return (y[0], y[1], y[2]), (y[3], y[4], y[5])
 
     def acceleration(self, t_s: float, r_eci_m: Any, v_eci_mps: Any, mass_kg: float,
@@ -416,6 +422,16 @@ class OrbitStepper:
     def drag_accel(self, t_s: float, r_eci_m: Any, v_eci_mps: Any,
                    mass_kg: float) -> tuple[float, float, float]:
         """The drag acceleration alone (m/s^2, ECI): the coast acceleration less gravity's."""
-        a = self.acceleration(t_s, r_eci_m, v_eci_mps, mass_kg, drag=True)
-        g = self.acceleration(t_s, r_eci_m, v_eci_mps, mass_kg, drag=False)
-        return (a[0] - g[0], a[1] - g[1], a[2] - g[2])
+        self._load(r_eci_m, v_eci_mps, mass_kg)
+        return self._drag_loaded(float(t_s))
+
+    def _drag_loaded(self, t_s: float) -> tuple[float, float, float]:
+        """``drag_accel`` of the state ``_load`` put in the buffer."""
+        da, dg = self._d, self._dg
+        code = lib.fb_orbit_deriv(self._m_drag, t_s, self._y0, da)
+        if code:
+            ensure(code, "fb_orbit_deriv")
+        code = lib.fb_orbit_deriv(self._m_grav, t_s, self._y0, dg)
+        if code:
+            ensure(code, "fb_orbit_deriv")
+        return (da[3] - dg[3], da[4] - dg[4], da[5] - dg[5])

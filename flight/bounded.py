@@ -88,8 +88,8 @@ class RepeatingTimeout:
     after the last wait: when it fires with no wait under way it does nothing.
     """
 
-    __slots__ = ("_armed_at", "_cancelling", "_deadline", "_expired", "_handle", "_loop", "_task",
-                 "_timeout_s", "timers_made")
+    __slots__ = ("_cancelling", "_deadline", "_expired", "_handle", "_loop", "_task", "_timeout_s",
+                 "timers_made")
 
     def __init__(self) -> None:
         self._timeout_s: float | None = None
@@ -97,8 +97,7 @@ class RepeatingTimeout:
         self._task: asyncio.Task[Any] | None = None
         self._cancelling = 0
         self._expired = False
-        self._handle: asyncio.TimerHandle | None = None
-        self._armed_at = math.inf
+        self._handle: asyncio.TimerHandle | None = None  # armed for handle.when()
         self._loop: asyncio.AbstractEventLoop | None = None
         self.timers_made = 0  # how many timers were scheduled (for tests and benchmarks)
 
@@ -125,7 +124,8 @@ class RepeatingTimeout:
             return self
         deadline = loop.time() + timeout_s
         self._deadline = deadline
-        if self._handle is None or self._loop is not loop or self._armed_at > deadline:
+        handle = self._handle
+        if handle is None or self._loop is not loop or handle.when() > deadline:
             self._arm(loop, deadline)
         return self
 
@@ -142,22 +142,19 @@ class RepeatingTimeout:
     def _arm(self, loop: asyncio.AbstractEventLoop, when: float) -> None:
         if self._handle is not None:
             self._handle.cancel()
-        self._handle = loop.call_at(when, self._on_timer)
+        self._handle = loop.call_at(when, self._on_timer, when)
         self._loop = loop
-        self._armed_at = when
         self.timers_made += 1
 
-    def _on_timer(self) -> None:
+    def _on_timer(self, armed_at: float) -> None:
         self._handle = None
         deadline = self._deadline
         if deadline is None or math.isinf(deadline) or self._expired:
-            self._armed_at = math.inf
             return
-        if self._armed_at < deadline:  # armed for an earlier wait: this one has time left
+        if armed_at < deadline:  # armed for an earlier wait: this one has time left
             assert self._loop is not None
             self._arm(self._loop, deadline)
             return
-        self._armed_at = math.inf
         self._expired = True
         assert self._task is not None
         self._task.cancel()

@@ -236,10 +236,7 @@ class Link(abc.ABC):
             stats.bytes_rx += n
             for tap in self._taps:
                 tap(TAP_RECEIVED, packet)
-            try:  # _hand, written out
-                receiver(packet)
-            except Exception as exc:
-                self._receiver_failed(exc)
+            self._hand(receiver, packet)
             return True
         if len(self._rx) >= self._rx_size:
             stats.rx_dropped += 1
@@ -261,14 +258,10 @@ class Link(abc.ABC):
     def _hand(self, receiver: Callable[[bytes], None], packet: bytes) -> None:
         try:
             receiver(packet)
-        except Exception as exc:
-            self._receiver_failed(exc)
-
-    def _receiver_failed(self, exc: Exception) -> None:
-        """Keep what the receiver raised: ``watch_receiver`` raises it again in the owner's task."""
-        if self._receiver_error is None:
-            self._receiver_error = exc
-        self._receiver_event.set()
+        except Exception as exc:  # raised again in the owner's task by watch_receiver
+            if self._receiver_error is None:
+                self._receiver_error = exc
+            self._receiver_event.set()
 
     def set_receiver(self, receiver: Callable[[bytes], None] | None) -> None:
         """Hand every packet received from now on to ``receiver`` as it arrives, instead of queueing it

@@ -43,7 +43,7 @@ OUTCOMES = ("reentry_in_zone", "reentry_outside_zone", "aborted", "error")
 #: what stays in a closed-loop run folder that ended in the zone (keep="failures") or always (keep="summary")
 KEPT_ALWAYS = ("summary.json", "scenario.toml")
 #: plots and tables per keep policy: every run, only runs that did not end in the zone (the others' go), none
-_PLOTS: dict[str, bool | str] = {"all": True, "failures": "failures", "summary": False}
+_REPORT_FILES: dict[str, bool | str] = {"all": True, "failures": "failures", "summary": False}
 
 
 @dataclass(frozen=True)
@@ -273,8 +273,8 @@ def closed_loop(scenario: Scenario, dr: dispersions.Draw, task: RunTask) -> dict
                 time_mode="lockstep",
                 seed=dr.seed,
                 out=folder,
-                plots=_PLOTS.get(task.keep, False),
-                tables=_PLOTS.get(task.keep, False),  # kept with the plots, or deleted below
+                plots=_REPORT_FILES.get(task.keep, False),
+                tables=_REPORT_FILES.get(task.keep, False),  # kept with the plots, or deleted below
             )
         )
     )

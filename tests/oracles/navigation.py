@@ -1,124 +1,26 @@
 """Reference navigation: flight/navigation.py as it was before its per-sample path moved to plain floats
-and the binding object of firmware_bindings/nav_step.py, kept unchanged as the oracle of
-tests/property/test_navigation_fast.py and the speed reference of benchmarks/bench_flight.py.
-
-Navigation: attitude from gyro delta-angles, orbit from ground state vectors, delta-v measured in burns.
-
-The flight software has no star tracker or GPS on its ports: attitude is dead-reckoned from the IMU's
-delta-angles from an initial attitude (given at start and re-set by the ground with a state-vector uplink
-when one carries it), the orbit is the latest ground state vector propagated with the C core and the flight
-software's own force model (J2-J4 gravity and the exponential atmosphere: not the truth's model), and
-during burns the measured delta-velocity, rotated from body to ECI with the current attitude, is added to
-the propagated velocity.
-
-Accelerometer bias calibration. A navigation-grade accelerometer's bias (25 micro-g) integrates to 0.03 m/s
-over a two-minute burn: 1 % of a 3 m/s burn, more than the 0.5 % cutoff tolerance. So in coast, over the
-latest ``accel_cal_window_s`` of samples, navigation compares the measured specific force with the drag its
-own model predicts (the only non-gravitational force in coast) and takes the mean difference, per body axis,
-as the bias; it is frozen while thrusting and subtracted from every measured delta-v. What remains is the
-drag model's error (30 % of about 1e-4 m/s^2) and the velocity random walk over the window.
-
-Propagation rule. In coast the accelerometers are ignored (their bias would integrate into a velocity
-error far above the drag model's) and the orbit is propagated with drag. While the executive says the
-stack is thrusting (``thrusting=True``), the orbit is propagated with gravity only and the measured
-delta-v (thrust plus the real drag) is added after each sample, so drag is never counted twice; the mass
-follows the rocket equation.
-
-Error budget (1 sigma, reported by :meth:`Navigator.error_budget`): attitude error grows from the initial
-attitude uncertainty with the gyro's angle random walk (``N sqrt(t)``), its bias instability and residual
-bias (``b t``) and scale factor times the angle turned; the orbit's position error grows from the uplink's
-uncertainty by the velocity error times time and by the drag model's error (a fraction of the drag
-acceleration, ``0.5 k a_drag t^2``, the along-track drift that dominates in low orbit); every burn adds the
-accelerometer's bias times the burn time, its scale factor times the delta-v, and the pointing error
-times the delta-v.
+and the binding object of firmware_bindings/nav_step.py, kept as the oracle of
+tests/property/test_navigation_fast.py and the speed reference of benchmarks/bench_flight.py. The
+navigator is the old one unchanged; its configuration and value types (``ImuErrorSpec``, ``NavConfig``,
+``OrbitState``, ``ErrorBudget``, ``NavUpdate``) are flight.navigation's, which did not change. The method
+(dead reckoning, accelerometer calibration, propagation rule, error budget) is described there.
 """
 
 from __future__ import annotations
 
 import collections
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 import numpy as np
 import numpy.typing as npt
 
 from firmware_bindings.attitude import quat_imu_step, quat_normalize, quat_propagate, quat_rotate
-from firmware_bindings.environment import AtmosphereModel
-from firmware_bindings.orbit import G0_MPS2, ForceModel, OrbitStepper, propagate
+from firmware_bindings.orbit import G0_MPS2, OrbitStepper, propagate
+from flight.navigation import ErrorBudget, NavConfig, NavUpdate, OrbitState
 from flight.ports import ImuSample, Vec3
 
 F64 = npt.NDArray[np.float64]
-
-
-@dataclass(frozen=True)
-class ImuErrorSpec:
-    """What navigation assumes about its IMU (1 sigma, SI units), for the error budget.
-
-    Defaults: the navigation grade of reference/hardware.md (Honeywell HG9900 brochure values: gyro bias
-    stability 0.0035 deg/h, angle random walk 0.002 deg/sqrt(h), accelerometer bias 25 micro-g, scale
-    factors 5 ppm gyro and 100 ppm accelerometer).
-    """
-
-    gyro_bias_rps: float = math.radians(0.0035) / 3600.0
-    gyro_arw_rad_per_sqrt_s: float = math.radians(0.002) / 60.0
-    gyro_scale_factor: float = 5e-6
-    accel_bias_mps2: float = 25e-6 * G0_MPS2
-    accel_scale_factor: float = 100e-6
-    accel_vrw_mps_per_sqrt_s: float = 0.008 * 0.3048 / 60.0  # 0.008 ft/s/sqrt(h), assumed for the grade
-
-    @classmethod
-    def tactical(cls) -> ImuErrorSpec:
-        """Tactical grade (Honeywell HG1700 brochure values: 1 deg/h, 0.125 deg/sqrt(h), 1 milli-g)."""
-        return cls(gyro_bias_rps=math.radians(1.0) / 3600.0,
-                   gyro_arw_rad_per_sqrt_s=math.radians(0.125) / 60.0,
-                   gyro_scale_factor=150e-6, accel_bias_mps2=1e-3 * G0_MPS2, accel_scale_factor=300e-6,
-                   accel_vrw_mps_per_sqrt_s=0.065 * 0.3048 / 60.0)
-
-
-@dataclass(frozen=True)
-class NavConfig:
-    """Force model of the flight software's orbit prediction and the uncertainties of its inputs."""
-
-    model: ForceModel = field(default_factory=lambda: ForceModel(atmosphere=AtmosphereModel("exponential")))
-    imu: ImuErrorSpec = field(default_factory=ImuErrorSpec)
-    attitude_sigma0_rad: float = math.radians(0.05)  # the initial attitude's uncertainty
-    uplink_sigma_r_m: float = 50.0  # a ground tracking solution's position and velocity uncertainty
-    uplink_sigma_v_mps: float = 0.05
-    drag_model_error_fraction: float = 0.3  # exponential model versus the real thermosphere, 1 sigma
-    accel_cal_window_s: float = 120.0  # coast time over which the accelerometer bias is estimated
-    accel_cal_min_s: float = 10.0  # no estimate from less than this
-
-
-@dataclass(frozen=True)
-class OrbitState:
-    """The navigated orbit at one spacecraft time (ECI, SI)."""
-
-    t_s: float
-    r_eci_m: Vec3
-    v_eci_mps: Vec3
-    mass_kg: float
-
-
-@dataclass(frozen=True)
-class ErrorBudget:
-    """1-sigma navigation errors at ``t_s``."""
-
-    t_s: float
-    attitude_rad: float
-    position_m: float
-    velocity_mps: float
-    burn_dv_mps: float  # of the delta-v measured in the burn under way or the last one
-
-
-@dataclass(frozen=True)
-class NavUpdate:
-    """What one IMU sample told navigation."""
-
-    t_s: float
-    interval_s: float
-    omega_body_rps: Vec3
-    dv_body_mps: Vec3
-    dv_thrust_axis_mps: float  # the delta-v component along +x body, the thrust axis
 
 
 def _vec3(a: npt.ArrayLike) -> Vec3:

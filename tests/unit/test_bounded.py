@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Coroutine
+from typing import Any
 
 import pytest
 
@@ -70,23 +72,24 @@ def test_errors_pass_through_before_and_after_suspending() -> None:
         run(bounded(_fails_after_suspending(), 1.0))
 
 
+async def _cancelled_while_waiting(wait: Coroutine[Any, Any, Any]) -> str:
+    """Cancel a task running ``wait`` once it waits; how the task ended."""
+    task = asyncio.create_task(wait)
+    await asyncio.sleep(0.01)
+    task.cancel()
+    try:
+        await task
+    except asyncio.CancelledError:
+        return "cancelled"
+    except TimeoutError:
+        return "timeout"
+    return "finished"
+
+
 def test_outer_cancellation_is_not_turned_into_a_timeout() -> None:
     """Cancelling the awaiting task cancels the call and raises CancelledError, not TimeoutError."""
     log: list[str] = []
-
-    async def go() -> str:
-        task = asyncio.create_task(bounded(_after(10.0, 1, log), 5.0))
-        await asyncio.sleep(0.01)
-        task.cancel()
-        try:
-            await task
-        except asyncio.CancelledError:
-            return "cancelled"
-        except TimeoutError:
-            return "timeout"
-        return "finished"
-
-    assert run(go()) == "cancelled"
+    assert run(_cancelled_while_waiting(bounded(_after(10.0, 1, log), 5.0))) == "cancelled"
     assert log == ["cancelled", "cleanup"]
 
 
@@ -157,19 +160,7 @@ def test_outer_cancellation_of_a_repeating_timeout_is_not_turned_into_a_timeout(
         async with watch.within(5.0):
             await asyncio.sleep(10.0)
 
-    async def go() -> str:
-        task = asyncio.create_task(waiter())
-        await asyncio.sleep(0.01)
-        task.cancel()
-        try:
-            await task
-        except asyncio.CancelledError:
-            return "cancelled"
-        except TimeoutError:
-            return "timeout"
-        return "finished"
-
-    assert run(go()) == "cancelled"
+    assert run(_cancelled_while_waiting(waiter())) == "cancelled"
 
 
 def test_a_repeating_timeout_is_one_wait_at_a_time() -> None:
