@@ -1,12 +1,12 @@
 """One navigation sample's numeric work in few core calls, with plain floats in and out.
 
-A binding object for a navigation loop (in the manner of :class:`firmware_bindings.orbit.OrbitStepper` and
-:class:`firmware_bindings.attitude.AttitudeStep`): the force model's C structs (with drag and without) and
-every input and output buffer are made once; a call copies its inputs into the buffers (any sequences of
-four or three numbers), calls the core (``fb_quat_*`` of ``csrc/fb_quat.h``, ``fb_orbit_*`` of
-``csrc/fb_orbit.h``) and hands back tuples of Python floats. No numpy array is made on the way. The core
-still rejects NaN, infinity and bad times with :class:`firmware_bindings.CoreError`; a vector of the wrong
-length raises ``ValueError``.
+A binding object for a navigation loop: an :class:`firmware_bindings.orbit.OrbitStepper` (the force model's
+C structs, with drag and without, and the state buffers, made once) with the attitude routines and their
+buffers added, in the manner of :class:`firmware_bindings.attitude.AttitudeStep`; a call copies its inputs
+into the buffers (any sequences of four or three numbers), calls the core (``fb_quat_*`` of
+``csrc/fb_quat.h``, ``fb_orbit_*`` of ``csrc/fb_orbit.h``) and hands back tuples of Python floats. No numpy
+array is made on the way. The core still rejects NaN, infinity and bad times with
+:class:`firmware_bindings.CoreError`; a vector of the wrong length raises ``ValueError``.
 
 The results are those of the array API, bit for bit: the same core routines on the same doubles
 (``quat_propagate``, ``quat_imu_step``, ``quat_rotate`` of :mod:`firmware_bindings.attitude`;
