@@ -608,14 +608,17 @@ async def run_campaign(opts: RunOptions) -> RunResult:
             )
             stop = asyncio.Event()
 
-            async def on_advance(t_s: float) -> None:
+            async def on_advance(t_s: float) -> bool:
                 # the thruster board's watchdog and reports at each sample's simulated time (deterministic)
                 await thr_board.tick(t_s)
                 if plant.broken_up:
-                    # The truth has broken up: no sample after this one. The run ends at the same sample on
-                    # every transport (the supervisor sees the breakup and stops everything).
+                    # The truth has broken up in this advance: its sample is never emitted, so the flight
+                    # software's last cycle is the sample before on every transport (emitted once the
+                    # supervisor stops everything, it raced the flight software's own stop).
                     async with asyncio.timeout(STALL_TIMEOUT_S):
                         await stop.wait()
+                    return False
+                return True
 
             imu_board = ImuBoard(
                 links.board["imu"],

@@ -9,7 +9,8 @@ interval's end ``t_k`` and opens the lockstep cycle ``t_k`` (unless ``lockstep_g
 with no thruster board beside it, or while its time tags are stepped by an injected fault). Sample times
 lie on the time-tag grid (2^-16 s) so that a command's time tag names its sample exactly. ``on_advance``
 is awaited after each plant advance (the thruster board's :meth:`~hil.boards.thruster.ThrusterBoard.tick`
-beside it, so its watchdog runs at deterministic simulated times in lockstep).
+beside it, so its watchdog runs at deterministic simulated times in lockstep); when it returns False the
+simulation has ended there (the truth broke up) and the board emits no further sample.
 
 IMU_STATUS goes out every ``status_period_s`` (1 s, the ICD's rate): in realtime and scaled modes on its
 own schedule also while IMU_DATA is slower; in lockstep, where simulated time moves in output intervals,
@@ -85,7 +86,7 @@ class ImuBoard:
         housekeeping_period_s: float = 10.0,
         lockstep_gate: bool = True,
         apply_time_sync: bool = True,
-        on_advance: Callable[[float], Awaitable[None]] | None = None,
+        on_advance: Callable[[float], Awaitable[bool | None]] | None = None,
     ) -> None:
         if not (math.isfinite(output_rate_hz) and 0.01 <= output_rate_hz <= 400.0):
             raise ValueError(f"output rate must lie in 0.01..400 Hz, got {output_rate_hz!r}")
@@ -173,8 +174,8 @@ class ImuBoard:
                 await asyncio.sleep(0)  # let the other tasks run even when the gate is open (lockstep)
             if t1 > self.plant.t_s:
                 self.plant.advance_to(t1)
-            if self.on_advance is not None:
-                await self.on_advance(t1)
+            if self.on_advance is not None and await self.on_advance(t1) is False:
+                return  # the simulation ended at this advance: no sample for it
             theta, vel = self.plant.imu_accumulators()
             await self._emit(t1, t1 - t0, theta, vel)
             if t1 >= next_status_s:
